@@ -1,0 +1,4 @@
+//! Commands the UI invokes, by feature. Each is a few lines over the core.
+
+pub(crate) mod app;
+pub(crate) mod links;

@@ -1,0 +1,42 @@
+//! The one place where failures become words for the UI.
+
+use crate::ipc::{ErrorCode, IpcError};
+
+/// A command failure. Serializes as `{code, message}` so the UI can branch on
+/// the code and show the message as is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A standard folder (data, config, logs) could not be resolved.
+    #[error("Consent Desk could not find its {what} folder ({source}). Check that your home folder is set and writable.")]
+    Folder {
+        /// Which folder.
+        what: &'static str,
+        /// Why not.
+        source: tauri::Error,
+    },
+}
+
+/// Result of a command.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Error::Folder { .. } => ErrorCode::Storage,
+        }
+    }
+}
+
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        IpcError {
+            code: self.code(),
+            message: self.to_string(),
+        }
+        .serialize(serializer)
+    }
+}

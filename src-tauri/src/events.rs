@@ -1,0 +1,23 @@
+//! Typed events sent to the UI: each payload type knows its event name.
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter};
+
+use crate::ipc::{self, ReceivedLink};
+
+/// A payload the UI listens for under a fixed name.
+pub(crate) trait Event: Serialize + Clone {
+    /// The event name; the UI imports the same constant from the bindings.
+    const NAME: &'static str;
+}
+
+impl Event for ReceivedLink {
+    const NAME: &'static str = ipc::event::LINK_RECEIVED;
+}
+
+/// Sends `event` to the UI. A window that is gone is not an error.
+pub(crate) fn emit<E: Event>(app: &AppHandle, event: E) {
+    if let Err(error) = app.emit(E::NAME, event) {
+        tracing::warn!(%error, name = E::NAME, "could not emit event");
+    }
+}

@@ -1,0 +1,174 @@
+//! Types that cross the IPC boundary. TypeScript declarations for them are
+//! generated into `ui/src/lib/ipc/bindings.ts`; a test fails when the file is
+//! stale, so the two sides cannot drift.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// What the main window shows first: who we are and whether we are ready.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    /// "Consent Desk".
+    pub product_name: String,
+    /// The app's semantic version.
+    pub version: String,
+    /// One sentence about the app's readiness, for the status bar.
+    pub status: StatusLine,
+}
+
+/// A sentence for the status bar and how it should be shown.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusLine {
+    /// How worried the person should be.
+    pub tone: Tone,
+    /// The sentence itself.
+    pub text: String,
+}
+
+/// The mood of a status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Tone {
+    /// All is well.
+    Ok,
+    /// The app works, but something needs attention.
+    Warning,
+}
+
+/// The About screen: what is running and where it keeps its files.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct About {
+    /// "Consent Desk".
+    pub product_name: String,
+    /// The app's semantic version.
+    pub version: String,
+    /// The git commit the binary was built from, or "unknown".
+    pub commit: String,
+    /// The app identifier; also the name of its data folders.
+    pub identifier: String,
+    /// The Tauri runtime version.
+    pub tauri_version: String,
+    /// The system webview's version (WebKitGTK on Linux).
+    pub webview_version: String,
+    /// Where grants and activity are stored.
+    pub data_dir: String,
+    /// Where profiles are stored.
+    pub config_dir: String,
+    /// Where the log file is written.
+    pub log_file: String,
+    /// The URI scheme wallets redirect to, e.g. `dev.consentdesk`.
+    pub link_scheme: String,
+}
+
+/// A link that reached the app through the OS (a deep link).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceivedLink {
+    /// The full URL as the OS delivered it.
+    pub url: String,
+    /// When it arrived, RFC 3339 in UTC.
+    pub received_at: String,
+    /// How it arrived.
+    pub arrival: Arrival,
+}
+
+/// How a link reached the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Arrival {
+    /// The app was started to open it.
+    Launch,
+    /// The app was already running; a second launch handed it over.
+    Forwarded,
+}
+
+/// What a failed command tells the UI: a stable code to branch on and a
+/// sentence for the person.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IpcError {
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// One sentence saying what happened and what to do.
+    pub message: String,
+}
+
+/// Codes the UI branches on. Add one only when the UI needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The app could not find or create one of its folders.
+    Storage,
+}
+
+/// Event payloads, by event name.
+pub mod event {
+    /// A deep link arrived; the payload is a [`super::ReceivedLink`].
+    pub const LINK_RECEIVED: &str = "links://received";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Every type the UI sees, in the order they appear in the bindings file.
+    fn declarations() -> String {
+        let cfg = ts_rs::Config::default();
+        let decls = [
+            AppStatus::decl(&cfg),
+            StatusLine::decl(&cfg),
+            Tone::decl(&cfg),
+            About::decl(&cfg),
+            ReceivedLink::decl(&cfg),
+            Arrival::decl(&cfg),
+            IpcError::decl(&cfg),
+            ErrorCode::decl(&cfg),
+        ];
+        let mut out = String::from(
+            "// Generated from src-tauri/src/ipc.rs by `npm run bindings`. Do not edit.\n",
+        );
+        for decl in decls {
+            out.push('\n');
+            out.push_str("export ");
+            out.push_str(&decl);
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "\nexport const LINK_RECEIVED = {:?};\n",
+            event::LINK_RECEIVED
+        ));
+        out
+    }
+
+    #[test]
+    fn typescript_bindings_are_current() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/ipc/bindings.ts");
+        let expected = declarations();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &expected).expect("write bindings");
+            return;
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "{} is stale: run `npm run bindings` and commit the result",
+            path.display()
+        );
+    }
+
+    #[test]
+    fn errors_serialize_as_code_and_message() {
+        let error = IpcError {
+            code: ErrorCode::Storage,
+            message: "x".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"code":"storage","message":"x"}"#
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! Links that reach the app through the OS: a wallet's finish redirect to
+//! `dev.consentdesk:/…`, opened by the browser or by `gio open`.
+
+use std::sync::Mutex;
+
+use tauri::{AppHandle, Manager};
+use time::format_description::well_known::Rfc3339;
+
+pub(crate) use crate::ipc::Arrival;
+use crate::ipc::ReceivedLink;
+
+/// Every link received since start, oldest first, and whether the scheme
+/// registration succeeded.
+#[derive(Debug, Default)]
+pub(crate) struct LinkInbox {
+    links: Mutex<Vec<ReceivedLink>>,
+    registration: Mutex<Option<Result<(), String>>>,
+}
+
+impl LinkInbox {
+    pub(crate) fn set_registration(&self, result: Result<(), String>) {
+        *lock(&self.registration) = Some(result);
+    }
+
+    /// Why links from the browser may not reach us, if they may not.
+    pub(crate) fn registration_problem(&self) -> Option<String> {
+        lock(&self.registration).clone()?.err()
+    }
+
+    pub(crate) fn list(&self) -> Vec<ReceivedLink> {
+        lock(&self.links).clone()
+    }
+}
+
+/// Records links and tells the UI about each one.
+pub(crate) fn receive(app: &AppHandle, urls: Vec<url::Url>, arrival: Arrival) {
+    let inbox = app.state::<LinkInbox>();
+    for url in urls {
+        let _span = tracing::info_span!("link_received", scheme = url.scheme(), ?arrival).entered();
+        let link = ReceivedLink {
+            url: url.to_string(),
+            received_at: time::OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+            arrival,
+        };
+        lock(&inbox.links).push(link.clone());
+        tracing::info!("link received");
+        crate::events::emit(app, link);
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-push; the list
+/// itself is still valid, so keep serving it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

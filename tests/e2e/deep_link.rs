@@ -1,0 +1,53 @@
+//! Links opened through the OS reach the running app (RFC 8252 §7.1).
+
+use harness::Desktop;
+
+const LINK: &str = "dev.consentdesk:/finish/e2e?hash=c2lnbmVk&interact_ref=4a1b";
+
+#[tokio::test]
+async fn link_opened_by_the_os_reaches_the_running_instance() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    // Wait until the app is up and has registered its scheme.
+    assert_eq!(
+        app.attr("status-line", "data-tone").await?.as_deref(),
+        Some("ok")
+    );
+    app.find("links-empty").await?;
+
+    // `gio open` starts a second consent-desk with the URL; single-instance
+    // hands it to this one over D-Bus and the second one exits.
+    desktop.open_link(LINK)?;
+
+    let url = app
+        .wait_for_text("link-url", |text| !text.is_empty())
+        .await?;
+    assert_eq!(url, LINK);
+    let item = app.text("link-item").await?;
+    assert!(
+        item.contains("handed over by your system"),
+        "link not marked as forwarded: {item:?}"
+    );
+    // Still one app, one window: the link did not open a second instance.
+    assert_eq!(app.windows().await?.len(), 1);
+
+    app.screenshot("deep-link").await?;
+    app.close().await
+}
+
+#[tokio::test]
+async fn link_that_starts_the_app_is_not_lost() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[LINK]).await?;
+
+    let url = app
+        .wait_for_text("link-url", |text| !text.is_empty())
+        .await?;
+    assert_eq!(url, LINK);
+    let item = app.text("link-item").await?;
+    assert!(
+        item.contains("opened Consent Desk"),
+        "link not marked as the launch link: {item:?}"
+    );
+    app.close().await
+}

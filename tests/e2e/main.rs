@@ -1,0 +1,5 @@
+//! End-to-end tests: the built `consent-desk` binary in a private desktop
+//! session, driven through WebDriver. Build the app first (`npm test` does).
+
+mod deep_link;
+mod main_window;

@@ -1,0 +1,535 @@
+//! A harness that drives the real Consent Desk binary as a person would.
+//!
+//! Each [`Desktop`] is a private little desktop session: its own Xvfb display,
+//! its own D-Bus session bus (single-instance forwarding and deep links travel
+//! over it), its own home and XDG folders (so tests never touch real data or
+//! each other), and a `tauri-driver` that starts the app through
+//! `WebKitWebDriver`. [`App`] is a WebDriver session on the running app with
+//! helpers that wait for what a person would wait for.
+//!
+//! ```no_run
+//! # async fn demo() -> harness::Result<()> {
+//! let desktop = harness::Desktop::start()?;
+//! let app = desktop.launch(&[]).await?;
+//! let status = app.text("status-line").await?;
+//! app.click("nav-about").await?;
+//! app.screenshot("about").await?;
+//! app.close().await
+//! # }
+//! ```
+
+use std::{
+    io::{BufRead, BufReader},
+    net::{SocketAddr, TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{elements::Element, wd::Capabilities, Client, ClientBuilder, Locator};
+
+/// How long to wait for the app to show something before failing.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Everything that can go wrong while driving the app.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A helper program is missing or failed to start.
+    #[error("could not start {program}: {source} (run `npm test` once to install the test tools)")]
+    Spawn {
+        /// The program.
+        program: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A helper program started but did not become ready.
+    #[error("{0}")]
+    NotReady(String),
+    /// The app binary has not been built.
+    #[error("no app binary at {0}: build it first (`npm test` does)")]
+    NoBinary(PathBuf),
+    /// The WebDriver session could not be created.
+    #[error("could not start a WebDriver session: {0}")]
+    Session(#[from] fantoccini::error::NewSessionError),
+    /// A WebDriver command failed (element missing, timeout, app gone).
+    #[error("WebDriver command failed while {doing}: {source}")]
+    Command {
+        /// What the test was doing.
+        doing: String,
+        /// The WebDriver error.
+        source: fantoccini::error::CmdError,
+    },
+    /// A file could not be written or read.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result of a harness step.
+pub type Result<T> = std::result::Result<T, Error>;
+
+trait Doing<T> {
+    fn doing(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Doing<T> for std::result::Result<T, fantoccini::error::CmdError> {
+    fn doing(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| Error::Command {
+            doing: what(),
+            source,
+        })
+    }
+}
+
+/// A child process killed when dropped.
+#[derive(Debug)]
+struct Guard {
+    child: Child,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(program: &'static str, command: &mut Command) -> Result<Guard> {
+    command
+        .spawn()
+        .map(|child| Guard { child })
+        .map_err(|source| Error::Spawn { program, source })
+}
+
+/// Reads the first line a child prints on stdout, failing if it exits first.
+fn first_line(guard: &mut Guard, program: &str) -> Result<String> {
+    let stdout = guard.child.stdout.take().expect("stdout is piped");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let line = line.trim().to_owned();
+    if line.is_empty() {
+        return Err(Error::NotReady(format!(
+            "{program} exited before it was ready"
+        )));
+    }
+    Ok(line)
+}
+
+/// A free TCP port on loopback. The OS may hand it out again before it is
+/// used; tauri-driver then fails to bind and the test reports that clearly.
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A private desktop session: display, session bus, folders and driver.
+#[derive(Debug)]
+pub struct Desktop {
+    // Field order is drop order: the driver (and the app it started) go
+    // before the bus and display they use.
+    driver: Guard,
+    driver_port: u16,
+    env: Vec<(String, String)>,
+    _bus: Guard,
+    _display: Guard,
+    home: tempfile::TempDir,
+}
+
+impl Desktop {
+    /// Starts Xvfb, a D-Bus session bus and tauri-driver.
+    pub fn start() -> Result<Self> {
+        let home = tempfile::Builder::new()
+            .prefix("consent-desk-e2e-")
+            .tempdir()?;
+
+        // `-displayfd 1`: Xvfb picks a free display and prints its number.
+        let mut display = spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args([
+                    "-displayfd",
+                    "1",
+                    "-screen",
+                    "0",
+                    "1280x900x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )?;
+        let display_name = format!(":{}", first_line(&mut display, "Xvfb")?);
+
+        let mut bus = spawn(
+            "dbus-daemon",
+            Command::new("dbus-daemon")
+                .args(["--session", "--nofork", "--print-address=1"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )?;
+        let bus_address = first_line(&mut bus, "dbus-daemon")?;
+
+        let dir = |name: &str| -> Result<String> {
+            let path = home.path().join(name);
+            std::fs::create_dir_all(&path)?;
+            Ok(path.display().to_string())
+        };
+        let env = vec![
+            ("DISPLAY".to_owned(), display_name),
+            ("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus_address),
+            ("HOME".to_owned(), home.path().display().to_string()),
+            ("XDG_DATA_HOME".to_owned(), dir("data")?),
+            ("XDG_CONFIG_HOME".to_owned(), dir("config")?),
+            ("XDG_CACHE_HOME".to_owned(), dir("cache")?),
+            ("XDG_STATE_HOME".to_owned(), dir("state")?),
+            // No accessibility bus in a bare session; without this GTK
+            // warns on every start. (Do not set WEBKIT_DISABLE_DMABUF_RENDERER:
+            // with it, WebKitWebDriver screenshots hang under Xvfb.)
+            ("NO_AT_BRIDGE".to_owned(), "1".to_owned()),
+        ];
+
+        let driver_port = free_port()?;
+        let native_port = free_port()?;
+        let log = std::fs::File::create(home.path().join("tauri-driver.log"))?;
+        let driver = spawn(
+            "tauri-driver",
+            Command::new(tool("tauri-driver"))
+                .args([
+                    "--port",
+                    &driver_port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdout(Stdio::from(log.try_clone()?))
+                .stderr(Stdio::from(log)),
+        )?;
+        let desktop = Desktop {
+            driver,
+            driver_port,
+            env,
+            _bus: bus,
+            _display: display,
+            home,
+        };
+        desktop.wait_for_driver()?;
+        Ok(desktop)
+    }
+
+    fn wait_for_driver(&self) -> Result<()> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.driver_port));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if Instant::now() > deadline {
+                return Err(Error::NotReady(format!(
+                    "tauri-driver did not listen on port {} within 10 s; its log: {}",
+                    self.driver_port,
+                    self.log()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    /// tauri-driver's and the app's stderr so far, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.home.path().join("tauri-driver.log")).unwrap_or_default()
+    }
+
+    /// The session's environment (display, bus, XDG folders).
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The value of one of the session's environment variables.
+    pub fn var(&self, name: &str) -> &str {
+        self.env
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default()
+    }
+
+    /// The temporary home folder of this session.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// Starts the app (the binary from [`app_binary`]) and opens a WebDriver
+    /// session on its main window.
+    pub async fn launch(&self, args: &[&str]) -> Result<App> {
+        let binary = app_binary();
+        if !binary.exists() {
+            return Err(Error::NoBinary(binary));
+        }
+        let mut caps = Capabilities::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": binary, "args": args }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.driver_port))
+            .await?;
+        let main = client
+            .window()
+            .await
+            .doing(|| "reading the main window handle".into())?;
+        Ok(App { client, main })
+    }
+
+    /// Opens `url` through the OS, as a browser handing over a link would
+    /// (`gio open`), inside this session.
+    pub fn open_link(&self, url: &str) -> Result<()> {
+        let output = Command::new("gio")
+            .args(["open", url])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .map_err(|source| Error::Spawn {
+                program: "gio",
+                source,
+            })?;
+        if !output.status.success() {
+            return Err(Error::NotReady(format!(
+                "`gio open {url}` failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether tauri-driver is still running (it exits if it cannot bind).
+    pub fn driver_alive(&mut self) -> bool {
+        matches!(self.driver.child.try_wait(), Ok(None))
+    }
+}
+
+/// A test tool: from `$PATH`, else from cargo's bin folder (`cargo install`).
+fn tool(name: &str) -> PathBuf {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .chain(cargo_home.map(|home| home.join("bin")))
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// The app binary under test: `$CONSENT_DESK_BIN`, else the workspace's
+/// debug build (`target/debug/consent-desk`).
+pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("CONSENT_DESK_BIN") {
+        return PathBuf::from(path);
+    }
+    target_dir().join("debug/consent-desk")
+}
+
+/// The cargo target folder (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// A WebDriver session on the running app.
+#[derive(Debug)]
+pub struct App {
+    client: Client,
+    main: fantoccini::wd::WindowHandle,
+}
+
+fn by_testid(testid: &str) -> String {
+    format!("[data-testid=\"{testid}\"]")
+}
+
+impl App {
+    /// The underlying WebDriver client, for anything the helpers lack.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Waits until an element with `data-testid` is present and returns it.
+    pub async fn find(&self, testid: &str) -> Result<Element> {
+        let css = by_testid(testid);
+        self.client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css(&css))
+            .await
+            .doing(|| format!("waiting for [data-testid={testid}]"))
+    }
+
+    /// Every element currently matching a `data-testid` (no waiting).
+    pub async fn find_all(&self, testid: &str) -> Result<Vec<Element>> {
+        let css = by_testid(testid);
+        self.client
+            .find_all(Locator::Css(&css))
+            .await
+            .doing(|| format!("listing [data-testid={testid}]"))
+    }
+
+    /// The visible text of an element, once present.
+    pub async fn text(&self, testid: &str) -> Result<String> {
+        let element = self.find(testid).await?;
+        element
+            .text()
+            .await
+            .doing(|| format!("reading the text of {testid}"))
+    }
+
+    /// An attribute of an element, once present.
+    pub async fn attr(&self, testid: &str, name: &str) -> Result<Option<String>> {
+        let element = self.find(testid).await?;
+        element
+            .attr(name)
+            .await
+            .doing(|| format!("reading {name} of {testid}"))
+    }
+
+    /// Clicks an element once it is present and enabled.
+    pub async fn click(&self, testid: &str) -> Result<()> {
+        let element = self.find(testid).await?;
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while !element
+            .is_enabled()
+            .await
+            .doing(|| format!("checking {testid} is enabled"))?
+        {
+            if Instant::now() > deadline {
+                return Err(Error::NotReady(format!("{testid} stayed disabled")));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        element.click().await.doing(|| format!("clicking {testid}"))
+    }
+
+    /// Waits until `testid`'s text satisfies `check`, returning that text.
+    pub async fn wait_for_text(
+        &self,
+        testid: &str,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let text = self.text(testid).await?;
+            if check(&text) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(Error::NotReady(format!(
+                    "{testid} never showed the expected text; last seen: {text:?}"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a PNG of the current window to `target/e2e-screenshots/<name>.png`.
+    ///
+    /// WebKit's screenshot is the last painted frame, which can lag the DOM
+    /// right after a change; waiting for two animation frames first makes the
+    /// picture show what the test just asserted.
+    pub async fn screenshot(&self, name: &str) -> Result<Screenshot> {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\n\
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await
+            .doing(|| format!("waiting for a painted frame before screenshot {name}"))?;
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .doing(|| format!("taking screenshot {name}"))?;
+        let dir = target_dir().join("e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, &png)?;
+        Screenshot::decode(path, &png)
+    }
+
+    /// Waits for a window other than the ones in `known` to open and
+    /// switches to it (for example the consent window), returning its handle.
+    pub async fn switch_to_new_window(
+        &self,
+        known: &[fantoccini::wd::WindowHandle],
+    ) -> Result<fantoccini::wd::WindowHandle> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let handles = self
+                .client
+                .windows()
+                .await
+                .doing(|| "listing windows".into())?;
+            if let Some(new) = handles.into_iter().find(|handle| !known.contains(handle)) {
+                self.client
+                    .switch_to_window(new.clone())
+                    .await
+                    .doing(|| "switching to the new window".into())?;
+                return Ok(new);
+            }
+            if Instant::now() > deadline {
+                return Err(Error::NotReady("no new window opened".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// All window handles the app has open.
+    pub async fn windows(&self) -> Result<Vec<fantoccini::wd::WindowHandle>> {
+        self.client
+            .windows()
+            .await
+            .doing(|| "listing windows".into())
+    }
+
+    /// Switches back to the main window.
+    pub async fn switch_to_main(&self) -> Result<()> {
+        self.client
+            .switch_to_window(self.main.clone())
+            .await
+            .doing(|| "switching to the main window".into())
+    }
+
+    /// Ends the session, which closes the app.
+    pub async fn close(self) -> Result<()> {
+        self.client
+            .close()
+            .await
+            .doing(|| "closing the session".into())
+    }
+}
+
+/// A saved screenshot and what it shows, roughly.
+#[derive(Debug)]
+pub struct Screenshot {
+    /// Where it was saved.
+    pub path: PathBuf,
+    /// Width and height in pixels.
+    pub size: (u32, u32),
+    /// How many different colours it has. A window that rendered text has
+    /// hundreds (anti-aliasing); a blank or failed one has a handful.
+    pub distinct_colors: usize,
+}
+
+impl Screenshot {
+    fn decode(path: PathBuf, png_bytes: &[u8]) -> Result<Self> {
+        let bad = |e: png::DecodingError| Error::NotReady(format!("screenshot is not a PNG: {e}"));
+        let mut reader = png::Decoder::new(png_bytes).read_info().map_err(bad)?;
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut pixels).map_err(bad)?;
+        let channels = frame.color_type.samples();
+        let colors: std::collections::HashSet<&[u8]> =
+            pixels[..frame.buffer_size()].chunks(channels).collect();
+        Ok(Screenshot {
+            path,
+            size: (frame.width, frame.height),
+            distinct_colors: colors.len(),
+        })
+    }
+}
