@@ -281,20 +281,26 @@ impl Desktop {
     /// Opens `url` through the OS, as a browser handing over a link would
     /// (`gio open`), inside this session.
     pub fn open_link(&self, url: &str) -> Result<()> {
-        let output = Command::new("gio")
+        // The app gio starts inherits gio's output; a pipe would keep
+        // `output()` waiting for as long as that app runs. A file does not.
+        let errors = self.home.path().join("gio-open.err");
+        let status = Command::new("gio")
             .args(["open", url])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&errors)?)
+            .status()
             .map_err(|source| Error::Spawn {
                 program: "gio",
                 source,
             })?;
-        if !output.status.success() {
+        if !status.success() {
             return Err(Error::NotReady(format!(
                 "`gio open {url}` failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
+                std::fs::read_to_string(&errors).unwrap_or_default().trim()
             )));
         }
         Ok(())
@@ -352,14 +358,35 @@ impl App {
     }
 
     /// Waits until an element with `data-testid` is present and returns it.
+    /// On timeout the error names the element and quotes any error the app
+    /// was showing, which is usually the reason.
     pub async fn find(&self, testid: &str) -> Result<Element> {
         let css = by_testid(testid);
-        self.client
+        match self
+            .client
             .wait()
             .at_most(UI_TIMEOUT)
             .for_element(Locator::Css(&css))
             .await
-            .doing(|| format!("waiting for [data-testid={testid}]"))
+        {
+            Ok(element) => Ok(element),
+            Err(source) => {
+                let banner = match self
+                    .client
+                    .find(Locator::Css(&by_testid("error-banner")))
+                    .await
+                {
+                    Ok(banner) => banner.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                let doing = if banner.is_empty() {
+                    format!("waiting for [data-testid={testid}]")
+                } else {
+                    format!("waiting for [data-testid={testid}] while the app showed: {banner:?}")
+                };
+                Err(Error::Command { doing, source })
+            }
+        }
     }
 
     /// Every element currently matching a `data-testid` (no waiting).
