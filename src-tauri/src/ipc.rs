@@ -115,30 +115,35 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    /// One exported declaration with its doc comment, as ts-rs writes it.
+    fn declaration<T: TS>(cfg: &ts_rs::Config) -> String {
+        format!(
+            "\n{}export {}\n",
+            T::docs().unwrap_or_default(),
+            T::decl(cfg)
+        )
+    }
+
     /// Every type the UI sees, in the order they appear in the bindings file.
     fn declarations() -> String {
         let cfg = ts_rs::Config::default();
-        let decls = [
-            AppStatus::decl(&cfg),
-            StatusLine::decl(&cfg),
-            Tone::decl(&cfg),
-            About::decl(&cfg),
-            ReceivedLink::decl(&cfg),
-            Arrival::decl(&cfg),
-            IpcError::decl(&cfg),
-            ErrorCode::decl(&cfg),
-        ];
         let mut out = String::from(
             "// Generated from src-tauri/src/ipc.rs by `npm run bindings`. Do not edit.\n",
         );
-        for decl in decls {
-            out.push('\n');
-            out.push_str("export ");
+        for decl in [
+            declaration::<AppStatus>(&cfg),
+            declaration::<StatusLine>(&cfg),
+            declaration::<Tone>(&cfg),
+            declaration::<About>(&cfg),
+            declaration::<ReceivedLink>(&cfg),
+            declaration::<Arrival>(&cfg),
+            declaration::<IpcError>(&cfg),
+            declaration::<ErrorCode>(&cfg),
+        ] {
             out.push_str(&decl);
-            out.push('\n');
         }
         out.push_str(&format!(
-            "\nexport const LINK_RECEIVED = {:?};\n",
+            "\n/** Event carrying a {{@link ReceivedLink}}. */\nexport const LINK_RECEIVED = {:?};\n",
             event::LINK_RECEIVED
         ));
         out

@@ -46,7 +46,7 @@ async fn link_that_starts_the_app_is_not_lost() -> harness::Result<()> {
     assert_eq!(url, LINK);
     let item = app.text("link-item").await?;
     assert!(
-        item.contains("opened Consent Desk"),
+        item.contains("it opened Consent Desk"),
         "link not marked as the launch link: {item:?}"
     );
     app.close().await

@@ -1,5 +1,8 @@
 // Generated from src-tauri/src/ipc.rs by `npm run bindings`. Do not edit.
 
+/**
+ * What the main window shows first: who we are and whether we are ready.
+ */
 export type AppStatus = { 
 /**
  * "Consent Desk".
@@ -14,6 +17,9 @@ version: string,
  */
 status: StatusLine, };
 
+/**
+ * A sentence for the status bar and how it should be shown.
+ */
 export type StatusLine = { 
 /**
  * How worried the person should be.
@@ -24,8 +30,14 @@ tone: Tone,
  */
 text: string, };
 
+/**
+ * The mood of a status line.
+ */
 export type Tone = "ok" | "warning";
 
+/**
+ * The About screen: what is running and where it keeps its files.
+ */
 export type About = { 
 /**
  * "Consent Desk".
@@ -68,6 +80,9 @@ logFile: string,
  */
 linkScheme: string, };
 
+/**
+ * A link that reached the app through the OS (a deep link).
+ */
 export type ReceivedLink = { 
 /**
  * The full URL as the OS delivered it.
@@ -82,8 +97,15 @@ receivedAt: string,
  */
 arrival: Arrival, };
 
+/**
+ * How a link reached the app.
+ */
 export type Arrival = "launch" | "forwarded";
 
+/**
+ * What a failed command tells the UI: a stable code to branch on and a
+ * sentence for the person.
+ */
 export type IpcError = { 
 /**
  * Stable machine-readable code.
@@ -94,6 +116,10 @@ code: ErrorCode,
  */
 message: string, };
 
+/**
+ * Codes the UI branches on. Add one only when the UI needs it.
+ */
 export type ErrorCode = "storage";
 
+/** Event carrying a {@link ReceivedLink}. */
 export const LINK_RECEIVED = "links://received";
