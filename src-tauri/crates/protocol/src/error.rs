@@ -40,6 +40,256 @@ pub enum Error {
     /// The authorization server answered with a GNAP error.
     #[error(transparent)]
     Server(#[from] GnapError),
+    /// A grant request could not be built.
+    #[error(transparent)]
+    GrantRequest(#[from] GrantRequestError),
+    /// A server answered with a GNAP error body
+    /// ([RFC 9635 §3.6](https://www.rfc-editor.org/rfc/rfc9635#section-3.6)).
+    #[error("{}", gnap_sentence(error, *.status, host))]
+    Gnap {
+        /// The HTTP status.
+        status: u16,
+        /// The server's host.
+        host: String,
+        /// The parsed error.
+        error: GnapError,
+    },
+    /// The resource server refused the access token.
+    #[error("{}", token_sentence(*.problem, host))]
+    Token {
+        /// What is wrong with the token.
+        problem: TokenProblem,
+        /// The HTTP status (401 or 403).
+        status: u16,
+        /// The server's host.
+        host: String,
+        /// The raw response body.
+        body: Vec<u8>,
+    },
+    /// A server answered with an unexpected HTTP status.
+    #[error(
+        "The wallet at {host} answered with HTTP {status}{}. Try again later, or report it to the \
+         wallet if it keeps happening.",
+        describe_body(body)
+    )]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The server's host.
+        host: String,
+        /// The raw response body.
+        body: Vec<u8>,
+    },
+    /// The server could not be reached (DNS, connection refused, TLS).
+    #[error(
+        "The wallet at {host} is not answering. Check your connection and the address, then \
+         try again."
+    )]
+    Network {
+        /// The server's host.
+        host: String,
+        /// The underlying failure.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The server did not answer in time.
+    #[error(
+        "The wallet at {host} took longer than {} s to answer. Check your connection and try \
+         again.",
+        seconds(*.timeout_ms)
+    )]
+    Timeout {
+        /// The server's host.
+        host: String,
+        /// The time allowed, in milliseconds.
+        timeout_ms: u64,
+    },
+    /// The answer is not the JSON the Open Payments spec describes.
+    #[error(
+        "The wallet at {host} sent an answer this app cannot read ({reason} at `{path}`). It may \
+         not be an Open Payments wallet, or it runs an incompatible version."
+    )]
+    InvalidResponse {
+        /// The server's host.
+        host: String,
+        /// The JSON path where reading failed (`.` for the whole body).
+        path: String,
+        /// What the parser tripped over.
+        reason: String,
+        /// The raw response body.
+        body: Vec<u8>,
+    },
+    /// A URL that is not HTTPS (or allowed loopback HTTP).
+    #[error(
+        "The address {url} does not use HTTPS, so it was not contacted. Use an https:// \
+         address{hint}."
+    )]
+    InsecureUrl {
+        /// The URL refused.
+        url: String,
+        /// Extra advice.
+        hint: &'static str,
+    },
+    /// The client was configured wrongly.
+    #[error("The client is not set up correctly: {reason}.")]
+    Config {
+        /// What is missing or wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The call timed out.
+    #[must_use]
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout { .. })
+    }
+
+    /// The server could not be reached.
+    #[must_use]
+    pub fn is_network(&self) -> bool {
+        matches!(self, Self::Network { .. })
+    }
+
+    /// The access token is invalid or inactive: rotate it and retry once.
+    #[must_use]
+    pub fn needs_token_rotation(&self) -> bool {
+        matches!(
+            self,
+            Self::Token {
+                problem: TokenProblem::InvalidToken | TokenProblem::InactiveToken,
+                ..
+            }
+        )
+    }
+
+    /// The grant's budget is spent (`Insufficient Grant`).
+    #[must_use]
+    pub fn is_budget_spent(&self) -> bool {
+        matches!(
+            self,
+            Self::Token {
+                problem: TokenProblem::InsufficientGrant,
+                ..
+            }
+        )
+    }
+
+    /// The GNAP error code, when the server sent one.
+    #[must_use]
+    pub fn gnap_code(&self) -> Option<&GnapErrorCode> {
+        match self {
+            Self::Gnap { error, .. } | Self::Server(error) => error.code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an error answer.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Gnap { status, .. }
+            | Self::Token { status, .. }
+            | Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The raw body of an answer that was kept.
+    #[must_use]
+    pub fn response_body(&self) -> Option<&[u8]> {
+        match self {
+            Self::Token { body, .. }
+            | Self::Status { body, .. }
+            | Self::InvalidResponse { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// How the resource server refused an access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    /// 401 `Invalid Token`.
+    InvalidToken,
+    /// 403 `Inactive Token`.
+    InactiveToken,
+    /// 403 `Insufficient Grant`: the budget is spent or the action not granted.
+    InsufficientGrant,
+}
+
+fn token_sentence(problem: TokenProblem, host: &str) -> String {
+    match problem {
+        TokenProblem::InvalidToken | TokenProblem::InactiveToken => format!(
+            "The wallet at {host} no longer accepts this access token. It is rotated and the call \
+             retried; if that fails, approve the payment again."
+        ),
+        TokenProblem::InsufficientGrant => format!(
+            "The wallet at {host} refused: the approved budget is spent or does not cover this \
+             payment. Approve a new payment to continue."
+        ),
+    }
+}
+
+fn gnap_sentence(error: &GnapError, status: u16, host: &str) -> String {
+    let text = error.to_string();
+    let mut chars = text.chars();
+    let capital: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    format!("{capital}{} (HTTP {status} from {host}).", chars.as_str())
+}
+
+fn seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        (ms / 1000).to_string()
+    } else {
+        format!("{}.{:03}", ms / 1000, ms % 1000)
+            .trim_end_matches('0')
+            .to_owned()
+    }
+}
+
+fn describe_body(body: &[u8]) -> String {
+    // A short, printable excerpt helps; a whole HTML page does not.
+    match std::str::from_utf8(body) {
+        Ok(text) if !text.trim().is_empty() && text.len() <= 200 && !text.contains('<') => {
+            format!(" (\"{}\")", text.trim())
+        }
+        _ => String::new(),
+    }
+}
+
+/// Why an outgoing-payment grant request could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GrantRequestError {
+    /// Both `debitAmount` and `receiveAmount`.
+    #[error(
+        "a grant limits either the amount sent (debitAmount) or the amount received \
+         (receiveAmount), not both; choose one"
+    )]
+    BothAmounts,
+    /// No action.
+    #[error("the grant asks for no action; ask for at least `create`")]
+    NoActions,
+    /// A receiver that is not an incoming payment URL.
+    #[error("the receiver `{url}` is not an incoming payment URL (…/incoming-payments/…)")]
+    NotAnIncomingPayment {
+        /// The URL given.
+        url: String,
+    },
+    /// A bad interval.
+    #[error(transparent)]
+    Interval(IntervalError),
+    /// No client wallet address.
+    #[error("the grant request has no client wallet address; set it with `client`")]
+    MissingClient,
+    /// No finish URI and nonce.
+    #[error("an interactive grant needs a finish URI and nonce; set them with `finish`")]
+    MissingFinish,
 }
 
 /// Why a private key, key id or public JWK was refused.

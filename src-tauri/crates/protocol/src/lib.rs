@@ -9,6 +9,11 @@
 //! - [`sign_request`], [`Verifier`]: RFC 9421 signatures as Open Payments uses them.
 //! - [`verify_finish`]: the GNAP interaction finish redirect and its hash.
 //! - [`RepeatingInterval`], [`Amount`]: grant limit values.
+//! - [`Client`]: the async client (tokio, reqwest with rustls) for every Open
+//!   Payments operation, signing through [`sign_request`] and sending through a
+//!   [`Transport`]; [`Error`] keeps the server's answer.
+//! - Wire types ([`GrantRequest`], [`GrantResponse`], [`IncomingPayment`],
+//!   [`Quote`], [`OutgoingPayment`], …) derive `Serialize` and `Deserialize`.
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
@@ -54,11 +59,17 @@
 #![warn(missing_docs)]
 
 mod amount;
+mod client;
 mod error;
 mod finish;
+mod grant;
 mod interval;
 mod key;
+mod payments;
+mod secret;
 mod signature;
+mod transport;
+mod wallet_address;
 
 #[cfg(test)]
 mod tests;
@@ -67,18 +78,34 @@ pub use http;
 pub use url;
 
 pub use crate::amount::Amount;
+pub use crate::client::{Client, ClientBuilder};
 pub use crate::error::{
-    AmountError, Error, FinishError, GnapError, GnapErrorCode, IntervalError, KeyError, SignError,
-    VerifyError,
+    AmountError, Error, FinishError, GnapError, GnapErrorCode, GrantRequestError, IntervalError,
+    KeyError, SignError, TokenProblem, VerifyError,
 };
 pub use crate::finish::{
     finish_hash, verify_finish, FinishOutcome, FinishRedirect, FinishResult, InteractRef, Nonce,
+};
+pub use crate::grant::{
+    AccessItem, AccessTokenRequest, ApprovedGrant, ClientIdentity, Continue, ContinueAccessToken,
+    ContinueRequest, ContinueUri, FinishMethod, GrantRequest, GrantResponse, GrantedAccessToken,
+    IncomingPaymentAction, InteractFinish, InteractRequest, InteractResponse, InteractStart,
+    LimitAmount, ManageUri, OutgoingLimits, OutgoingPaymentAction, OutgoingPaymentGrantBuilder,
+    PendingGrant, QuoteAction, RotatedToken,
 };
 pub use crate::interval::{
     IntervalBounds, IntervalSpan, IsoDuration, RepeatingInterval, Repetitions,
 };
 pub use crate::key::{Jwk, Jwks, KeyId, SigningKey};
+pub use crate::payments::{
+    CreateIncomingPayment, CreateOutgoingPayment, CreateQuote, GrantSpentAmounts, IncomingPayment,
+    Metadata, OutgoingPayment, Page, PageInfo, PageQuery, PaymentMethod, PublicIncomingPayment,
+    Quote, QuoteAmount,
+};
+pub use crate::secret::{AccessToken, ContinueToken};
 pub use crate::signature::{sign_request, VerifiedSignature, Verifier};
+pub use crate::transport::{BoxError, Transport, TransportError, TransportFuture};
+pub use crate::wallet_address::{DidDocument, WalletAddress};
 
 // Keys and errors cross threads in the app (async tasks, Tauri state).
 const _: () = {
@@ -86,4 +113,6 @@ const _: () = {
     assert_send_sync::<SigningKey>();
     assert_send_sync::<Verifier>();
     assert_send_sync::<Error>();
+    assert_send_sync::<Client>();
+    assert_send_sync::<GrantResponse>();
 };
