@@ -373,6 +373,37 @@ impl<T: Transport> Client<T> {
         parse_json(&body, &host)
     }
 
+    /// A resource-server call with an access token.
+    async fn resource_call<R: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+        token: &AccessToken,
+    ) -> Result<R, Error> {
+        let auth = Auth::Token(token.secret());
+        self.call(operation, method, url, body, auth, Side::Resource)
+            .await
+    }
+
+    /// An unsigned GET the spec leaves public.
+    async fn public_get<R: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        url: &Url,
+    ) -> Result<R, Error> {
+        self.call(
+            operation,
+            Method::GET,
+            url,
+            None,
+            Auth::Public,
+            Side::Resource,
+        )
+        .await
+    }
+
     async fn call_no_content(
         &self,
         operation: &'static str,
@@ -393,15 +424,7 @@ impl<T: Transport> Client<T> {
     ///
     /// Any [`Error`] of a call.
     pub async fn wallet_address(&self, url: &Url) -> Result<WalletAddress, Error> {
-        self.call(
-            "get-wallet-address",
-            Method::GET,
-            url,
-            None,
-            Auth::Public,
-            Side::Resource,
-        )
-        .await
+        self.public_get("get-wallet-address", url).await
     }
 
     /// `GET {walletAddress}/jwks.json`.
@@ -411,15 +434,7 @@ impl<T: Transport> Client<T> {
     /// Any [`Error`] of a call.
     pub async fn jwks(&self, wallet_address: &Url) -> Result<Jwks, Error> {
         let url = join(wallet_address, "jwks.json")?;
-        self.call(
-            "get-wallet-address-keys",
-            Method::GET,
-            &url,
-            None,
-            Auth::Public,
-            Side::Resource,
-        )
-        .await
+        self.public_get("get-wallet-address-keys", &url).await
     }
 
     /// `GET {walletAddress}/did.json`, as raw JSON.
@@ -429,15 +444,8 @@ impl<T: Transport> Client<T> {
     /// Any [`Error`] of a call.
     pub async fn did_document(&self, wallet_address: &Url) -> Result<DidDocument, Error> {
         let url = join(wallet_address, "did.json")?;
-        self.call(
-            "get-wallet-address-did-document",
-            Method::GET,
-            &url,
-            None,
-            Auth::Public,
-            Side::Resource,
-        )
-        .await
+        self.public_get("get-wallet-address-did-document", &url)
+            .await
     }
 
     // ---- authorization server (signed) ----
@@ -582,13 +590,12 @@ impl<T: Transport> Client<T> {
     ) -> Result<IncomingPayment, Error> {
         let url = join(resource_server, "incoming-payments")?;
         let body = to_json(payment)?;
-        self.call(
+        self.resource_call(
             "create-incoming-payment",
             Method::POST,
             &url,
             Some(body),
-            Auth::Token(token.secret()),
-            Side::Resource,
+            token,
         )
         .await
     }
@@ -603,15 +610,8 @@ impl<T: Transport> Client<T> {
         url: &Url,
         token: &AccessToken,
     ) -> Result<IncomingPayment, Error> {
-        self.call(
-            "get-incoming-payment",
-            Method::GET,
-            url,
-            None,
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("get-incoming-payment", Method::GET, url, None, token)
+            .await
     }
 
     /// `GET {incomingPayment}` without a token: the public view, unsigned.
@@ -623,15 +623,7 @@ impl<T: Transport> Client<T> {
         &self,
         url: &Url,
     ) -> Result<PublicIncomingPayment, Error> {
-        self.call(
-            "get-incoming-payment",
-            Method::GET,
-            url,
-            None,
-            Auth::Public,
-            Side::Resource,
-        )
-        .await
+        self.public_get("get-incoming-payment", url).await
     }
 
     /// `GET {resourceServer}/incoming-payments?wallet-address=…`, one page.
@@ -647,15 +639,8 @@ impl<T: Transport> Client<T> {
         page: &PageQuery,
     ) -> Result<Page<IncomingPayment>, Error> {
         let url = list_url(resource_server, "incoming-payments", wallet_address, page)?;
-        self.call(
-            "list-incoming-payments",
-            Method::GET,
-            &url,
-            None,
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("list-incoming-payments", Method::GET, &url, None, token)
+            .await
     }
 
     /// `POST {incomingPayment}/complete`.
@@ -669,15 +654,8 @@ impl<T: Transport> Client<T> {
         token: &AccessToken,
     ) -> Result<IncomingPayment, Error> {
         let url = join(url, "complete")?;
-        self.call(
-            "complete-incoming-payment",
-            Method::POST,
-            &url,
-            None,
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("complete-incoming-payment", Method::POST, &url, None, token)
+            .await
     }
 
     /// `POST {resourceServer}/quotes`.
@@ -693,15 +671,8 @@ impl<T: Transport> Client<T> {
     ) -> Result<Quote, Error> {
         let url = join(resource_server, "quotes")?;
         let body = to_json(quote)?;
-        self.call(
-            "create-quote",
-            Method::POST,
-            &url,
-            Some(body),
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("create-quote", Method::POST, &url, Some(body), token)
+            .await
     }
 
     /// `GET {quote}`.
@@ -710,15 +681,8 @@ impl<T: Transport> Client<T> {
     ///
     /// Any [`Error`] of a call.
     pub async fn get_quote(&self, url: &Url, token: &AccessToken) -> Result<Quote, Error> {
-        self.call(
-            "get-quote",
-            Method::GET,
-            url,
-            None,
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("get-quote", Method::GET, url, None, token)
+            .await
     }
 
     /// `POST {resourceServer}/outgoing-payments`.
@@ -735,13 +699,12 @@ impl<T: Transport> Client<T> {
     ) -> Result<OutgoingPayment, Error> {
         let url = join(resource_server, "outgoing-payments")?;
         let body = to_json(payment)?;
-        self.call(
+        self.resource_call(
             "create-outgoing-payment",
             Method::POST,
             &url,
             Some(body),
-            Auth::Token(token.secret()),
-            Side::Resource,
+            token,
         )
         .await
     }
@@ -756,15 +719,8 @@ impl<T: Transport> Client<T> {
         url: &Url,
         token: &AccessToken,
     ) -> Result<OutgoingPayment, Error> {
-        self.call(
-            "get-outgoing-payment",
-            Method::GET,
-            url,
-            None,
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("get-outgoing-payment", Method::GET, url, None, token)
+            .await
     }
 
     /// `GET {resourceServer}/outgoing-payments?wallet-address=…`, one page.
@@ -780,15 +736,8 @@ impl<T: Transport> Client<T> {
         page: &PageQuery,
     ) -> Result<Page<OutgoingPayment>, Error> {
         let url = list_url(resource_server, "outgoing-payments", wallet_address, page)?;
-        self.call(
-            "list-outgoing-payments",
-            Method::GET,
-            &url,
-            None,
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("list-outgoing-payments", Method::GET, &url, None, token)
+            .await
     }
 
     /// `GET {resourceServer}/outgoing-payment-grant`: what the grant has spent.
@@ -802,15 +751,8 @@ impl<T: Transport> Client<T> {
         token: &AccessToken,
     ) -> Result<GrantSpentAmounts, Error> {
         let url = join(resource_server, "outgoing-payment-grant")?;
-        self.call(
-            "get-outgoing-payment-grant",
-            Method::GET,
-            &url,
-            None,
-            Auth::Token(token.secret()),
-            Side::Resource,
-        )
-        .await
+        self.resource_call("get-outgoing-payment-grant", Method::GET, &url, None, token)
+            .await
     }
 }
 
