@@ -312,6 +312,16 @@ pub struct Jwk {
 }
 
 impl Jwk {
+    /// Checks that the key is a usable Ed25519 signing key (`kty`, `crv`,
+    /// `alg`, `use` and a valid `x`), as a server does before publishing it.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::UnusableJwk`] naming the field that is wrong.
+    pub fn check(&self) -> Result<(), KeyError> {
+        self.verifying_key().map(|_| ())
+    }
+
     /// The Ed25519 public key, after checking every field names Ed25519 signing.
     pub(crate) fn verifying_key(&self) -> Result<ed25519_dalek::VerifyingKey, KeyError> {
         let unusable = |reason: String| KeyError::UnusableJwk {

@@ -6,6 +6,9 @@ pub(crate) mod server;
 
 use std::path::Path;
 
+/// The Open Payments OpenAPI documents.
+pub(crate) const OPENAPI_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openapi");
+
 /// A response fixture with `{base}` replaced by the server's address.
 pub(crate) fn fixture(name: &str, base: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -23,9 +23,7 @@ fn load(doc: Doc) -> Value {
         Doc::Resource => "resource-server.yaml",
         Doc::WalletAddress => "wallet-address-server.yaml",
     };
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/openapi")
-        .join(name);
+    let path = Path::new(super::OPENAPI_DIR).join(name);
     let text = std::fs::read_to_string(path).unwrap();
     let mut document = serde_norway::from_str(&text).unwrap();
     drop_ref_siblings(&mut document);
@@ -55,16 +53,29 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// Where a body sits: `None` for the request body, `Some(status)` for a response.
-pub(crate) fn validate(doc: Doc, path: &str, method: &str, status: Option<u16>, instance: &Value) {
-    let mut document = load(doc);
-    let media = match status {
-        None => format!("requestBody/content/{}", escape("application/json")),
-        Some(status) => format!("responses/{status}/content/{}", escape("application/json")),
+/// The JSON pointer of a response schema, following a `$ref` to
+/// `#/components/responses/…`; `None` if the document has none.
+#[allow(dead_code)] // used by the sandbox's tests, which include this file
+pub(crate) fn response_schema(doc: Doc, path: &str, method: &str, status: u16) -> Option<String> {
+    let document = load(doc);
+    let response = format!("/paths/{}/{method}/responses/{status}", escape(path));
+    let response = match document
+        .pointer(&response)?
+        .get("$ref")
+        .and_then(Value::as_str)
+    {
+        Some(reference) => reference.trim_start_matches('#').to_owned(),
+        None => response,
     };
-    let pointer = format!("/paths/{}/{method}/{media}/schema", escape(path));
+    let pointer = format!("{response}/content/{}/schema", escape("application/json"));
+    document.pointer(&pointer).is_some().then_some(pointer)
+}
+
+/// Validates `instance` against the schema at `pointer` of `doc`.
+pub(crate) fn validate_at(doc: Doc, pointer: &str, instance: &Value) {
+    let mut document = load(doc);
     assert!(
-        document.pointer(&pointer).is_some(),
+        document.pointer(pointer).is_some(),
         "the OpenAPI document has no schema at {pointer}"
     );
     // A URI fragment: `{id}` must be percent-encoded there.
@@ -79,9 +90,19 @@ pub(crate) fn validate(doc: Doc, path: &str, method: &str, status: Option<u16>, 
         .collect();
     assert!(
         errors.is_empty(),
-        "{method} {path} ({status:?}) does not match the OpenAPI schema:\n{}\n{instance:#}",
+        "{pointer} does not match:\n{}\n{instance:#}",
         errors.join("\n")
     );
+}
+
+/// Where a body sits: `None` for the request body, `Some(status)` for a response.
+pub(crate) fn validate(doc: Doc, path: &str, method: &str, status: Option<u16>, instance: &Value) {
+    let media = match status {
+        None => format!("requestBody/content/{}", escape("application/json")),
+        Some(status) => format!("responses/{status}/content/{}", escape("application/json")),
+    };
+    let pointer = format!("/paths/{}/{method}/{media}/schema", escape(path));
+    validate_at(doc, &pointer, instance);
 }
 
 /// Validates JSON text.

@@ -1,0 +1,759 @@
+//! The GNAP authorization server (`auth-server.yaml`) and the AS side of the
+//! AS–IdP interface (`auth-server-idp.yaml`), with Rafiki's behaviour:
+//! - `POST /auth`: grant request. Outgoing-payment access needs interaction;
+//!   incoming-payment and quote access is granted at once.
+//! - `POST|DELETE /auth/continue/{id}`: continue (with `interact_ref`, after
+//!   `wait`, once) or cancel.
+//! - `POST|DELETE /auth/token/{id}`: rotate (new value and new manage URL) or
+//!   revoke an access token.
+//! - `GET /auth/interact/{id}/{nonce}`: starts the interaction: binds a session
+//!   cookie and redirects to the consent page.
+//! - `GET /auth/interact/{id}/{nonce}/finish`: in that session only, redirects
+//!   to the client's finish URI with `hash` and `interact_ref` (or `result`).
+//! - `GET /auth/grant/{id}/{nonce}`, `POST /auth/grant/{id}/{nonce}/{choice}`:
+//!   the IdP back channel, authenticated by `x-idp-secret`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use consent_desk_protocol::{
+    finish_hash, AccessItem, AccessToken, ApprovedGrant, ClientIdentity, Continue,
+    ContinueAccessToken, ContinueToken, ContinueUri, GrantRequest, GrantResponse,
+    GrantedAccessToken, InteractRef, InteractResponse, InteractStart, LimitAmount, ManageUri,
+    Nonce, PendingGrant, RotatedToken,
+};
+use url::Url;
+
+use crate::error::{ApiError, ApiResult};
+use crate::signed::{Client, SignedRequest};
+use crate::store::{secret_hash, Grant, GrantState, Interaction, Token};
+use crate::{new_id, random_token, AppState};
+
+/// The session cookie bound at `interact.redirect`.
+pub(crate) const SESSION_COOKIE: &str = "sandbox_session";
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth", post(request_grant))
+        .route("/auth/", post(request_grant))
+        .route(
+            "/auth/continue/{id}",
+            post(continue_grant).delete(cancel_grant),
+        )
+        .route("/auth/token/{id}", post(rotate_token).delete(revoke_token))
+        .route("/auth/interact/{id}/{nonce}", get(start_interaction))
+        .route(
+            "/auth/interact/{id}/{nonce}/finish",
+            get(finish_interaction),
+        )
+        .route("/auth/grant/{id}/{nonce}", get(idp_grant))
+        .route("/auth/grant/{id}/{nonce}/{choice}", post(idp_choice))
+}
+
+/// Constant-time comparison of secrets and their hashes.
+pub(crate) fn eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq as _;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+fn needs_interaction(access: &[AccessItem]) -> bool {
+    access
+        .iter()
+        .any(|item| matches!(item, AccessItem::OutgoingPayment { .. }))
+}
+
+impl AppState {
+    fn continue_uri(&self, continue_id: &str) -> ContinueUri {
+        ContinueUri(self.wallet_url(&format!("auth/continue/{continue_id}")))
+    }
+
+    fn manage_uri(&self, manage_id: &str) -> ManageUri {
+        ManageUri(self.wallet_url(&format!("auth/token/{manage_id}")))
+    }
+
+    /// A new access token for `grant`; returns the row and the secret value.
+    fn new_token(&self, grant: &Grant) -> (Token, AccessToken) {
+        let lifetime = i64::try_from(self.0.timing.access_token.as_millis()).unwrap_or(i64::MAX);
+        let token = Token {
+            manage_id: new_id(),
+            grant_id: grant.id.clone(),
+            expires_ms: self.now_ms().saturating_add(lifetime),
+            revoked: false,
+        };
+        (token, AccessToken::new(random_token()))
+    }
+
+    fn granted(
+        &self,
+        token: &Token,
+        value: AccessToken,
+        access: Vec<AccessItem>,
+    ) -> GrantedAccessToken {
+        GrantedAccessToken {
+            value,
+            manage: self.manage_uri(&token.manage_id),
+            expires_in: Some(self.0.timing.access_token.as_secs()),
+            access,
+        }
+    }
+
+    /// The grant behind a continuation URI, with the request's continuation
+    /// token and signature checked.
+    async fn continuation(
+        &self,
+        request: &SignedRequest,
+        continue_id: &str,
+    ) -> ApiResult<(Grant, Client)> {
+        // The codes per status are those `auth-server.yaml` lists.
+        let unknown_code = if request.method == axum::http::Method::DELETE {
+            "invalid_request"
+        } else {
+            "invalid_continuation"
+        };
+        let grant = self
+            .store()
+            .grant_by_continue_id(continue_id)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    unknown_code,
+                    "unknown continuation URI: the grant does not exist",
+                )
+            })?;
+        let token = request.gnap_token().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_continuation",
+                "missing `Authorization: GNAP <continue token>`",
+            )
+        })?;
+        if !eq(&secret_hash(token), &grant.continue_token_hash) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_continuation",
+                "the continuation token does not belong to this grant",
+            ));
+        }
+        let client = self.resolve_client(&grant.client).await?;
+        self.verify(request, &client)?;
+        Ok((grant, client))
+    }
+
+    /// The token behind a management URI, with the presented token and the
+    /// signature checked.
+    async fn managed_token(
+        &self,
+        request: &SignedRequest,
+        manage_id: &str,
+    ) -> ApiResult<(Token, Grant)> {
+        // `auth-server.yaml` allows only `invalid_client` with 401 here.
+        let invalid = |description: &str| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
+        };
+        let presented = request
+            .gnap_token()
+            .ok_or_else(|| invalid("missing `Authorization: GNAP <access token>`"))?;
+        let (token, stored_hash) = {
+            let store = self.store();
+            let token = store.token_by_manage_id(manage_id)?;
+            let hash = store.token_value_hash(manage_id)?;
+            (token, hash)
+        };
+        let (Some(token), Some(stored_hash)) = (token, stored_hash) else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "invalid_rotation",
+                "unknown token management URI",
+            ));
+        };
+        if !eq(&secret_hash(presented), &stored_hash) {
+            return Err(invalid(
+                "the access token does not belong to this management URI",
+            ));
+        }
+        let grant = self
+            .store()
+            .grant(&token.grant_id)?
+            .ok_or_else(|| invalid("the token's grant no longer exists"))?;
+        let client = self.resolve_client(&grant.client).await?;
+        self.verify(request, &client)?;
+        Ok((token, grant))
+    }
+
+    /// Checks the access a client asks for against this sandbox's accounts.
+    fn check_access(&self, access: &[AccessItem]) -> ApiResult<()> {
+        if access.is_empty() {
+            return Err(ApiError::invalid_request("access_token.access is empty"));
+        }
+        for item in access {
+            if let AccessItem::OutgoingPayment {
+                identifier,
+                limits,
+                actions,
+            } = item
+            {
+                if actions.is_empty() {
+                    return Err(ApiError::invalid_request("an access item has no actions"));
+                }
+                let name = self.local_account_name(identifier).ok_or_else(|| {
+                    ApiError::invalid_request(format!(
+                        "the outgoing-payment identifier {identifier} is not a wallet address of \
+                         this sandbox"
+                    ))
+                })?;
+                let account = self.account_named(&name).map_err(|_| {
+                    ApiError::invalid_request(format!("there is no wallet address {identifier}"))
+                })?;
+                if let Some(LimitAmount::Debit(amount)) =
+                    limits.as_ref().and_then(|l| l.amount.as_ref())
+                {
+                    if amount.asset_code != account.asset_code
+                        || amount.asset_scale != account.asset_scale
+                    {
+                        return Err(ApiError::invalid_request(format!(
+                            "limits.debitAmount is in {} (scale {}), but {identifier} holds {} \
+                             (scale {})",
+                            amount.asset_code,
+                            amount.asset_scale,
+                            account.asset_code,
+                            account.asset_scale
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn wrap_token(value: &str) -> ContinueAccessToken {
+    ContinueAccessToken {
+        value: ContinueToken::new(value),
+    }
+}
+
+#[tracing::instrument(name = "auth.grant_request", skip_all)]
+async fn request_grant(
+    State(state): State<AppState>,
+    request: SignedRequest,
+) -> ApiResult<Json<GrantResponse>> {
+    let grant_request: GrantRequest = request.json()?;
+    let client = state.resolve_client(&grant_request.client).await?;
+    state.verify(&request, &client)?;
+    let access = grant_request.access_token.access;
+    state.check_access(&access)?;
+    let now = state.now_ms();
+    let continue_token = random_token();
+    let mut grant = Grant {
+        id: new_id(),
+        state: GrantState::Pending,
+        client: grant_request.client.clone(),
+        access: access.clone(),
+        continue_id: new_id(),
+        continue_token_hash: secret_hash(&continue_token),
+        wait: state.timing_wait(),
+        continue_after_ms: now
+            .saturating_add(i64::try_from(state.timing_wait() * 1000).unwrap_or(0)),
+        interaction: None,
+        created_ms: now,
+    };
+    let continue_ = Continue {
+        access_token: wrap_token(&continue_token),
+        uri: state.continue_uri(&grant.continue_id),
+        wait: None,
+    };
+
+    if !needs_interaction(&access) {
+        // Incoming-payment and quote grants are granted at once (Rafiki).
+        grant.state = GrantState::Issued;
+        let (token, value) = state.new_token(&grant);
+        state.store().insert_grant(&grant)?;
+        state
+            .store()
+            .issue_token(&grant, &token, &secret_hash(value.secret()))?;
+        tracing::info!(grant = %grant.id, client = %client.id(), "non-interactive grant issued");
+        return Ok(Json(GrantResponse::Approved(ApprovedGrant {
+            access_token: state.granted(&token, value, access),
+            continue_,
+        })));
+    }
+
+    let Some(interact) = grant_request.interact else {
+        return Err(ApiError::invalid_request(
+            "outgoing-payment access needs interaction: add `interact` with start [\"redirect\"] \
+             and a finish redirect",
+        ));
+    };
+    if !interact.start.contains(&InteractStart::Redirect) {
+        return Err(ApiError::invalid_request(
+            "interact.start must include \"redirect\"",
+        ));
+    }
+    let Some(finish) = interact.finish else {
+        return Err(ApiError::invalid_request(
+            "interact.finish is required: the sandbox redirects back to the client",
+        ));
+    };
+    // Rafiki refuses JWK-only clients and clients without a publicName for
+    // interactive grants: the person must see who asks.
+    let Some(wallet) = client.wallet.as_ref() else {
+        return Err(ApiError::invalid_client(
+            StatusCode::BAD_REQUEST,
+            "interactive grants need a client wallet address, not a bare JWK",
+        ));
+    };
+    if wallet
+        .public_name
+        .as_deref()
+        .is_none_or(|name| name.trim().is_empty())
+    {
+        return Err(ApiError::invalid_client(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the client wallet address {} has no publicName, which interactive grants need",
+                wallet.id
+            ),
+        ));
+    }
+    let lifetime = i64::try_from(state.0.timing.interaction.as_millis()).unwrap_or(i64::MAX);
+    let interaction = Interaction {
+        id: new_id(),
+        nonce: Nonce::generate().as_str().to_owned(),
+        finish_uri: finish.uri.to_string(),
+        client_nonce: finish.nonce,
+        server_nonce: Nonce::generate().as_str().to_owned(),
+        expires_ms: now.saturating_add(lifetime),
+        session_hash: None,
+        interact_ref_hash: None,
+    };
+    let redirect = state.wallet_url(&format!(
+        "auth/interact/{}/{}",
+        interaction.id, interaction.nonce
+    ));
+    let server_nonce = interaction.server_nonce.clone();
+    grant.interaction = Some(interaction);
+    state.store().insert_grant(&grant)?;
+    tracing::info!(grant = %grant.id, client = %client.id(), "interactive grant pending");
+    Ok(Json(GrantResponse::Pending(PendingGrant {
+        interact: InteractResponse {
+            redirect,
+            finish: server_nonce,
+        },
+        continue_: Continue {
+            wait: Some(grant.wait),
+            ..continue_
+        },
+    })))
+}
+
+#[tracing::instrument(name = "auth.continue", skip_all, fields(continuation = %id))]
+async fn continue_grant(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: SignedRequest,
+) -> ApiResult<Json<ApprovedGrant>> {
+    let (mut grant, _client) = state.continuation(&request, &id).await?;
+    let now = state.now_ms();
+    if state.faults().too_fast || now < grant.continue_after_ms {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "too_fast",
+            format!("continued before `wait` ({} s) passed", grant.wait),
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        interact_ref: Option<String>,
+    }
+    let body: Body = if request.body.is_empty() {
+        Body { interact_ref: None }
+    } else {
+        request.json()?
+    };
+    match grant.state {
+        GrantState::Pending => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "request_denied",
+                "the grant is not approved yet",
+            ))
+        }
+        GrantState::Rejected => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "request_denied",
+                "the person rejected the grant",
+            ))
+        }
+        GrantState::Revoked => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_continuation",
+                "the grant was cancelled",
+            ))
+        }
+        GrantState::Issued => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_continuation",
+                "the grant was already continued: an interact_ref can be used once",
+            ))
+        }
+        GrantState::Approved => {}
+    }
+    let Some(interact_ref) = body.interact_ref else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_continuation",
+            "the body needs `interact_ref` from the finish redirect",
+        ));
+    };
+    let expected = grant
+        .interaction
+        .as_ref()
+        .and_then(|interaction| interaction.interact_ref_hash.clone());
+    if !expected.is_some_and(|expected| eq(&secret_hash(&interact_ref), &expected)) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_continuation",
+            "the interact_ref does not belong to this grant",
+        ));
+    }
+    grant.state = GrantState::Issued;
+    if let Some(interaction) = grant.interaction.as_mut() {
+        interaction.interact_ref_hash = None;
+    }
+    let (token, value) = state.new_token(&grant);
+    state
+        .store()
+        .issue_token(&grant, &token, &secret_hash(value.secret()))?;
+    let continue_token = request.gnap_token().unwrap_or_default().to_owned();
+    tracing::info!(grant = %grant.id, "grant continued, access token issued");
+    Ok(Json(ApprovedGrant {
+        access_token: state.granted(&token, value, grant.access.clone()),
+        continue_: Continue {
+            access_token: wrap_token(&continue_token),
+            uri: state.continue_uri(&grant.continue_id),
+            wait: None,
+        },
+    }))
+}
+
+#[tracing::instrument(name = "auth.cancel", skip_all, fields(continuation = %id))]
+async fn cancel_grant(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: SignedRequest,
+) -> ApiResult<StatusCode> {
+    let (mut grant, _client) = state.continuation(&request, &id).await?;
+    grant.state = GrantState::Revoked;
+    state.store().revoke_grant(&grant)?;
+    tracing::info!(grant = %grant.id, "grant cancelled");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[tracing::instrument(name = "auth.rotate", skip_all)]
+async fn rotate_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: SignedRequest,
+) -> ApiResult<Json<RotatedToken>> {
+    let (old, grant) = state.managed_token(&request, &id).await?;
+    if old.revoked || grant.state == GrantState::Revoked {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_rotation",
+            "the token was revoked or its grant cancelled: request a new grant",
+        ));
+    }
+    let (token, value) = state.new_token(&grant);
+    state
+        .store()
+        .rotate_token(&old.manage_id, &token, &secret_hash(value.secret()))?;
+    tracing::info!(grant = %grant.id, "access token rotated");
+    Ok(Json(RotatedToken {
+        access_token: state.granted(&token, value, grant.access),
+    }))
+}
+
+#[tracing::instrument(name = "auth.revoke", skip_all)]
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: SignedRequest,
+) -> ApiResult<StatusCode> {
+    if state.store().token_by_manage_id(&id)?.is_none() {
+        // Nothing to revoke: revocation is idempotent.
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    let (token, grant) = state.managed_token(&request, &id).await?;
+    state.store().revoke_token(&token.manage_id)?;
+    tracing::info!(grant = %grant.id, "access token revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- interaction (front channel) ------------------------------------------
+
+/// The value of the session cookie, if the request has one.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+impl AppState {
+    /// The grant of an interaction whose id and nonce match.
+    pub(crate) fn interaction_grant(&self, id: &str, nonce: &str) -> ApiResult<Grant> {
+        self.store()
+            .grant_by_interaction(id)?
+            .filter(|grant| {
+                grant
+                    .interaction
+                    .as_ref()
+                    .is_some_and(|interaction| eq(&interaction.nonce, nonce))
+            })
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_interaction",
+                    "this approval link is unknown: start again from the app",
+                )
+            })
+    }
+
+    pub(crate) fn interaction_expired(&self, interaction: &Interaction) -> bool {
+        self.faults().expire_interactions || self.now_ms() >= interaction.expires_ms
+    }
+
+    /// Whether the request carries the session bound to this interaction.
+    pub(crate) fn in_session(&self, headers: &HeaderMap, interaction: &Interaction) -> bool {
+        match (session_cookie(headers), &interaction.session_hash) {
+            (Some(cookie), Some(expected)) => eq(&secret_hash(&cookie), expected),
+            _ => false,
+        }
+    }
+
+    /// Records the person's choice on a pending grant.
+    pub(crate) fn choose(&self, grant: &mut Grant, accept: bool) -> ApiResult<()> {
+        if grant.state != GrantState::Pending {
+            return Err(ApiError::not_found(
+                "this grant is not waiting for a choice",
+            ));
+        }
+        grant.state = if accept {
+            GrantState::Approved
+        } else {
+            GrantState::Rejected
+        };
+        self.store().update_grant(grant)?;
+        tracing::info!(grant = %grant.id, accept, "choice recorded");
+        Ok(())
+    }
+}
+
+/// The client's finish URI with extra query parameters, keeping its own.
+fn finish_redirect(finish_uri: &str, pairs: &[(&str, &str)]) -> ApiResult<Response> {
+    let mut url = Url::parse(finish_uri)
+        .map_err(|_| ApiError::invalid_request("the grant's finish URI is not a URL"))?;
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in pairs {
+            query.append_pair(name, value);
+        }
+    }
+    Ok(found(url.as_str()))
+}
+
+/// 302 Found, as Rafiki redirects (the IdP spec names 302).
+fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location.to_owned())]).into_response()
+}
+
+#[tracing::instrument(name = "auth.interact_start", skip_all, fields(interaction = %id))]
+async fn start_interaction(
+    State(state): State<AppState>,
+    Path((id, nonce)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let mut grant = state.interaction_grant(&id, &nonce)?;
+    let Some(interaction) = grant.interaction.as_mut() else {
+        return Err(ApiError::not_found("this grant has no interaction"));
+    };
+    if grant.state != GrantState::Pending {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_interaction",
+            "this approval was already decided: start again from the app",
+        ));
+    }
+    if state.interaction_expired(interaction) {
+        let finish_uri = interaction.finish_uri.clone();
+        grant.state = GrantState::Revoked;
+        state.store().update_grant(&grant)?;
+        return finish_redirect(&finish_uri, &[("result", "invalid_interaction")]);
+    }
+    let session = random_token();
+    interaction.session_hash = Some(secret_hash(&session));
+    state.store().update_grant(&grant)?;
+    let location = format!("/consent/{id}/{nonce}");
+    let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
+    Ok((
+        StatusCode::FOUND,
+        [(header::LOCATION, location), (header::SET_COOKIE, cookie)],
+    )
+        .into_response())
+}
+
+#[tracing::instrument(name = "auth.interact_finish", skip_all, fields(interaction = %id))]
+async fn finish_interaction(
+    State(state): State<AppState>,
+    Path((id, nonce)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let mut grant = state.interaction_grant(&id, &nonce)?;
+    let Some(interaction) = grant.interaction.clone() else {
+        return Err(ApiError::not_found("this grant has no interaction"));
+    };
+    // Rafiki binds the finish to the session that started the interaction:
+    // a finish link replayed from another browser or HTTP client is refused.
+    if !state.in_session(&headers, &interaction) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "no interaction session: finish in the same browser that opened the approval page",
+        ));
+    }
+    let mut updated = interaction.clone();
+    // One finish per session.
+    updated.session_hash = None;
+    if state.interaction_expired(&interaction) {
+        grant.state = GrantState::Revoked;
+        grant.interaction = Some(updated);
+        state.store().update_grant(&grant)?;
+        return finish_redirect(
+            &interaction.finish_uri,
+            &[("result", "invalid_interaction")],
+        );
+    }
+    match grant.state {
+        GrantState::Approved => {
+            let interact_ref = InteractRef::new(new_id());
+            let auth_server = state.auth_server();
+            let mut hash = finish_hash(
+                &Nonce::new(interaction.client_nonce.clone()),
+                &Nonce::new(interaction.server_nonce.clone()),
+                &interact_ref,
+                auth_server.as_str(),
+            );
+            if state.faults().wrong_finish_hash {
+                hash = finish_hash(
+                    &Nonce::new("fault"),
+                    &Nonce::new(interaction.server_nonce.clone()),
+                    &interact_ref,
+                    auth_server.as_str(),
+                );
+            }
+            updated.interact_ref_hash = Some(secret_hash(interact_ref.as_str()));
+            grant.interaction = Some(updated);
+            state.store().update_grant(&grant)?;
+            tracing::info!(grant = %grant.id, "interaction finished: approved");
+            finish_redirect(
+                &interaction.finish_uri,
+                &[("hash", &hash), ("interact_ref", interact_ref.as_str())],
+            )
+        }
+        GrantState::Rejected => {
+            grant.interaction = Some(updated);
+            state.store().update_grant(&grant)?;
+            tracing::info!(grant = %grant.id, "interaction finished: rejected");
+            finish_redirect(&interaction.finish_uri, &[("result", "grant_rejected")])
+        }
+        GrantState::Pending => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_interaction",
+            "no choice was made yet: approve or reject on the consent page first",
+        )),
+        GrantState::Issued | GrantState::Revoked => {
+            finish_redirect(&interaction.finish_uri, &[("result", "grant_invalid")])
+        }
+    }
+}
+
+// ---- IdP back channel -------------------------------------------------------
+
+fn check_idp_secret(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    let given = headers
+        .get("x-idp-secret")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if eq(&secret_hash(given), &secret_hash(state.idp_secret())) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "missing or wrong x-idp-secret header",
+        ))
+    }
+}
+
+#[tracing::instrument(name = "idp.grant", skip_all, fields(interaction = %id))]
+async fn idp_grant(
+    State(state): State<AppState>,
+    Path((id, nonce)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Json<serde_json::Value>> {
+    check_idp_secret(&state, &headers)?;
+    let grant = state.interaction_grant(&id, &nonce)?;
+    if grant.state != GrantState::Pending {
+        return Err(ApiError::not_found(
+            "this grant is not waiting for a choice",
+        ));
+    }
+    Ok(Json(serde_json::json!({ "access": grant.access })))
+}
+
+#[tracing::instrument(name = "idp.choice", skip_all, fields(interaction = %id, %choice))]
+async fn idp_choice(
+    State(state): State<AppState>,
+    Path((id, nonce, choice)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    check_idp_secret(&state, &headers)?;
+    let accept = match choice.as_str() {
+        "accept" => true,
+        "reject" => false,
+        other => {
+            return Err(ApiError::invalid_request(format!(
+                "`{other}` is not a choice: use accept or reject"
+            )))
+        }
+    };
+    let mut grant = state.interaction_grant(&id, &nonce)?;
+    if grant
+        .interaction
+        .as_ref()
+        .is_some_and(|i| state.interaction_expired(i))
+    {
+        return Err(ApiError::not_found("this interaction expired"));
+    }
+    state.choose(&mut grant, accept)?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Whether the client identity is a wallet address the sandbox can show.
+pub(crate) fn client_url(identity: &ClientIdentity) -> Option<&Url> {
+    match identity {
+        ClientIdentity::Url(url)
+        | ClientIdentity::WalletAddress {
+            wallet_address: url,
+        } => Some(url),
+        ClientIdentity::Jwk { .. } => None,
+    }
+}

@@ -1,0 +1,138 @@
+//! `consent-desk sandbox …`: the sandbox as a standalone server, and its reset.
+//!
+//! Shared by the app's binary (`consent-desk sandbox`) and this crate's own
+//! (`consent-desk-sandbox`), so both take the same flags.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::{Faults, Sandbox};
+
+/// Run the Consent Desk sandbox wallet: a local Open Payments wallet.
+#[derive(Debug, Parser)]
+#[command(name = "consent-desk sandbox", version)]
+pub struct Args {
+    /// What to do; serving is the default.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 4455, global = true)]
+    pub port: u16,
+    /// The folder holding the sandbox state (sandbox.sqlite3).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub data: Option<PathBuf>,
+    /// A fault switch, repeatable: latency=<ms>, fail=[METHOD ]/path[:status],
+    /// drop=[METHOD ]/path, too-fast, expire-interactions, wrong-finish-hash.
+    #[arg(long = "fault", value_name = "FAULT")]
+    pub faults: Vec<Faults>,
+    /// Seconds a client must wait before continuing a grant.
+    #[arg(long, default_value_t = 1)]
+    pub wait: u64,
+    /// The secret of the IdP back channel (x-idp-secret); random if absent.
+    #[arg(long, env = "SANDBOX_IDP_SECRET")]
+    pub idp_secret: Option<String>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the sandbox wallet until interrupted (the default).
+    Serve,
+    /// Drop every grant and payment and restore the seeded balances.
+    Reset,
+}
+
+/// The default data folder: `$XDG_DATA_HOME/consent-desk/sandbox` or
+/// `~/.local/share/consent-desk/sandbox`.
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("consent-desk/sandbox")
+}
+
+/// Parses `args` (without the program name and `sandbox`) and runs; returns
+/// the process exit code.
+pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
+    let args = match Args::try_parse_from(
+        std::iter::once("consent-desk sandbox".to_owned()).chain(args),
+    ) {
+        Ok(args) => args,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CONSENT_DESK_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let data = args.data.clone().unwrap_or_else(default_data_dir);
+    if matches!(args.command, Some(Command::Reset)) {
+        return match crate::reset(&data) {
+            Ok(()) => {
+                println!("The sandbox in {} was reset.", data.display());
+                0
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                1
+            }
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: the async runtime could not start: {error}");
+            return 1;
+        }
+    };
+    runtime.block_on(serve(args, data))
+}
+
+async fn serve(args: Args, data: PathBuf) -> i32 {
+    let faults = args
+        .faults
+        .into_iter()
+        .fold(Faults::default(), Faults::with);
+    let mut builder = Sandbox::builder(&data)
+        .port(args.port)
+        .wait_seconds(args.wait)
+        .faults(faults);
+    if let Some(secret) = args.idp_secret {
+        builder = builder.idp_secret(secret);
+    }
+    let sandbox = match builder.start().await {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return 1;
+        }
+    };
+    let base = sandbox.base_url().clone();
+    println!("Sandbox wallet listening on {base}");
+    println!("  state:        {}", data.join(crate::STATE_FILE).display());
+    println!(
+        "  wallets:      {}alice (USD), {}bob (EUR), {}carol (MXN), {}kenji (JPY), {}dave (USD)",
+        base, base, base, base, base
+    );
+    println!("  auth server:  {}", sandbox.auth_server());
+    println!("  IdP secret:   {}", sandbox.idp_secret());
+    println!("  admin:        {base}admin/accounts, {base}admin/faults");
+    if !sandbox.faults().eq(&Faults::default()) {
+        println!("  faults:       {:?}", sandbox.faults());
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    println!("Stopping the sandbox.");
+    sandbox.shutdown().await;
+    0
+}

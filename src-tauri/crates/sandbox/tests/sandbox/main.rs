@@ -1,0 +1,10 @@
+//! The sandbox wallet over real HTTP on loopback: the Rust client against it,
+//! the official Node SDK against it, refusals, limits, state and faults.
+
+mod faults;
+mod flow;
+mod limits;
+mod node_sdk;
+mod refusals;
+mod state;
+mod support;
