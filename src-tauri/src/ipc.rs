@@ -61,6 +61,25 @@ pub struct About {
     pub log_file: String,
     /// The URI scheme wallets redirect to, e.g. `dev.consentdesk`.
     pub link_scheme: String,
+    /// The built-in sandbox wallet: where it listens, or why it does not.
+    pub sandbox: SandboxStatus,
+}
+
+/// The built-in sandbox wallet's state.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum SandboxStatus {
+    /// Listening on loopback.
+    Running {
+        /// `http://127.0.0.1:<port>/`; wallet addresses are below it
+        /// (`…/alice`).
+        url: String,
+    },
+    /// It could not start; the app still works with other wallets.
+    Stopped {
+        /// Why, in a sentence.
+        problem: String,
+    },
 }
 
 /// A link that reached the app through the OS (a deep link).
@@ -135,6 +154,7 @@ mod tests {
             declaration::<StatusLine>(&cfg),
             declaration::<Tone>(&cfg),
             declaration::<About>(&cfg),
+            declaration::<SandboxStatus>(&cfg),
             declaration::<ReceivedLink>(&cfg),
             declaration::<Arrival>(&cfg),
             declaration::<IpcError>(&cfg),

@@ -10,6 +10,7 @@ mod events;
 pub mod ipc;
 mod links;
 mod logging;
+mod sandbox;
 
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -40,6 +41,7 @@ pub fn run() {
         ])
         .setup(|app| {
             logging::init(app.handle());
+            app.manage(sandbox::start(app.handle()));
             let inbox = links::LinkInbox::default();
             inbox.set_registration(register_scheme(app.handle()));
             app.manage(inbox);

@@ -3,3 +3,4 @@
 
 mod deep_link;
 mod main_window;
+mod sandbox;

@@ -3,8 +3,9 @@
 use tauri::{AppHandle, Manager, State};
 
 use crate::error::{Error, Result};
-use crate::ipc::{About, AppStatus, StatusLine, Tone};
+use crate::ipc::{About, AppStatus, SandboxStatus, StatusLine, Tone};
 use crate::links::LinkInbox;
+use crate::sandbox::SandboxWallet;
 use crate::LINK_SCHEME;
 
 /// The name, version and one-line status shown in the main window.
@@ -33,7 +34,7 @@ pub(crate) fn app_status(app: AppHandle, inbox: State<'_, LinkInbox>) -> AppStat
 /// Versions and folders for the About screen and bug reports.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub(crate) fn about(app: AppHandle) -> Result<About> {
+pub(crate) fn about(app: AppHandle, sandbox: State<'_, SandboxWallet>) -> Result<About> {
     let paths = app.path();
     let folder = |what: &'static str, dir: tauri::Result<std::path::PathBuf>| {
         dir.map(|dir| dir.display().to_string())
@@ -50,6 +51,12 @@ pub(crate) fn about(app: AppHandle) -> Result<About> {
         config_dir: folder("settings", paths.app_config_dir())?,
         log_file: folder("log", crate::logging::log_file(&app))?,
         link_scheme: LINK_SCHEME.to_owned(),
+        sandbox: match (sandbox.url(), sandbox.problem()) {
+            (Some(url), _) => SandboxStatus::Running { url },
+            (None, problem) => SandboxStatus::Stopped {
+                problem: problem.unwrap_or_default(),
+            },
+        },
     })
 }
 

@@ -78,7 +78,25 @@ logFile: string,
 /**
  * The URI scheme wallets redirect to, e.g. `dev.consentdesk`.
  */
-linkScheme: string, };
+linkScheme: string, 
+/**
+ * The built-in sandbox wallet: where it listens, or why it does not.
+ */
+sandbox: SandboxStatus, };
+
+/**
+ * The built-in sandbox wallet's state.
+ */
+export type SandboxStatus = { "state": "running", 
+/**
+ * `http://127.0.0.1:<port>/`; wallet addresses are below it
+ * (`…/alice`).
+ */
+url: string, } | { "state": "stopped", 
+/**
+ * Why, in a sentence.
+ */
+problem: string, };
 
 /**
  * A link that reached the app through the OS (a deep link).

@@ -19,6 +19,7 @@ export class MockBackend implements Backend {
     configDir: '/tmp/config',
     logFile: '/tmp/logs/consent-desk.log',
     linkScheme: 'dev.consentdesk',
+    sandbox: { state: 'running', url: 'http://127.0.0.1:4455/' },
   };
   links: ReceivedLink[] = [];
   failWith: unknown = null;

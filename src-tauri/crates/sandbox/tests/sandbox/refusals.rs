@@ -424,6 +424,12 @@ async fn the_idp_back_channel_needs_its_secret() {
     assert_eq!(right.status(), 200);
     let body: serde_json::Value = right.json().await.unwrap();
     assert_eq!(body["access"][0]["type"], "outgoing-payment");
+    // `auth-server-idp.yaml` answers `{access}` with auth-server.yaml's `access`.
+    crate::support::openapi::validate_at(
+        crate::support::openapi::Doc::Auth,
+        "/components/schemas/access",
+        &body["access"],
+    );
     let accept = format!("{grant_url}/accept");
     assert_eq!(
         http.post(&accept)

@@ -1,0 +1,61 @@
+//! The sandbox wallet, started in-process so the app works offline with no
+//! account anywhere. Its state lives in `<app data>/sandbox`.
+
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
+
+use consent_desk_sandbox::{RunningSandbox, Sandbox};
+use tauri::{AppHandle, Manager};
+
+/// The port the sandbox prefers. Wallet URLs are stored in the sandbox's state
+/// (grants name their client's wallet address), so a stable port keeps them
+/// valid across restarts; another free port is used if this one is taken.
+pub(crate) const PREFERRED_PORT: u16 = 4455;
+
+/// The running sandbox, or why it is not running.
+pub(crate) struct SandboxWallet(std::result::Result<RunningSandbox, String>);
+
+impl SandboxWallet {
+    /// `http://127.0.0.1:<port>/` when running.
+    pub(crate) fn url(&self) -> Option<String> {
+        self.0
+            .as_ref()
+            .ok()
+            .map(|sandbox| sandbox.base_url().to_string())
+    }
+
+    /// Why it is not running.
+    pub(crate) fn problem(&self) -> Option<String> {
+        self.0.as_ref().err().cloned()
+    }
+}
+
+fn preferred_port_free() -> bool {
+    TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), PREFERRED_PORT)).is_ok()
+}
+
+/// Starts the sandbox; never fails the app, which works with real wallets too.
+pub(crate) fn start(app: &AppHandle) -> SandboxWallet {
+    let _span = tracing::info_span!("sandbox.start").entered();
+    let data = match app.path().app_data_dir() {
+        Ok(dir) => dir.join("sandbox"),
+        Err(error) => return SandboxWallet(Err(format!("no data folder for it ({error})"))),
+    };
+    let port = if preferred_port_free() {
+        PREFERRED_PORT
+    } else {
+        0
+    };
+    // Binding a port and opening SQLite take milliseconds: starting here, before
+    // any window asks, means the status never shows a half-started sandbox.
+    let started = tauri::async_runtime::block_on(Sandbox::builder(&data).port(port).start());
+    match started {
+        Ok(sandbox) => {
+            tracing::info!(url = %sandbox.base_url(), "sandbox wallet running");
+            SandboxWallet(Ok(sandbox))
+        }
+        Err(error) => {
+            tracing::error!(%error, "sandbox wallet did not start");
+            SandboxWallet(Err(error.to_string()))
+        }
+    }
+}
