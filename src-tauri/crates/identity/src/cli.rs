@@ -1,0 +1,402 @@
+//! `consent-desk profile …` and `consent-desk key …`: every profile action
+//! for scripts. Human-readable output by default, JSON with `--json`; errors
+//! on stderr with exit code 1 (2 for usage, 3 when `key check` finds the key
+//! not registered).
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::wallet::{check_registration, parse_wallet_url, preview};
+use crate::{
+    Identities, IdentityError, KeySource, NewProfile, Profile, ProfileStore, Storage, SystemKeyring,
+};
+
+/// Exit code of `key check` when the key is not (yet) registered.
+pub const EXIT_NOT_REGISTERED: i32 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "consent-desk",
+    version,
+    about = "Consent Desk profiles and keys"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// The settings folder holding profiles.json (default: the app's).
+    #[arg(
+        long,
+        global = true,
+        env = "CONSENT_DESK_CONFIG_DIR",
+        value_name = "DIR"
+    )]
+    config_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage profiles (who the app signs as).
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Manage a profile's key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Args)]
+struct Passphrase {
+    /// Keep or read the key in a passphrase-protected file instead of the
+    /// system keyring; the passphrase comes from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    passphrase_env: Option<String>,
+}
+
+impl Passphrase {
+    fn read(&self) -> Result<Option<Zeroizing<String>>, String> {
+        match &self.passphrase_env {
+            None => Ok(None),
+            Some(var) => std::env::var(var)
+                .map(|value| Some(Zeroizing::new(value)))
+                .map_err(|_| format!("the environment variable {var} (the passphrase) is not set")),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCommand {
+    /// Add a profile with a new or imported key.
+    Add {
+        /// What to call it.
+        #[arg(long)]
+        name: String,
+        /// The client wallet address (https://…, or $wallet/… pointer).
+        #[arg(long)]
+        wallet: String,
+        /// The key id (kid); a new one if absent.
+        #[arg(long)]
+        key_id: Option<String>,
+        /// Import this private key (PKCS#8 PEM, base64 PEM or seed); `-` reads
+        /// stdin. Without it a new key is generated.
+        #[arg(long, value_name = "FILE")]
+        import: Option<PathBuf>,
+        /// With --passphrase-env: where the protected key file goes.
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
+        #[command(flatten)]
+        passphrase: Passphrase,
+        /// Allow plain http to this machine (local development wallets).
+        #[arg(long)]
+        allow_http_loopback: bool,
+        /// Do not fetch the wallet address first.
+        #[arg(long)]
+        no_check: bool,
+    },
+    /// List profiles; `*` marks the one in use.
+    List,
+    /// Show a profile and its public key.
+    Show {
+        /// Profile id or name.
+        profile: String,
+    },
+    /// Remove a profile and its key.
+    Remove {
+        /// Profile id or name.
+        profile: String,
+    },
+    /// Use this profile from now on.
+    Use {
+        /// Profile id or name.
+        profile: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Give a profile a new key (the old one is replaced).
+    Generate {
+        /// Profile id or name.
+        #[arg(long)]
+        profile: String,
+        /// A new key id (default: keep the current one).
+        #[arg(long)]
+        key_id: Option<String>,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Give a profile an existing key.
+    Import {
+        /// Profile id or name.
+        #[arg(long)]
+        profile: String,
+        /// The private key file; `-` reads stdin.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// The key id the wallet shows for it.
+        #[arg(long)]
+        key_id: Option<String>,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Print the profile's public key as a JWK (for the wallet's developer keys).
+    Jwk {
+        /// Profile id or name.
+        #[arg(long)]
+        profile: String,
+        /// Print a whole key set `{"keys":[…]}`.
+        #[arg(long)]
+        jwks: bool,
+    },
+    /// Check that the wallet publishes the profile's key (exit 3 if not).
+    Check {
+        /// Profile id or name.
+        #[arg(long)]
+        profile: String,
+    },
+}
+
+/// One line of output, text or JSON.
+struct Out {
+    json: bool,
+}
+
+impl Out {
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
+        } else {
+            println!("{}", text());
+        }
+    }
+}
+
+fn read_key(path: &PathBuf) -> Result<Zeroizing<String>, String> {
+    let mut text = Zeroizing::new(String::new());
+    let result = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut file| file.read_to_string(&mut text).map(|_| ()))
+    };
+    result
+        .map_err(|error| format!("the key file {} could not be read: {error}", path.display()))?;
+    Ok(text)
+}
+
+fn describe(profile: &Profile, active: bool) -> String {
+    format!(
+        "{} {:<24} {:<28} {}  key `{}` in {}",
+        if active { "*" } else { " " },
+        profile.id,
+        profile.name,
+        profile.wallet_address,
+        profile.key_id,
+        profile.key.describe()
+    )
+}
+
+fn details(profile: &Profile) -> String {
+    format!(
+        "{}\n  id:             {}\n  wallet address: {}\n  key id:         {}\n  key stored in:  {}\n  plain http:     {}\n  public key:     {}",
+        profile.name,
+        profile.id,
+        profile.wallet_address,
+        profile.key_id,
+        profile.key.describe(),
+        if profile.allow_http_loopback { "allowed to this machine" } else { "refused" },
+        serde_json::to_string(&profile.public_jwk).unwrap_or_default()
+    )
+}
+
+/// Runs the command line on `args` (program name first); returns the exit code.
+pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: the async runtime could not start: {error}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            1
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<i32, String> {
+    let store = match &cli.config_dir {
+        Some(dir) => ProfileStore::in_dir(dir),
+        None => ProfileStore::for_user().map_err(|e| e.to_string())?,
+    };
+    let identities = Identities::new(store, Arc::new(SystemKeyring));
+    let out = Out { json: cli.json };
+    let fail = |error: IdentityError| error.to_string();
+    match cli.command {
+        Command::Profile(ProfileCommand::Add {
+            name,
+            wallet,
+            key_id,
+            import,
+            key_file,
+            passphrase,
+            allow_http_loopback,
+            no_check,
+        }) => {
+            let wallet_address = if no_check {
+                parse_wallet_url(&wallet, allow_http_loopback).map_err(|e| e.to_string())?
+            } else {
+                preview(&wallet, allow_http_loopback)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .url
+            };
+            let key = match &import {
+                Some(path) => KeySource::Import(read_key(path)?),
+                None => KeySource::Generate,
+            };
+            let storage = match (passphrase.read()?, key_file) {
+                (None, None) => Storage::Keyring,
+                (Some(passphrase), Some(path)) => Storage::EncryptedFile { path, passphrase },
+                (Some(_), None) => return Err("--passphrase-env needs --key-file PATH".into()),
+                (None, Some(_)) => return Err("--key-file needs --passphrase-env VAR".into()),
+            };
+            let profile = identities
+                .add(NewProfile {
+                    name,
+                    wallet_address,
+                    key_id,
+                    key,
+                    storage,
+                    allow_http_loopback,
+                })
+                .map_err(fail)?;
+            out.print(&profile, || {
+                format!(
+                    "Added {}.\nAdd this public key to the wallet's developer keys, then run \
+                     `consent-desk key check --profile {}`:\n{}",
+                    details(&profile),
+                    profile.id,
+                    serde_json::to_string(&profile.public_jwk).unwrap_or_default()
+                )
+            });
+        }
+        Command::Profile(ProfileCommand::List) => {
+            let profiles = identities.profiles().map_err(fail)?;
+            out.print(&profiles, || {
+                if profiles.profiles.is_empty() {
+                    "No profiles yet: add one with `consent-desk profile add`.".to_owned()
+                } else {
+                    profiles
+                        .profiles
+                        .iter()
+                        .map(|p| describe(p, profiles.active.as_deref() == Some(p.id.as_str())))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            });
+        }
+        Command::Profile(ProfileCommand::Show { profile }) => {
+            let profile = identities.profile(&profile).map_err(fail)?;
+            out.print(&profile, || details(&profile));
+        }
+        Command::Profile(ProfileCommand::Remove { profile }) => {
+            let removed = identities.remove(&profile).map_err(fail)?;
+            out.print(&removed, || {
+                format!("Removed {} and its key.", removed.name)
+            });
+        }
+        Command::Profile(ProfileCommand::Use { profile }) => {
+            let used = identities.use_profile(&profile).map_err(fail)?;
+            out.print(&used, || format!("Using {} from now on.", used.name));
+        }
+        Command::Key(KeyCommand::Generate {
+            profile,
+            key_id,
+            passphrase,
+        }) => {
+            let profile = identities
+                .replace_key(&profile, KeySource::Generate, key_id, passphrase.read()?)
+                .map_err(fail)?;
+            out.print(&profile.public_jwk, || {
+                format!(
+                    "New key for {}. Publish it in the wallet's developer keys:\n{}",
+                    profile.name,
+                    serde_json::to_string(&profile.public_jwk).unwrap_or_default()
+                )
+            });
+        }
+        Command::Key(KeyCommand::Import {
+            profile,
+            file,
+            key_id,
+            passphrase,
+        }) => {
+            let text = read_key(&file)?;
+            let profile = identities
+                .replace_key(
+                    &profile,
+                    KeySource::Import(text),
+                    key_id,
+                    passphrase.read()?,
+                )
+                .map_err(fail)?;
+            out.print(&profile.public_jwk, || {
+                format!(
+                    "Imported the key `{}` into {}.",
+                    profile.key_id, profile.name
+                )
+            });
+        }
+        Command::Key(KeyCommand::Jwk { profile, jwks }) => {
+            let profile = identities.profile(&profile).map_err(fail)?;
+            // JSON either way: it is what the wallet takes.
+            let value = if jwks {
+                serde_json::json!({ "keys": [profile.public_jwk] })
+            } else {
+                serde_json::to_value(&profile.public_jwk).unwrap_or_default()
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Command::Key(KeyCommand::Check { profile }) => {
+            let profile = identities.profile(&profile).map_err(fail)?;
+            let registration = check_registration(
+                &profile.wallet_address,
+                &profile.public_jwk,
+                profile.allow_http_loopback,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let registered = registration == crate::Registration::Registered;
+            out.print(&registration, || registration.describe(&profile.key_id));
+            if !registered {
+                return Ok(EXIT_NOT_REGISTERED);
+            }
+        }
+    }
+    Ok(0)
+}

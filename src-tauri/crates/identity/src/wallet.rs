@@ -1,0 +1,285 @@
+//! Checking a wallet address before using it as a client identity, and
+//! checking that a key is published in its `jwks.json`.
+
+use std::time::Duration;
+
+use consent_desk_protocol::{Client, Jwk, KeyId, SigningKey, WalletAddress};
+use serde::Serialize;
+use url::Url;
+
+/// Why a wallet address cannot be used, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalletError {
+    /// Not a URL.
+    #[error(
+        "`{text}` is not a wallet address: {reason}. It looks like https://wallet.example/alice"
+    )]
+    InvalidUrl {
+        /// What was entered.
+        text: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `http://` to a host that is not this machine.
+    #[error(
+        "{url} uses plain http; wallet addresses must use https (plain http is allowed only for \
+         this machine, 127.0.0.1 or localhost, with the loopback option)"
+    )]
+    NotHttps {
+        /// The URL.
+        url: String,
+    },
+    /// The host did not answer.
+    #[error("{host} could not be reached ({detail}). Check the address and your connection")]
+    Unreachable {
+        /// The host.
+        host: String,
+        /// What happened.
+        detail: String,
+    },
+    /// It answered, but not as a wallet address.
+    #[error("{url} answered, but not as an Open Payments wallet address ({detail})")]
+    NotAWallet {
+        /// The URL.
+        url: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// No `publicName`: the wallet's consent page could not say who asks.
+    #[error(
+        "the wallet address {url} has no public name, which wallets need to show who asks for \
+         approval; set one in your wallet's settings"
+    )]
+    NoPublicName {
+        /// The URL.
+        url: String,
+    },
+}
+
+/// What the person sees before using a wallet address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletPreview {
+    /// The wallet address, as the wallet names itself.
+    pub url: Url,
+    /// The name shown on consent pages.
+    pub public_name: String,
+    /// e.g. `USD`.
+    pub asset_code: String,
+    /// e.g. 2.
+    pub asset_scale: u8,
+    /// The authorization server.
+    pub auth_server: Url,
+}
+
+/// Turns what a person typed into a URL: trims, reads payment pointers
+/// (`$wallet.example/alice`) and adds `https://` when no scheme is given.
+///
+/// # Errors
+///
+/// [`WalletError::InvalidUrl`] or [`WalletError::NotHttps`].
+pub fn parse_wallet_url(text: &str, allow_http_loopback: bool) -> Result<Url, WalletError> {
+    let trimmed = text.trim();
+    let invalid = |reason: &str| WalletError::InvalidUrl {
+        text: trimmed.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if trimmed.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    let candidate = if let Some(pointer) = trimmed.strip_prefix('$') {
+        format!("https://{pointer}")
+    } else if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let url = Url::parse(&candidate).map_err(|error| invalid(&error.to_string()))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if allow_http_loopback && is_loopback(&url) => Ok(url),
+        "http" => Err(WalletError::NotHttps {
+            url: url.to_string(),
+        }),
+        other => Err(invalid(&format!("`{other}:` is not a web address"))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A client for public GETs (wallet address, `jwks.json`). Its key is never
+/// used: those calls are unsigned.
+fn public_client(allow_http_loopback: bool) -> Client {
+    Client::builder()
+        .key(
+            SigningKey::generate(),
+            KeyId::new("unused").expect("a valid key id"),
+        )
+        .client_wallet("https://unused.invalid/")
+        .allow_http_loopback(allow_http_loopback)
+        .timeout(Duration::from_secs(15))
+        .build()
+        .expect("a client with fixed settings")
+}
+
+fn classify(url: &Url, error: &consent_desk_protocol::Error) -> WalletError {
+    if error.is_network() || error.is_timeout() {
+        WalletError::Unreachable {
+            host: url.host_str().unwrap_or_default().to_owned(),
+            detail: error.to_string(),
+        }
+    } else {
+        WalletError::NotAWallet {
+            url: url.to_string(),
+            detail: match error.status() {
+                Some(status) => format!("HTTP {status}"),
+                None => error.to_string(),
+            },
+        }
+    }
+}
+
+/// Fetches a wallet address and checks it can be a client identity.
+///
+/// # Errors
+///
+/// A [`WalletError`] saying what is wrong.
+pub async fn preview(text: &str, allow_http_loopback: bool) -> Result<WalletPreview, WalletError> {
+    let url = parse_wallet_url(text, allow_http_loopback)?;
+    let client = public_client(allow_http_loopback);
+    let wallet: WalletAddress = client
+        .wallet_address(&url)
+        .await
+        .map_err(|error| classify(&url, &error))?;
+    let public_name = wallet
+        .public_name
+        .filter(|name| !name.trim().is_empty())
+        .ok_or_else(|| WalletError::NoPublicName {
+            url: url.to_string(),
+        })?;
+    Ok(WalletPreview {
+        url: wallet.id,
+        public_name,
+        asset_code: wallet.asset_code,
+        asset_scale: wallet.asset_scale,
+        auth_server: wallet.auth_server,
+    })
+}
+
+/// Whether a key is published in a wallet address's `jwks.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum Registration {
+    /// The key id is there with this public key: ready.
+    Registered,
+    /// No key with this id is published (yet).
+    KidMissing {
+        /// The ids that are published.
+        published: Vec<String>,
+    },
+    /// A key with this id is published, but it is another key.
+    DifferentKey,
+}
+
+impl Registration {
+    /// One sentence for a person.
+    #[must_use]
+    pub fn describe(&self, key_id: &str) -> String {
+        match self {
+            Self::Registered => format!("The key `{key_id}` is registered in the wallet."),
+            Self::KidMissing { published } if published.is_empty() => format!(
+                "The wallet publishes no keys yet; add the key `{key_id}` in its developer keys."
+            ),
+            Self::KidMissing { published } => format!(
+                "The wallet publishes {} but not `{key_id}`; add this key, or use the id of the \
+                 key you added.",
+                published
+                    .iter()
+                    .map(|kid| format!("`{kid}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::DifferentKey => format!(
+                "The wallet has a key named `{key_id}`, but it is a different key: remove it there \
+                 and add this one, or import the private key that belongs to it."
+            ),
+        }
+    }
+}
+
+/// Reads the wallet's `jwks.json` and compares it with `jwk`.
+///
+/// # Errors
+///
+/// The wallet could not be read ([`WalletError`]).
+pub async fn check_registration(
+    wallet: &Url,
+    jwk: &Jwk,
+    allow_http_loopback: bool,
+) -> Result<Registration, WalletError> {
+    let client = public_client(allow_http_loopback);
+    let keys = client
+        .jwks(wallet)
+        .await
+        .map_err(|error| classify(wallet, &error))?;
+    Ok(match keys.find(jwk.kid.as_str()) {
+        Some(published) if published.x == jwk.x => Registration::Registered,
+        Some(_) => Registration::DifferentKey,
+        None => Registration::KidMissing {
+            published: keys
+                .keys
+                .iter()
+                .map(|k| k.kid.as_str().to_owned())
+                .collect(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_addresses_become_urls_or_clear_errors() {
+        let ok = |text: &str| parse_wallet_url(text, false).unwrap().to_string();
+        assert_eq!(
+            ok(" https://ilp.interledger-test.dev/alice "),
+            "https://ilp.interledger-test.dev/alice"
+        );
+        assert_eq!(
+            ok("$ilp.interledger-test.dev/alice"),
+            "https://ilp.interledger-test.dev/alice"
+        );
+        assert_eq!(
+            ok("ilp.interledger-test.dev/alice"),
+            "https://ilp.interledger-test.dev/alice"
+        );
+        assert!(matches!(
+            parse_wallet_url("", false),
+            Err(WalletError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_wallet_url("http://wallet.example/a", true),
+            Err(WalletError::NotHttps { .. })
+        ));
+        assert!(matches!(
+            parse_wallet_url("http://127.0.0.1:4455/a", false),
+            Err(WalletError::NotHttps { .. })
+        ));
+        assert!(parse_wallet_url("http://127.0.0.1:4455/a", true).is_ok());
+        assert!(parse_wallet_url("http://localhost:4455/a", true).is_ok());
+        let error = parse_wallet_url("ftp://wallet.example/a", false).unwrap_err();
+        assert!(error.to_string().contains("not a web address"), "{error}");
+    }
+}
