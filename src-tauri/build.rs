@@ -2,7 +2,17 @@ use std::process::Command;
 
 /// Commands the UI may call. Each gets `allow-*`/`deny-*` permissions so a
 /// capability grants them one by one, per window.
-const COMMANDS: &[&str] = &["app_status", "about", "received_links"];
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "about",
+    "received_links",
+    "profiles",
+    "use_profile",
+    "remove_profile",
+    "preview_wallet",
+    "add_profile",
+    "check_registration",
+];
 
 fn main() {
     // The commit the binary was built from, shown on the About screen. A

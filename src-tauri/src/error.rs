@@ -15,6 +15,9 @@ pub enum Error {
         /// Why not.
         source: tauri::Error,
     },
+    /// A profile or key operation failed.
+    #[error(transparent)]
+    Identity(#[from] consent_desk_identity::IdentityError),
 }
 
 /// Result of a command.
@@ -22,8 +25,20 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     fn code(&self) -> ErrorCode {
+        use consent_desk_identity::{IdentityError as I, KeyFileError as F};
         match self {
             Error::Folder { .. } => ErrorCode::Storage,
+            Error::Identity(error) => match error {
+                I::Wallet(_) => ErrorCode::Wallet,
+                I::Keyring(_) => ErrorCode::Keyring,
+                I::NeedsPassphrase { .. }
+                | I::KeyFile(F::WrongPassphrase { .. } | F::WeakPassphrase) => {
+                    ErrorCode::Passphrase
+                }
+                I::Key(_) | I::KeyFile(_) => ErrorCode::Key,
+                I::Profile(consent_desk_identity::ProfileError::Io { .. }) => ErrorCode::Storage,
+                _ => ErrorCode::Profile,
+            },
         }
     }
 }

@@ -2,7 +2,7 @@
 //! generated into `ui/src/lib/ipc/bindings.ts`; a test fails when the file is
 //! stale, so the two sides cannot drift.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// What the main window shows first: who we are and whether we are ready.
@@ -119,8 +119,134 @@ pub struct IpcError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The app could not find or create one of its folders.
+    /// The app could not find or create one of its folders or files.
     Storage,
+    /// A wallet address is wrong, unreachable or unusable.
+    Wallet,
+    /// The system keyring is unavailable or locked.
+    Keyring,
+    /// A passphrase is missing, too short or wrong.
+    Passphrase,
+    /// A profile name is taken, or the profile does not exist.
+    Profile,
+    /// A key could not be read or imported.
+    Key,
+}
+
+/// Profiles: who the app signs as, and whether keys can go to the keyring.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfilesView {
+    /// The profile in use; `null` until the person chooses (first run).
+    pub active: Option<String>,
+    /// All profiles, the sandbox first.
+    pub profiles: Vec<ProfileView>,
+    /// Whether new keys can be kept in the system keyring.
+    pub keyring: KeyringStatus,
+}
+
+/// One profile, without any secret.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    /// Stable id.
+    pub id: String,
+    /// What the person called it.
+    pub name: String,
+    /// The client wallet address.
+    pub wallet_address: String,
+    /// The key id in the wallet's `jwks.json`.
+    pub key_id: String,
+    /// The public JWK as JSON text, ready to copy into the wallet.
+    pub public_jwk: String,
+    /// Where the private key is kept.
+    pub key_store: KeyStoreKind,
+    /// The built-in sandbox profile.
+    pub sandbox: bool,
+    /// Plain http to this machine allowed.
+    pub allow_http_loopback: bool,
+}
+
+/// Where a private key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum KeyStoreKind {
+    /// The system keyring.
+    Keyring,
+    /// A passphrase-protected file.
+    EncryptedFile,
+    /// Memory only, until the app closes (the sandbox key when no keyring).
+    Memory,
+}
+
+/// Whether the system keyring can hold keys.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum KeyringStatus {
+    /// It works.
+    Available,
+    /// It does not; new keys need a passphrase-protected file.
+    Unavailable {
+        /// Why, in a sentence.
+        problem: String,
+    },
+}
+
+/// A wallet address looked up before it becomes a profile.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletPreviewView {
+    /// The wallet address as the wallet names it.
+    pub url: String,
+    /// Its public name.
+    pub public_name: String,
+    /// e.g. "USD".
+    pub asset_code: String,
+    /// e.g. 2.
+    pub asset_scale: u8,
+    /// Its authorization server.
+    pub auth_server: String,
+}
+
+/// A profile to add, from the "Connect my wallet" steps.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AddProfileRequest {
+    /// What to call it.
+    pub name: String,
+    /// The wallet address (as looked up).
+    pub wallet_address: String,
+    /// The key id; a new one when absent.
+    pub key_id: Option<String>,
+    /// A private key to import (PEM, base64 PEM); a new key when absent.
+    pub import_key: Option<String>,
+    /// Keep the key in a passphrase-protected file with this passphrase
+    /// instead of the system keyring.
+    pub passphrase: Option<String>,
+    /// Plain http to this machine allowed.
+    pub allow_http_loopback: bool,
+}
+
+/// Whether a profile's key is published in its wallet.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationView {
+    /// `registered`, `kidMissing` or `differentKey`.
+    pub state: RegistrationState,
+    /// One sentence saying what is so and what to do.
+    pub message: String,
+}
+
+/// The registration states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum RegistrationState {
+    /// Published: ready.
+    Registered,
+    /// No key with this id yet.
+    KidMissing,
+    /// Another key under this id.
+    DifferentKey,
 }
 
 /// Event payloads, by event name.
@@ -155,6 +281,14 @@ mod tests {
             declaration::<Tone>(&cfg),
             declaration::<About>(&cfg),
             declaration::<SandboxStatus>(&cfg),
+            declaration::<ProfilesView>(&cfg),
+            declaration::<ProfileView>(&cfg),
+            declaration::<KeyStoreKind>(&cfg),
+            declaration::<KeyringStatus>(&cfg),
+            declaration::<WalletPreviewView>(&cfg),
+            declaration::<AddProfileRequest>(&cfg),
+            declaration::<RegistrationView>(&cfg),
+            declaration::<RegistrationState>(&cfg),
             declaration::<ReceivedLink>(&cfg),
             declaration::<Arrival>(&cfg),
             declaration::<IpcError>(&cfg),

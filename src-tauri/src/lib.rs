@@ -7,6 +7,7 @@
 mod commands;
 mod error;
 mod events;
+mod identity;
 pub mod ipc;
 mod links;
 mod logging;
@@ -38,10 +39,18 @@ pub fn run() {
             commands::app::app_status,
             commands::app::about,
             commands::links::received_links,
+            commands::profiles::profiles,
+            commands::profiles::use_profile,
+            commands::profiles::remove_profile,
+            commands::profiles::preview_wallet,
+            commands::profiles::add_profile,
+            commands::profiles::check_registration,
         ])
         .setup(|app| {
             logging::init(app.handle());
-            app.manage(sandbox::start(app.handle()));
+            let sandbox = sandbox::start(app.handle());
+            app.manage(identity::start(app.handle(), &sandbox));
+            app.manage(sandbox);
             let inbox = links::LinkInbox::default();
             inbox.set_registration(register_scheme(app.handle()));
             app.manage(inbox);

@@ -23,6 +23,11 @@ impl SandboxWallet {
             .map(|sandbox| sandbox.base_url().to_string())
     }
 
+    /// The running sandbox.
+    pub(crate) fn running(&self) -> Option<&RunningSandbox> {
+        self.0.as_ref().ok()
+    }
+
     /// Why it is not running.
     pub(crate) fn problem(&self) -> Option<String> {
         self.0.as_ref().err().cloned()

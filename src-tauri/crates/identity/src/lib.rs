@@ -364,12 +364,17 @@ impl Identities {
         let key = Self::make_key(source)?;
         let storage = match &profile.key {
             KeyLocation::Keyring { .. } => Storage::Keyring,
-            KeyLocation::EncryptedFile { path } => Storage::EncryptedFile {
-                path: path.clone(),
-                passphrase: passphrase.ok_or_else(|| IdentityError::NeedsPassphrase {
+            KeyLocation::EncryptedFile { path } => {
+                let passphrase = passphrase.ok_or_else(|| IdentityError::NeedsPassphrase {
                     profile: profile.id.clone(),
-                })?,
-            },
+                })?;
+                // Only whoever can open the current file may replace its key.
+                key_file::read(path, &passphrase)?;
+                Storage::EncryptedFile {
+                    path: path.clone(),
+                    passphrase,
+                }
+            }
         };
         profile.key = self.keep(&profile.id, &key, key_id.as_str(), storage)?;
         profile.key_id = key_id.as_str().to_owned();

@@ -117,6 +117,23 @@ fn encrypted_file_profiles_need_the_passphrase() {
         key.public_jwk(&consent_desk_protocol::KeyId::new(&profile.key_id).unwrap()),
         profile.public_jwk
     );
+    // Replacing the key needs the current passphrase.
+    let error = identities
+        .replace_key(
+            "work",
+            KeySource::Generate,
+            None,
+            Some(Zeroizing::new("another one".into())),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            IdentityError::KeyFile(KeyFileError::WrongPassphrase { .. })
+        ),
+        "{error}"
+    );
+    identities.load_key(&profile, Some("long enough")).unwrap();
     identities.remove("work").unwrap();
     assert!(!path.exists(), "removing the profile removes its key file");
 }

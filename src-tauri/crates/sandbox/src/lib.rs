@@ -436,6 +436,29 @@ impl RunningSandbox {
         self.state.store().reset()
     }
 
+    /// Publishes a client wallet address `/{name}` with `public_name` and the
+    /// key `jwk` while running (as [`SandboxBuilder::client_wallet`] does at
+    /// start): how the app registers its sandbox key.
+    ///
+    /// # Errors
+    ///
+    /// An invalid name or key, or the state file could not be written.
+    pub fn publish_client(
+        &self,
+        name: &str,
+        public_name: &str,
+        jwk: Jwk,
+    ) -> Result<(), SandboxError> {
+        publish_client(
+            &mut self.state.store(),
+            &ClientWallet {
+                name: name.to_owned(),
+                public_name: public_name.to_owned(),
+                jwk,
+            },
+        )
+    }
+
     /// Stops serving and waits for open requests to finish.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -457,6 +480,31 @@ impl Drop for RunningSandbox {
             let _ = stop.send(());
         }
     }
+}
+
+/// Creates or updates a client wallet address and publishes its key.
+fn publish_client(store: &mut Store, client: &ClientWallet) -> Result<(), SandboxError> {
+    validate_name(&client.name).map_err(SandboxError::Config)?;
+    client
+        .jwk
+        .check()
+        .map_err(|error| SandboxError::Config(error.to_string()))?;
+    let existing = store.account(&client.name)?;
+    store.upsert_account(
+        &Account {
+            name: client.name.clone(),
+            public_name: Some(client.public_name.clone()),
+            asset_code: existing
+                .as_ref()
+                .map_or("USD".into(), |a| a.asset_code.clone()),
+            asset_scale: existing.as_ref().map_or(2, |a| a.asset_scale),
+            balance: 0,
+            client: true,
+        },
+        false,
+    )?;
+    store.add_key(&client.name, &client.jwk)?;
+    Ok(())
 }
 
 /// Resets the state in `data_dir` without starting a server.

@@ -1,0 +1,154 @@
+//! Profiles and keys: thin commands over `consent-desk-identity`. No command
+//! returns key material; the UI sees public JWKs only.
+
+use consent_desk_identity::{wallet, IdentityError, KeySource, NewProfile, Storage};
+use tauri::{AppHandle, Manager, State};
+use zeroize::Zeroizing;
+
+use crate::error::Result;
+use crate::identity::{view, IdentityState};
+use crate::ipc::{
+    AddProfileRequest, ProfileView, ProfilesView, RegistrationState, RegistrationView,
+    WalletPreviewView,
+};
+
+/// Every profile, which one is in use, and whether the keyring works.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) fn profiles(state: State<'_, IdentityState>) -> Result<ProfilesView> {
+    let stored = state.identities.profiles()?;
+    let mut profiles: Vec<ProfileView> = stored.profiles.iter().map(|p| view(p, false)).collect();
+    if let Some(memory) = state.ephemeral_sandbox() {
+        profiles.insert(0, view(&memory, true));
+    }
+    Ok(ProfilesView {
+        active: stored.active,
+        profiles,
+        keyring: state.keyring_status(),
+    })
+}
+
+/// Uses a profile from now on.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub(crate) fn use_profile(state: State<'_, IdentityState>, id: String) -> Result<ProfilesView> {
+    if state.ephemeral_sandbox().is_some_and(|p| p.id == id) {
+        // The memory-only sandbox profile is not in the file; record the
+        // choice without it.
+        state
+            .identities
+            .store()
+            .update(|profiles| {
+                profiles.active = Some(id.clone());
+                Ok(())
+            })
+            .map_err(IdentityError::from)?;
+    } else {
+        state.identities.use_profile(&id)?;
+    }
+    profiles(state)
+}
+
+/// Removes a profile and its key.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub(crate) fn remove_profile(state: State<'_, IdentityState>, id: String) -> Result<ProfilesView> {
+    let removed = state.identities.remove(&id);
+    state.note_keyring(&removed.as_ref().map(|_| ()));
+    removed?;
+    profiles(state)
+}
+
+/// Looks a wallet address up before it becomes a profile.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn preview_wallet(
+    url: String,
+    allow_http_loopback: bool,
+) -> Result<WalletPreviewView> {
+    let preview = wallet::preview(&url, allow_http_loopback)
+        .await
+        .map_err(IdentityError::from)?;
+    Ok(WalletPreviewView {
+        url: preview.url.to_string(),
+        public_name: preview.public_name,
+        asset_code: preview.asset_code,
+        asset_scale: preview.asset_scale,
+        auth_server: preview.auth_server.to_string(),
+    })
+}
+
+/// Adds a profile with a new or imported key, in the keyring or, with a
+/// passphrase, in a protected file in the app's data folder.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) fn add_profile(
+    app: AppHandle,
+    state: State<'_, IdentityState>,
+    request: AddProfileRequest,
+) -> Result<ProfileView> {
+    let wallet_address =
+        wallet::parse_wallet_url(&request.wallet_address, request.allow_http_loopback)
+            .map_err(IdentityError::from)?;
+    let storage = match request.passphrase {
+        None => Storage::Keyring,
+        Some(passphrase) => {
+            let dir = app
+                .path()
+                .app_data_dir()
+                .map_err(|source| crate::error::Error::Folder {
+                    what: "data",
+                    source,
+                })?
+                .join("keys");
+            let file = format!("{}.key.json", consent_desk_identity::new_key_id());
+            Storage::EncryptedFile {
+                path: dir.join(file),
+                passphrase: Zeroizing::new(passphrase),
+            }
+        }
+    };
+    let added = state.identities.add(NewProfile {
+        name: request.name,
+        wallet_address,
+        key_id: request.key_id.filter(|id| !id.trim().is_empty()),
+        key: match request.import_key {
+            Some(text) => KeySource::Import(Zeroizing::new(text)),
+            None => KeySource::Generate,
+        },
+        storage,
+        allow_http_loopback: request.allow_http_loopback,
+    });
+    if matches!(&added, Err(IdentityError::Keyring(_))) || added.is_ok() {
+        state.note_keyring(&added.as_ref().map(|_| ()));
+    }
+    Ok(view(&added?, false))
+}
+
+/// Whether the profile's key is published in its wallet's `jwks.json`.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub(crate) async fn check_registration(
+    state: State<'_, IdentityState>,
+    id: String,
+) -> Result<RegistrationView> {
+    let profile = match state.ephemeral_sandbox().filter(|p| p.id == id) {
+        Some(profile) => profile,
+        None => state.identities.profile(&id)?,
+    };
+    let registration = wallet::check_registration(
+        &profile.wallet_address,
+        &profile.public_jwk,
+        profile.allow_http_loopback,
+    )
+    .await
+    .map_err(IdentityError::from)?;
+    Ok(RegistrationView {
+        state: match registration {
+            consent_desk_identity::Registration::Registered => RegistrationState::Registered,
+            consent_desk_identity::Registration::KidMissing { .. } => RegistrationState::KidMissing,
+            _ => RegistrationState::DifferentKey,
+        },
+        message: registration.describe(&profile.key_id),
+    })
+}
