@@ -154,6 +154,15 @@ enum KeyCommand {
         #[arg(long)]
         jwks: bool,
     },
+    /// Read the private key (keyring or file) and check it matches the
+    /// profile's public key.
+    Verify {
+        /// Profile id or name.
+        #[arg(long)]
+        profile: String,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
     /// Check that the wallet publishes the profile's key (exit 3 if not).
     Check {
         /// Profile id or name.
@@ -381,6 +390,34 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             );
+        }
+        Command::Key(KeyCommand::Verify {
+            profile,
+            passphrase,
+        }) => {
+            let profile = identities.profile(&profile).map_err(fail)?;
+            let passphrase = passphrase.read()?;
+            let key = identities
+                .load_key(&profile, passphrase.as_deref().map(String::as_str))
+                .map_err(fail)?;
+            let key_id = consent_desk_protocol::KeyId::new(profile.key_id.clone())
+                .map_err(|e| e.to_string())?;
+            if key.public_jwk(&key_id) != profile.public_jwk {
+                return Err(format!(
+                    "the private key in {} does not match the public key of profile `{}`",
+                    profile.key.describe(),
+                    profile.id
+                ));
+            }
+            let report = serde_json::json!({"profile": profile.id, "keyId": profile.key_id, "matches": true});
+            out.print(&report, || {
+                format!(
+                    "The private key in {} matches the public key `{}` of {}.",
+                    profile.key.describe(),
+                    profile.key_id,
+                    profile.name
+                )
+            });
         }
         Command::Key(KeyCommand::Check { profile }) => {
             let profile = identities.profile(&profile).map_err(fail)?;

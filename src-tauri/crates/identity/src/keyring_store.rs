@@ -64,44 +64,98 @@ pub trait SecretBackend: Send + Sync {
 }
 
 /// The OS keyring.
+///
+/// Every call runs on its own thread with a deadline: a Secret Service that
+/// stops answering would otherwise block forever (zbus calls have no
+/// timeout). The deadline is long enough for a person to type their keyring
+/// password into the desktop's unlock prompt; `CONSENT_DESK_KEYRING_TIMEOUT`
+/// (seconds) changes it, for tests and QA.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemKeyring;
 
+const DEFAULT_TIMEOUT_SECS: u64 = 60;
+
+fn timeout() -> std::time::Duration {
+    let seconds = std::env::var("CONSENT_DESK_KEYRING_TIMEOUT")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(DEFAULT_TIMEOUT_SECS);
+    std::time::Duration::from_secs(seconds)
+}
+
 fn classify(error: keyring::Error) -> KeyringError {
-    let detail = error.to_string();
+    let detail = match &error {
+        // keyring 4 sets its store up once per process; when that failed,
+        // every call says only "no default store": report the real cause.
+        keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
+            Err(cause) => cause.to_string(),
+            Ok(()) => error.to_string(),
+        },
+        _ => error.to_string(),
+    };
     match error {
         keyring::Error::NoEntry => KeyringError::NotFound,
-        _ if detail.to_ascii_lowercase().contains("lock") => KeyringError::Locked { detail },
-        keyring::Error::NoStorageAccess(_) | keyring::Error::NoDefaultStore => {
-            KeyringError::Unavailable { detail }
+        // A locked collection whose unlock prompt could not be shown or was
+        // dismissed (also while the store opens its collection).
+        _ if detail.contains("prompt") || detail.contains("locked") => {
+            KeyringError::Locked { detail }
         }
-        keyring::Error::PlatformFailure(_) => KeyringError::Unavailable { detail },
+        keyring::Error::NoDefaultStore
+        | keyring::Error::NoStorageAccess(_)
+        | keyring::Error::PlatformFailure(_) => KeyringError::Unavailable { detail },
         _ => KeyringError::Failed { detail },
     }
 }
 
-fn entry(service: &str, account: &str) -> Result<keyring::Entry, KeyringError> {
-    keyring::Entry::new(service, account).map_err(classify)
+/// Runs one keyring call on a thread of its own, with the deadline.
+fn call<T: Send + 'static>(
+    service: &str,
+    account: &str,
+    operation: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
+) -> Result<T, KeyringError> {
+    let (service, account) = (service.to_owned(), account.to_owned());
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("keyring".into())
+        .spawn(move || {
+            let result = keyring::Entry::new(&service, &account)
+                .and_then(|entry| operation(&entry))
+                .map_err(classify);
+            let _ = send.send(result);
+        })
+        .map_err(|error| KeyringError::Failed {
+            detail: error.to_string(),
+        })?;
+    let limit = timeout();
+    match receive.recv_timeout(limit) {
+        Ok(result) => result,
+        // The thread is left behind; it ends when the service answers or the
+        // process exits.
+        Err(_) => Err(KeyringError::Unavailable {
+            detail: format!(
+                "the keyring service did not answer within {} s",
+                limit.as_secs()
+            ),
+        }),
+    }
 }
 
 impl SecretBackend for SystemKeyring {
     fn set(&self, service: &str, account: &str, secret: &str) -> Result<(), KeyringError> {
-        entry(service, account)?
-            .set_password(secret)
-            .map_err(classify)
+        let secret = Zeroizing::new(secret.to_owned());
+        call(service, account, move |entry| entry.set_password(&secret))
     }
 
     fn get(&self, service: &str, account: &str) -> Result<Zeroizing<String>, KeyringError> {
-        entry(service, account)?
-            .get_password()
-            .map(Zeroizing::new)
-            .map_err(classify)
+        call(service, account, |entry| {
+            entry.get_password().map(Zeroizing::new)
+        })
     }
 
     fn delete(&self, service: &str, account: &str) -> Result<(), KeyringError> {
-        match entry(service, account)?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(error) => Err(classify(error)),
+        match call(service, account, |entry| entry.delete_credential()) {
+            Ok(()) | Err(KeyringError::NotFound) => Ok(()),
+            Err(error) => Err(error),
         }
     }
 }
