@@ -43,6 +43,27 @@ impl Error {
     }
 }
 
+/// Turns an error text into a sentence for the UI: a capital first letter,
+/// code-like names in quotes instead of backticks, a full stop at the end.
+pub(crate) fn sentence(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut open = true;
+    for (i, c) in text.trim().chars().enumerate() {
+        match c {
+            '`' => {
+                out.push(if open { '“' } else { '”' });
+                open = !open;
+            }
+            c if i == 0 => out.extend(c.to_uppercase()),
+            c => out.push(c),
+        }
+    }
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 impl serde::Serialize for Error {
     fn serialize<S: serde::Serializer>(
         &self,
@@ -50,8 +71,23 @@ impl serde::Serialize for Error {
     ) -> std::result::Result<S::Ok, S::Error> {
         IpcError {
             code: self.code(),
-            message: self.to_string(),
+            message: sentence(&self.to_string()),
         }
         .serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(
+            sentence("the key `k-1` is not published"),
+            "The key “k-1” is not published."
+        );
+        assert_eq!(sentence("Already fine."), "Already fine.");
+        assert_eq!(sentence("ünïcode start"), "Ünïcode start.");
     }
 }

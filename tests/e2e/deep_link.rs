@@ -8,6 +8,8 @@ const LINK: &str = "dev.consentdesk:/finish/e2e?hash=c2lnbmVk&interact_ref=4a1b"
 async fn link_opened_by_the_os_reaches_the_running_instance() -> harness::Result<()> {
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[]).await?;
+    // First run: choose the sandbox to reach Home, where links are listed.
+    app.click("welcome-sandbox").await?;
     // Wait until the app is up and has registered its scheme.
     assert_eq!(
         app.attr("status-line", "data-tone").await?.as_deref(),
@@ -39,6 +41,8 @@ async fn link_opened_by_the_os_reaches_the_running_instance() -> harness::Result
 async fn link_that_starts_the_app_is_not_lost() -> harness::Result<()> {
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[LINK]).await?;
+    // The link waits behind the first-run choice and is there after it.
+    app.click("welcome-sandbox").await?;
 
     let url = app
         .wait_for_text("link-url", |text| !text.is_empty())

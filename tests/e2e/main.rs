@@ -3,4 +3,5 @@
 
 mod deep_link;
 mod main_window;
+mod profiles;
 mod sandbox;

@@ -72,6 +72,7 @@ async fn about_round_trips_through_rust() -> harness::Result<()> {
 
     app.screenshot("about").await?;
     app.click("nav-home").await?;
+    app.click("welcome-sandbox").await?;
     app.find("links-empty").await?;
     app.close().await
 }

@@ -100,6 +100,56 @@ fn spawn(program: &'static str, command: &mut Command) -> Result<Guard> {
         .map_err(|source| Error::Spawn { program, source })
 }
 
+/// A real Secret Service for the session: gnome-keyring with its own login
+/// collection, unlocked (`--unlock` reads the password from stdin), so the app
+/// keeps its keys in a keyring as on a desktop. Waits until it owns its name,
+/// so the app never triggers a second, auto-started daemon.
+fn start_keyring(env: &[(String, String)]) -> Result<Guard> {
+    let mut keyring = spawn(
+        "gnome-keyring-daemon",
+        Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )?;
+    if let Some(mut stdin) = keyring.child.stdin.take() {
+        use std::io::Write as _;
+        stdin.write_all(b"e2e-keyring-password")?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let owned = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.DBus",
+                "--object-path",
+                "/org/freedesktop/DBus",
+                "--method",
+                "org.freedesktop.DBus.NameHasOwner",
+                "org.freedesktop.secrets",
+            ])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .map_err(|source| Error::Spawn {
+                program: "gdbus",
+                source,
+            })?;
+        if String::from_utf8_lossy(&owned.stdout).contains("true") {
+            return Ok(keyring);
+        }
+        if Instant::now() > deadline {
+            return Err(Error::NotReady(
+                "gnome-keyring did not start on the session bus within 10 s".to_owned(),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Reads the first line a child prints on stdout, failing if it exits first.
 fn first_line(guard: &mut Guard, program: &str) -> Result<String> {
     let stdout = guard.child.stdout.take().expect("stdout is piped");
@@ -128,6 +178,8 @@ pub struct Desktop {
     driver: Guard,
     driver_port: u16,
     env: Vec<(String, String)>,
+    // Dropped in this order: the keyring daemon before its bus.
+    _keyring: Guard,
     _bus: Guard,
     _display: Guard,
     home: tempfile::TempDir,
@@ -172,9 +224,15 @@ impl Desktop {
             std::fs::create_dir_all(&path)?;
             Ok(path.display().to_string())
         };
+        let runtime_dir = dir("run")?;
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&runtime_dir, std::fs::Permissions::from_mode(0o700))?;
+        }
         let env = vec![
             ("DISPLAY".to_owned(), display_name),
-            ("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus_address),
+            ("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus_address.clone()),
+            ("XDG_RUNTIME_DIR".to_owned(), runtime_dir),
             ("HOME".to_owned(), home.path().display().to_string()),
             ("XDG_DATA_HOME".to_owned(), dir("data")?),
             ("XDG_CONFIG_HOME".to_owned(), dir("config")?),
@@ -185,6 +243,8 @@ impl Desktop {
             // with it, WebKitWebDriver screenshots hang under Xvfb.)
             ("NO_AT_BRIDGE".to_owned(), "1".to_owned()),
         ];
+
+        let keyring = start_keyring(&env)?;
 
         let driver_port = free_port()?;
         let native_port = free_port()?;
@@ -206,6 +266,7 @@ impl Desktop {
             driver,
             driver_port,
             env,
+            _keyring: keyring,
             _bus: bus,
             _display: display,
             home,
@@ -430,7 +491,49 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // As a person would, scroll the control into view first: WebKit's
+        // driver refuses to click what is outside the window or covered.
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                vec![serde_json::to_value(&element)
+                    .map_err(|error| Error::NotReady(format!("addressing {testid}: {error}")))?],
+            )
+            .await
+            .doing(|| format!("scrolling to {testid}"))?;
         element.click().await.doing(|| format!("clicking {testid}"))
+    }
+
+    /// Replaces the value of an input or textarea with `text`, as typing does.
+    pub async fn type_into(&self, testid: &str, text: &str) -> Result<()> {
+        let element = self.find(testid).await?;
+        element.clear().await.doing(|| format!("clearing {testid}"))?;
+        element
+            .send_keys(text)
+            .await
+            .doing(|| format!("typing into {testid}"))
+    }
+
+    /// Waits until `testid`'s attribute `name` satisfies `check`; returns it.
+    pub async fn wait_for_attr(
+        &self,
+        testid: &str,
+        name: &str,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let value = self.attr(testid, name).await?.unwrap_or_default();
+            if check(&value) {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                return Err(Error::NotReady(format!(
+                    "{testid}'s {name} never became as expected; last seen: {value:?}"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until `testid`'s text satisfies `check`, returning that text.

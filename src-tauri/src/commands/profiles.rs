@@ -149,6 +149,6 @@ pub(crate) async fn check_registration(
             consent_desk_identity::Registration::KidMissing { .. } => RegistrationState::KidMissing,
             _ => RegistrationState::DifferentKey,
         },
-        message: registration.describe(&profile.key_id),
+        message: crate::error::sentence(&registration.describe(&profile.key_id)),
     })
 }

@@ -240,7 +240,7 @@ impl Identities {
     }
 
     /// Adds a profile: makes or imports the key, stores it, then records the
-    /// profile (the first one becomes active). If recording fails, the stored
+    /// profile (the very first one becomes the one in use). If recording fails, the stored
     /// key is removed again.
     ///
     /// # Errors
@@ -270,10 +270,12 @@ impl Identities {
             if profiles.find(&profile.name).is_some() {
                 return Err(ProfileError::Exists(profile.name.clone()));
             }
-            profiles.profiles.push(profile.clone());
-            if profiles.active.is_none() {
+            // The very first profile is the one in use (a fresh command line
+            // setup); otherwise using one is an explicit choice.
+            if profiles.profiles.is_empty() {
                 profiles.active = Some(id.clone());
             }
+            profiles.profiles.push(profile.clone());
             Ok(())
         });
         if let Err(error) = recorded {

@@ -1,4 +1,13 @@
-import type { About, AppStatus, ReceivedLink } from './bindings';
+import type {
+  About,
+  AddProfileRequest,
+  AppStatus,
+  ProfilesView,
+  ProfileView,
+  ReceivedLink,
+  RegistrationView,
+  WalletPreviewView,
+} from './bindings';
 
 /**
  * Everything the UI asks of the Rust core. Components take a `Backend`, so
@@ -13,4 +22,17 @@ export interface Backend {
   receivedLinks(): Promise<ReceivedLink[]>;
   /** Calls `handler` for each link that arrives from now on; returns an unsubscribe function. */
   onLinkReceived(handler: (link: ReceivedLink) => void): Promise<() => void>;
+
+  /** All profiles, the one in use (`null` on first run) and whether the keyring works. */
+  profiles(): Promise<ProfilesView>;
+  /** Makes a profile the one in use; answers with the updated list. */
+  useProfile(id: string): Promise<ProfilesView>;
+  /** Removes a profile and deletes its private key; answers with the updated list. */
+  removeProfile(id: string): Promise<ProfilesView>;
+  /** Looks a wallet address up (`https://…` or `$…`) before it becomes a profile. */
+  previewWallet(url: string, allowHttpLoopback: boolean): Promise<WalletPreviewView>;
+  /** Adds a profile with a new or imported key. It does not become the one in use. */
+  addProfile(request: AddProfileRequest): Promise<ProfileView>;
+  /** Whether the profile's public key is listed in its wallet's `jwks.json`. */
+  checkRegistration(id: string): Promise<RegistrationView>;
 }

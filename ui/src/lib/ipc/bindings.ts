@@ -99,6 +99,147 @@ url: string, } | { "state": "stopped",
 problem: string, };
 
 /**
+ * Profiles: who the app signs as, and whether keys can go to the keyring.
+ */
+export type ProfilesView = { 
+/**
+ * The profile in use; `null` until the person chooses (first run).
+ */
+active: string | null, 
+/**
+ * All profiles, the sandbox first.
+ */
+profiles: Array<ProfileView>, 
+/**
+ * Whether new keys can be kept in the system keyring.
+ */
+keyring: KeyringStatus, };
+
+/**
+ * One profile, without any secret.
+ */
+export type ProfileView = { 
+/**
+ * Stable id.
+ */
+id: string, 
+/**
+ * What the person called it.
+ */
+name: string, 
+/**
+ * The client wallet address.
+ */
+walletAddress: string, 
+/**
+ * The key id in the wallet's `jwks.json`.
+ */
+keyId: string, 
+/**
+ * The public JWK as JSON text, ready to copy into the wallet.
+ */
+publicJwk: string, 
+/**
+ * Where the private key is kept.
+ */
+keyStore: KeyStoreKind, 
+/**
+ * The built-in sandbox profile.
+ */
+sandbox: boolean, 
+/**
+ * Plain http to this machine allowed.
+ */
+allowHttpLoopback: boolean, };
+
+/**
+ * Where a private key is kept.
+ */
+export type KeyStoreKind = "keyring" | "encryptedFile" | "memory";
+
+/**
+ * Whether the system keyring can hold keys.
+ */
+export type KeyringStatus = { "state": "available" } | { "state": "unavailable", 
+/**
+ * Why, in a sentence.
+ */
+problem: string, };
+
+/**
+ * A wallet address looked up before it becomes a profile.
+ */
+export type WalletPreviewView = { 
+/**
+ * The wallet address as the wallet names it.
+ */
+url: string, 
+/**
+ * Its public name.
+ */
+publicName: string, 
+/**
+ * e.g. "USD".
+ */
+assetCode: string, 
+/**
+ * e.g. 2.
+ */
+assetScale: number, 
+/**
+ * Its authorization server.
+ */
+authServer: string, };
+
+/**
+ * A profile to add, from the "Connect my wallet" steps.
+ */
+export type AddProfileRequest = { 
+/**
+ * What to call it.
+ */
+name: string, 
+/**
+ * The wallet address (as looked up).
+ */
+walletAddress: string, 
+/**
+ * The key id; a new one when absent.
+ */
+keyId: string | null, 
+/**
+ * A private key to import (PEM, base64 PEM); a new key when absent.
+ */
+importKey: string | null, 
+/**
+ * Keep the key in a passphrase-protected file with this passphrase
+ * instead of the system keyring.
+ */
+passphrase: string | null, 
+/**
+ * Plain http to this machine allowed.
+ */
+allowHttpLoopback: boolean, };
+
+/**
+ * Whether a profile's key is published in its wallet.
+ */
+export type RegistrationView = { 
+/**
+ * `registered`, `kidMissing` or `differentKey`.
+ */
+state: RegistrationState, 
+/**
+ * One sentence saying what is so and what to do.
+ */
+message: string, };
+
+/**
+ * The registration states.
+ */
+export type RegistrationState = "registered" | "kidMissing" | "differentKey";
+
+/**
  * A link that reached the app through the OS (a deep link).
  */
 export type ReceivedLink = { 
@@ -137,7 +278,7 @@ message: string, };
 /**
  * Codes the UI branches on. Add one only when the UI needs it.
  */
-export type ErrorCode = "storage";
+export type ErrorCode = "storage" | "wallet" | "keyring" | "passphrase" | "profile" | "key";
 
 /** Event carrying a {@link ReceivedLink}. */
 export const LINK_RECEIVED = "links://received";

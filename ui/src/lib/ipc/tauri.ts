@@ -1,12 +1,22 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Backend } from './backend';
-import { LINK_RECEIVED, type About, type AppStatus, type ReceivedLink } from './bindings';
+import {
+  LINK_RECEIVED,
+  type About,
+  type AppStatus,
+  type ProfilesView,
+  type ProfileView,
+  type ReceivedLink,
+  type RegistrationView,
+  type WalletPreviewView,
+} from './bindings';
 import { toUiError } from './error';
 
-async function call<T>(command: string): Promise<T> {
+/** Tauri maps camelCase argument names to the Rust command's snake_case parameters. */
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
-    return await invoke<T>(command);
+    return await invoke<T>(command, args);
   } catch (reason) {
     throw toUiError(reason);
   }
@@ -18,4 +28,11 @@ export const tauriBackend: Backend = {
   about: () => call<About>('about'),
   receivedLinks: () => call<ReceivedLink[]>('received_links'),
   onLinkReceived: (handler) => listen<ReceivedLink>(LINK_RECEIVED, (event) => handler(event.payload)),
+
+  profiles: () => call<ProfilesView>('profiles'),
+  useProfile: (id) => call<ProfilesView>('use_profile', { id }),
+  removeProfile: (id) => call<ProfilesView>('remove_profile', { id }),
+  previewWallet: (url, allowHttpLoopback) => call<WalletPreviewView>('preview_wallet', { url, allowHttpLoopback }),
+  addProfile: (request) => call<ProfileView>('add_profile', { request }),
+  checkRegistration: (id) => call<RegistrationView>('check_registration', { id }),
 };

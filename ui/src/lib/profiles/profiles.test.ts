@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { MockBackend } from '../ipc/mock';
+import { AppState } from '../shell/app.svelte';
+import { allByTestId, attribute, byTestId, renderApp } from '../testing/html';
+
+async function started(backend = new MockBackend()) {
+  const app = new AppState(backend);
+  await app.start();
+  return { app, backend };
+}
+
+/** A second profile, as if connected earlier. */
+async function withWallet(backend: MockBackend) {
+  return backend.addProfile({
+    name: 'My wallet',
+    walletAddress: 'https://ilp.interledger-test.dev/me',
+    keyId: null,
+    importKey: null,
+    passphrase: null,
+    allowHttpLoopback: false,
+  });
+}
+
+describe('first run', () => {
+  it('shows the welcome screen while no profile is in use, and Home after choosing the sandbox', async () => {
+    const { app, backend } = await started();
+    expect(app.screen).toBe('welcome');
+    let html = renderApp(app);
+    expect(byTestId(html, 'welcome')).not.toBeNull();
+    expect(byTestId(html, 'welcome-sandbox')?.text).toContain('No account, no real money.');
+    expect(byTestId(html, 'profile-card')).toBeNull();
+    expect(attribute(byTestId(html, 'nav-home'), 'aria-current')).toBe('page');
+
+    await app.useSandbox();
+
+    expect(backend.calls).toContainEqual({ command: 'use_profile', args: { id: 'sandbox' } });
+    expect(app.screen).toBe('home');
+    expect(app.profiles.active?.id).toBe('sandbox');
+    html = renderApp(app);
+    expect(byTestId(html, 'welcome')).toBeNull();
+    expect(byTestId(html, 'profile-active-name')?.text).toBe('Sandbox');
+    expect(byTestId(html, 'profile-active-wallet')?.text).toBe('http://127.0.0.1:4455/consent-desk');
+    expect(byTestId(html, 'profile-memory-warning')).toBeNull();
+    expect(byTestId(html, 'links-empty')).not.toBeNull();
+  });
+
+  it('goes straight to Home when a profile is already in use', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const { app } = await started(backend);
+    expect(app.screen).toBe('home');
+    await app.show('welcome');
+    expect(app.screen).toBe('home');
+  });
+
+  it('shows the welcome screen again when Home is opened with no profile in use', async () => {
+    const { app } = await started();
+    await app.show('about');
+    expect(app.screen).toBe('about');
+    await app.show('home');
+    expect(app.screen).toBe('welcome');
+  });
+
+  it('warns on Home that a memory-only sandbox key lasts until the app closes', async () => {
+    const backend = new MockBackend();
+    backend.keyring = { state: 'unavailable', problem: 'No secret service is running.' };
+    const { app } = await started(backend);
+    await app.useSandbox();
+    expect(byTestId(renderApp(app), 'profile-memory-warning')?.text).toBe(
+      'No system keyring: the sandbox key lasts until you close the app',
+    );
+  });
+
+  it('keeps the welcome screen and says why when the sandbox cannot be used', async () => {
+    const { app, backend } = await started();
+    backend.failWith = { code: 'keyring', message: 'The system keyring is locked. Unlock it and try again.' };
+    await app.useSandbox();
+    expect(app.screen).toBe('welcome');
+    const error = byTestId(renderApp(app), 'welcome-error');
+    expect(error?.text).toContain('The system keyring is locked. Unlock it and try again.');
+    expect(attribute(error, 'role')).toBe('alert');
+  });
+
+  it('offers a retry on Home when the profiles could not be read', async () => {
+    const backend = new MockBackend();
+    backend.failWith = { code: 'storage', message: 'The profile file is damaged.' };
+    const app = new AppState(backend);
+    await app.start();
+    expect(app.screen).toBe('home');
+    let html = renderApp(app);
+    expect(byTestId(html, 'profile-card')?.text).toContain('The profile file is damaged.');
+    expect(byTestId(html, 'profile-retry')).not.toBeNull();
+    backend.failWith = null;
+    await app.profiles.load();
+    expect(app.screen).toBe('welcome');
+    html = renderApp(app);
+    expect(byTestId(html, 'welcome')).not.toBeNull();
+  });
+});
+
+describe('Profiles screen', () => {
+  it('lists every profile with its wallet, key ID and key place, and marks the one in use', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const added = await withWallet(backend);
+    const { app } = await started(backend);
+    await app.show('profiles');
+
+    const html = renderApp(app);
+    expect(attribute(byTestId(html, 'nav-profiles'), 'aria-current')).toBe('page');
+    const items = allByTestId(html, 'profile-item');
+    expect(items.map((item) => attribute(item, 'data-id'))).toEqual(['sandbox', added.id]);
+    expect(items[0]?.text).toContain('In use');
+    expect(items[0]?.text).toContain('consent-desk-sandbox');
+    expect(items[0]?.text).toContain('System keyring');
+    expect(items[1]?.text).toContain('https://ilp.interledger-test.dev/me');
+    expect(items[1]?.text).toContain('key-1');
+    expect(allByTestId(html, 'profile-in-use')).toHaveLength(1);
+    // "Use" on the others; "Remove" never on the sandbox.
+    expect(allByTestId(html, 'profile-use')).toHaveLength(1);
+    expect(allByTestId(html, 'profile-remove')).toHaveLength(1);
+    expect(byTestId(html, 'keyring-warning')).toBeNull();
+
+    await app.profiles.use(added.id);
+    expect(app.profiles.activeId).toBe(added.id);
+    expect(allByTestId(renderApp(app), 'profile-item')[1]?.text).toContain('In use');
+  });
+
+  it('warns when the keyring cannot be used and says new keys need a passphrase', async () => {
+    const backend = new MockBackend();
+    backend.keyring = { state: 'unavailable', problem: 'No secret service is running.' };
+    const { app } = await started(backend);
+    await app.show('profiles');
+    const html = renderApp(app);
+    const warning = byTestId(html, 'keyring-warning')?.text ?? '';
+    expect(warning).toContain('No secret service is running.');
+    expect(warning).toContain('passphrase');
+    expect(allByTestId(html, 'profile-item')[0]?.text).toContain('Memory only');
+  });
+
+  it('asks for confirmation before removing a profile and its key', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const added = await withWallet(backend);
+    const { app } = await started(backend);
+    await app.show('profiles');
+
+    app.profiles.askRemove(added.id);
+    expect(backend.count('remove_profile')).toBe(0);
+    let html = renderApp(app);
+    expect(byTestId(html, 'profile-remove-confirm')).not.toBeNull();
+    expect(allByTestId(html, 'profile-item')[1]?.text).toContain('private key is deleted too');
+
+    app.profiles.cancelRemove();
+    html = renderApp(app);
+    expect(byTestId(html, 'profile-remove-confirm')).toBeNull();
+    expect(backend.count('remove_profile')).toBe(0);
+    expect(app.profiles.list).toHaveLength(2);
+
+    app.profiles.askRemove(added.id);
+    expect(await app.profiles.confirmRemove()).toBe(true);
+    expect(backend.calls).toContainEqual({ command: 'remove_profile', args: { id: added.id } });
+    expect(app.profiles.list.map((profile) => profile.id)).toEqual(['sandbox']);
+    expect(byTestId(renderApp(app), 'profile-remove-confirm')).toBeNull();
+  });
+
+  it('shows why a removal failed and keeps the profile', async () => {
+    const backend = new MockBackend();
+    const added = await withWallet(backend);
+    const { app } = await started(backend);
+    await app.show('profiles');
+    backend.failWith = { code: 'keyring', message: 'The system keyring is locked.' };
+    app.profiles.askRemove(added.id);
+    expect(await app.profiles.confirmRemove()).toBe(false);
+    expect(byTestId(renderApp(app), 'profiles-error')?.text).toContain('The system keyring is locked.');
+    expect(app.profiles.list).toHaveLength(2);
+  });
+
+  it('removing the profile in use takes the one the core picks instead', async () => {
+    const backend = new MockBackend();
+    const added = await withWallet(backend);
+    backend.active = added.id;
+    const { app } = await started(backend);
+    app.profiles.askRemove(added.id);
+    await app.profiles.confirmRemove();
+    expect(app.profiles.activeId).toBe('sandbox');
+    expect(app.screen).toBe('home');
+  });
+
+  it('opens the connect steps from "Connect a wallet" and comes back on cancel', async () => {
+    const { app } = await started();
+    await app.show('profiles');
+    await app.openConnect();
+    expect(app.screen).toBe('connect');
+    expect(attribute(byTestId(renderApp(app), 'nav-profiles'), 'aria-current')).toBe('page');
+    await app.leaveConnect();
+    expect(app.screen).toBe('profiles');
+    expect(app.connect).toBeNull();
+  });
+});
