@@ -14,8 +14,10 @@ APP_PACKAGES=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
   xdg-utils desktop-file-utils libglib2.0-bin
 )
-# ...and to run the tests: a virtual display, WebKit's WebDriver, a session bus.
-TEST_PACKAGES=(xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-1-dev)
+# ...and to run the tests: a virtual display, WebKit's WebDriver, a session bus,
+# and a real Secret Service (gnome-keyring) for the keyring tests. The keyring
+# client is pure Rust (zbus), so no libsecret.
+TEST_PACKAGES=(xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring)
 
 version_at_least() { # $1 >= $2, dotted versions
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]

@@ -1,8 +1,6 @@
 //! The sandbox wallet, started in-process so the app works offline with no
 //! account anywhere. Its state lives in `<app data>/sandbox`.
 
-use std::net::{IpAddr, Ipv4Addr, TcpListener};
-
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
 use tauri::{AppHandle, Manager};
 
@@ -34,10 +32,6 @@ impl SandboxWallet {
     }
 }
 
-fn preferred_port_free() -> bool {
-    TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), PREFERRED_PORT)).is_ok()
-}
-
 /// Starts the sandbox; never fails the app, which works with real wallets too.
 pub(crate) fn start(app: &AppHandle) -> SandboxWallet {
     let _span = tracing::info_span!("sandbox.start").entered();
@@ -45,14 +39,19 @@ pub(crate) fn start(app: &AppHandle) -> SandboxWallet {
         Ok(dir) => dir.join("sandbox"),
         Err(error) => return SandboxWallet(Err(format!("no data folder for it ({error})"))),
     };
-    let port = if preferred_port_free() {
-        PREFERRED_PORT
-    } else {
-        0
-    };
     // Binding a port and opening SQLite take milliseconds: starting here, before
     // any window asks, means the status never shows a half-started sandbox.
-    let started = tauri::async_runtime::block_on(Sandbox::builder(&data).port(port).start());
+    // The preferred port first; if anything holds it (another app, another
+    // copy of this one), any free port.
+    let started = tauri::async_runtime::block_on(async {
+        match Sandbox::builder(&data).port(PREFERRED_PORT).start().await {
+            Err(consent_desk_sandbox::SandboxError::Bind { .. }) => {
+                tracing::info!(port = PREFERRED_PORT, "preferred sandbox port taken");
+                Sandbox::builder(&data).port(0).start().await
+            }
+            other => other,
+        }
+    });
     match started {
         Ok(sandbox) => {
             tracing::info!(url = %sandbox.base_url(), "sandbox wallet running");

@@ -10,6 +10,7 @@ async fn link_opened_by_the_os_reaches_the_running_instance() -> harness::Result
     let app = desktop.launch(&[]).await?;
     // First run: choose the sandbox to reach Home, where links are listed.
     app.click("welcome-sandbox").await?;
+    app.find("profile-card").await?;
     // Wait until the app is up and has registered its scheme.
     assert_eq!(
         app.attr("status-line", "data-tone").await?.as_deref(),
