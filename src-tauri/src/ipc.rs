@@ -208,8 +208,9 @@ pub struct WalletPreviewView {
     pub auth_server: String,
 }
 
-/// A profile to add, from the "Connect my wallet" steps.
-#[derive(Debug, Clone, Deserialize, TS)]
+/// A profile to add, from the "Connect my wallet" steps. `Debug` hides the
+/// key and the passphrase.
+#[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AddProfileRequest {
     /// What to call it.
@@ -225,6 +226,25 @@ pub struct AddProfileRequest {
     pub passphrase: Option<String>,
     /// Plain http to this machine allowed.
     pub allow_http_loopback: bool,
+}
+
+impl std::fmt::Debug for AddProfileRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddProfileRequest")
+            .field("name", &self.name)
+            .field("wallet_address", &self.wallet_address)
+            .field("key_id", &self.key_id)
+            .field(
+                "import_key",
+                &self.import_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "[redacted]"),
+            )
+            .field("allow_http_loopback", &self.allow_http_loopback)
+            .finish()
+    }
 }
 
 /// Whether a profile's key is published in its wallet.

@@ -1,6 +1,7 @@
 //! End-to-end tests: the built `consent-desk` binary in a private desktop
 //! session, driven through WebDriver. Build the app first (`npm test` does).
 
+mod cli;
 mod deep_link;
 mod main_window;
 mod profiles;

@@ -10,7 +10,9 @@ use harness::{App, Desktop};
 async fn sandbox_url(app: &App) -> harness::Result<String> {
     app.click("nav-about").await?;
     let url = app
-        .wait_for_text("about-sandbox", |text| text.starts_with("http://127.0.0.1:"))
+        .wait_for_text("about-sandbox", |text| {
+            text.starts_with("http://127.0.0.1:")
+        })
         .await?;
     app.click("nav-home").await?;
     Ok(url)
@@ -40,7 +42,12 @@ async fn the_sandbox_path_reaches_a_ready_profile() -> harness::Result<()> {
     // The key is in the session's keyring, not in memory only.
     assert!(app.find_all("profile-memory-warning").await?.is_empty());
     // Its public key is published where the sandbox wallet reads it.
-    let jwks = reqwest::get(format!("{wallet}/jwks.json")).await.expect("jwks").text().await.expect("body");
+    let jwks = reqwest::get(format!("{wallet}/jwks.json"))
+        .await
+        .expect("jwks")
+        .text()
+        .await
+        .expect("body");
     assert!(jwks.contains("consent-desk-sandbox"), "{jwks}");
     // The choice is remembered: no welcome on the next start.
     app.close().await?;
@@ -60,17 +67,25 @@ async fn connect_my_wallet_ends_green_when_the_key_is_registered() -> harness::R
         serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
     )
     .await;
-    admin_post(format!("{base}admin/wallet-addresses"), serde_json::json!({"name": "nameless"})).await;
+    admin_post(
+        format!("{base}admin/wallet-addresses"),
+        serde_json::json!({"name": "nameless"}),
+    )
+    .await;
 
     app.click("welcome-connect").await?;
     app.click("connect-allow-http").await?;
     // A wallet without a public name is refused with the reason.
-    app.type_into("connect-wallet-input", &format!("{base}nameless")).await?;
+    app.type_into("connect-wallet-input", &format!("{base}nameless"))
+        .await?;
     app.click("connect-lookup").await?;
-    let error = app.wait_for_text("connect-error", |text| !text.is_empty()).await?;
+    let error = app
+        .wait_for_text("connect-error", |text| !text.is_empty())
+        .await?;
     assert!(error.contains("public name"), "{error}");
 
-    app.type_into("connect-wallet-input", &format!("{base}qa")).await?;
+    app.type_into("connect-wallet-input", &format!("{base}qa"))
+        .await?;
     app.click("connect-lookup").await?;
     assert_eq!(app.text("connect-preview-name").await?, "QA Desk");
     assert!(app.text("connect-preview-asset").await?.contains("USD"));
@@ -82,14 +97,18 @@ async fn connect_my_wallet_ends_green_when_the_key_is_registered() -> harness::R
     let jwk: serde_json::Value = serde_json::from_str(&jwk_text).expect("the page shows a JWK");
     assert_eq!(jwk["kty"], "OKP");
     assert!(jwk.get("d").is_none(), "no private part reaches the UI");
-    app.wait_for_attr("connect-registration", "data-state", |state| state == "kidMissing")
-        .await?;
+    app.wait_for_attr("connect-registration", "data-state", |state| {
+        state == "kidMissing"
+    })
+    .await?;
     app.screenshot("connect-register").await?;
 
     // The person adds it in the wallet; the app notices by itself.
     admin_post(format!("{base}admin/wallet-addresses/qa/keys"), jwk).await;
-    app.wait_for_attr("connect-registration", "data-state", |state| state == "registered")
-        .await?;
+    app.wait_for_attr("connect-registration", "data-state", |state| {
+        state == "registered"
+    })
+    .await?;
     app.screenshot("connect-registered").await?;
     app.click("connect-done").await?;
     assert_eq!(app.text("profile-active-name").await?, "QA Desk");

@@ -507,7 +507,10 @@ impl App {
     /// Replaces the value of an input or textarea with `text`, as typing does.
     pub async fn type_into(&self, testid: &str, text: &str) -> Result<()> {
         let element = self.find(testid).await?;
-        element.clear().await.doing(|| format!("clearing {testid}"))?;
+        element
+            .clear()
+            .await
+            .doing(|| format!("clearing {testid}"))?;
         element
             .send_keys(text)
             .await

@@ -76,8 +76,7 @@ pub enum IdentityError {
     },
 }
 
-/// Where a new key comes from.
-#[derive(Debug)]
+/// Where a new key comes from. `Debug` does not show the key.
 pub enum KeySource {
     /// A new Ed25519 key.
     Generate,
@@ -86,8 +85,7 @@ pub enum KeySource {
     Import(Zeroizing<String>),
 }
 
-/// Where to keep a new key.
-#[derive(Debug)]
+/// Where to keep a new key. `Debug` does not show the passphrase.
 pub enum Storage {
     /// The OS keyring.
     Keyring,
@@ -98,6 +96,28 @@ pub enum Storage {
         /// The passphrase (at least 8 characters).
         passphrase: Zeroizing<String>,
     },
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Generate => f.write_str("Generate"),
+            Self::Import(_) => f.write_str("Import([redacted])"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Keyring => f.write_str("Keyring"),
+            Self::EncryptedFile { path, .. } => f
+                .debug_struct("EncryptedFile")
+                .field("path", path)
+                .field("passphrase", &"[redacted]")
+                .finish(),
+        }
+    }
 }
 
 /// A profile to add.

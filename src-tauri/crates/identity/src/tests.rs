@@ -183,3 +183,22 @@ fn replacing_a_key_updates_the_public_half() {
         replaced.public_jwk
     );
 }
+
+#[test]
+fn debug_never_shows_keys_or_passphrases() {
+    let pem = SigningKey::generate().to_pkcs8_pem();
+    let new = new_profile(
+        "A",
+        KeySource::Import(Zeroizing::new(pem.to_string())),
+        Storage::EncryptedFile {
+            path: "/k.json".into(),
+            passphrase: Zeroizing::new("hunter2-secret".into()),
+        },
+    );
+    let text = format!("{new:?}");
+    assert!(
+        !text.contains("PRIVATE KEY") && !text.contains("hunter2-secret"),
+        "{text}"
+    );
+    assert!(text.contains("[redacted]"));
+}

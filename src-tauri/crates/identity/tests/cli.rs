@@ -247,6 +247,82 @@ async fn errors_go_to_stderr_with_exit_codes() {
 
 // Multi-threaded: the sandbox must keep serving while the test waits on the
 // command synchronously.
+#[test]
+fn use_switches_and_import_replaces_a_key() {
+    let cli = Cli::new();
+    let add = |name: &str, file: &str| {
+        let path = cli.config.path().join(file);
+        cli.json(&[
+            "profile",
+            "add",
+            "--name",
+            name,
+            "--wallet",
+            "https://wallet.example/me",
+            "--no-check",
+            "--key-file",
+            path.to_str().unwrap(),
+            "--passphrase-env",
+            "PW",
+            "--json",
+        ])
+    };
+    add("First", "first.json");
+    add("Second", "second.json");
+    assert_eq!(
+        cli.json(&["profile", "list", "--json"])["active"],
+        "first",
+        "the first one is in use"
+    );
+    let used = cli.json(&["profile", "use", "second", "--json"]);
+    assert_eq!(used["id"], "second");
+    assert_eq!(cli.json(&["profile", "list", "--json"])["active"], "second");
+
+    // `key import` from a file, with the key id the wallet shows.
+    let key = consent_desk_protocol::SigningKey::generate();
+    let pem = cli.config.path().join("wallet-key.pem");
+    std::fs::write(&pem, key.to_pkcs8_pem().as_bytes()).unwrap();
+    let jwk = cli.json(&[
+        "key",
+        "import",
+        "--profile",
+        "second",
+        "--file",
+        pem.to_str().unwrap(),
+        "--key-id",
+        "wallet-kid",
+        "--passphrase-env",
+        "PW",
+        "--json",
+    ]);
+    let expected = key.public_jwk(&consent_desk_protocol::KeyId::new("wallet-kid").unwrap());
+    assert_eq!(jwk, serde_json::to_value(expected).unwrap());
+    let verified = cli.json(&[
+        "key",
+        "verify",
+        "--profile",
+        "second",
+        "--passphrase-env",
+        "PW",
+        "--json",
+    ]);
+    assert_eq!(verified["matches"], true);
+    // A file that is not a key is refused and the profile keeps its key.
+    std::fs::write(&pem, "hello").unwrap();
+    let refused = cli.run(&[
+        "key",
+        "import",
+        "--profile",
+        "second",
+        "--file",
+        pem.to_str().unwrap(),
+        "--passphrase-env",
+        "PW",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(cli.json(&["key", "jwk", "--profile", "second"]), jwk);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_import_from_stdin() {
     let cli = Cli::new();

@@ -192,7 +192,8 @@ assetScale: number,
 authServer: string, };
 
 /**
- * A profile to add, from the "Connect my wallet" steps.
+ * A profile to add, from the "Connect my wallet" steps. `Debug` hides the
+ * key and the passphrase.
  */
 export type AddProfileRequest = { 
 /**
