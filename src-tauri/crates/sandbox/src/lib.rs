@@ -277,22 +277,7 @@ impl SandboxBuilder {
         })?;
         let mut store = Store::open(&self.data_dir.join(STATE_FILE))?;
         for client in &self.clients {
-            validate_name(&client.name).map_err(SandboxError::Config)?;
-            let existing = store.account(&client.name)?;
-            store.upsert_account(
-                &Account {
-                    name: client.name.clone(),
-                    public_name: Some(client.public_name.clone()),
-                    asset_code: existing
-                        .as_ref()
-                        .map_or("USD".into(), |a| a.asset_code.clone()),
-                    asset_scale: existing.as_ref().map_or(2, |a| a.asset_scale),
-                    balance: 0,
-                    client: true,
-                },
-                false,
-            )?;
-            store.add_key(&client.name, &client.jwk)?;
+            publish_client(&mut store, client)?;
         }
         let addr = SocketAddr::new(self.host, self.port);
         let listener = tokio::net::TcpListener::bind(addr)
