@@ -10,6 +10,7 @@ fn main() {
         Some("profile" | "key") => {
             std::process::exit(consent_desk_identity::cli::main_with(std::env::args()))
         }
+        Some("grant") => std::process::exit(consent_desk_flow::cli::main_with(std::env::args())),
         _ => {}
     }
     consent_desk_lib::run();

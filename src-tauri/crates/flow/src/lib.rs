@@ -1,0 +1,595 @@
+//! Consent Desk's grant flow, with no GUI dependencies: request an
+//! outgoing-payment grant, keep it pending, and complete it from whichever
+//! finish path brings the person back — embedded webview, OS deep link or a
+//! loopback listener — through one routine, [`Flows::complete`].
+//!
+//! Each grant gets its own finish URI ending in `/finish/<grant id>`, so a
+//! finish is matched to its grant by that id, never to "the latest grant".
+//! The hash is verified before anything is sent; a finish for no pending
+//! grant, with a bad hash, or arriving a second time is refused and the
+//! pending grant is left as it was. Continuation and access tokens go to the
+//! keyring; the grant file holds no bearer token.
+//!
+//! ```no_run
+//! # async fn run(client: consent_desk_protocol::Client, flows: consent_desk_flow::Flows)
+//! # -> Result<(), consent_desk_flow::FlowError> {
+//! use consent_desk_flow::{FinishVia, GrantSpec};
+//!
+//! let spec = GrantSpec::parse("http://127.0.0.1:4455/alice", Some("1320"), None, None, None)?;
+//! let pending = flows.request(&client, "sandbox", &spec, FinishVia::DeepLink).await?;
+//! println!("approve at {}", pending.redirect.unwrap_or_default());
+//! // … the OS hands the app dev.consentdesk:/finish/<id>?hash=…&interact_ref=… :
+//! let outcome = flows.complete("dev.consentdesk:/finish/…", move |_profile| Ok(client)).await?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod loopback;
+mod store;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use consent_desk_identity::{KeyringError, SecretBackend, KEYRING_SERVICE};
+use consent_desk_protocol::{
+    verify_finish, Amount, Client, ContinueAccessToken, ContinueToken, ContinueUri, FinishError,
+    FinishOutcome, FinishRedirect, GrantRequest, GrantResponse, Nonce, OutgoingPaymentAction,
+    RepeatingInterval,
+};
+use url::Url;
+
+use crate::store::{timestamp, Store};
+pub use crate::store::{GrantRecord, GrantState, StoreError};
+
+/// The URI scheme wallets send the person back to (deep links).
+pub const LINK_SCHEME: &str = "dev.consentdesk";
+/// The grants file in the data folder.
+pub const GRANTS_FILE: &str = "grants.sqlite3";
+
+/// How the wallet sends the person back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishVia {
+    /// `dev.consentdesk:/finish/<id>`: the OS hands it to the app (also what
+    /// the embedded consent window intercepts).
+    DeepLink,
+    /// `http://127.0.0.1:<port>/finish/<id>` (RFC 8252 §7.3), for wallets that
+    /// refuse custom schemes.
+    Loopback {
+        /// The listener's port.
+        port: u16,
+    },
+}
+
+impl FinishVia {
+    /// The finish URI of grant `id`.
+    #[must_use]
+    pub fn uri(self, id: &str) -> Url {
+        let text = match self {
+            Self::DeepLink => format!("{LINK_SCHEME}:/finish/{id}"),
+            Self::Loopback { port } => format!("http://127.0.0.1:{port}/finish/{id}"),
+        };
+        Url::parse(&text).expect("finish URIs are valid URLs")
+    }
+}
+
+/// The grant id in a finish URL (`…/finish/<id>?…`), if it is one of ours.
+#[must_use]
+pub fn grant_id_of(finish_url: &str) -> Option<String> {
+    let url = Url::parse(finish_url).ok()?;
+    let ours = match url.scheme() {
+        LINK_SCHEME => true,
+        "http" => url.host_str() == Some("127.0.0.1"),
+        _ => false,
+    };
+    let mut segments = url.path().trim_start_matches('/').split('/');
+    match (ours, segments.next(), segments.next(), segments.next()) {
+        (true, Some("finish"), Some(id), None) if !id.is_empty() => Some(id.to_owned()),
+        _ => None,
+    }
+}
+
+/// What to ask for.
+#[derive(Debug, Clone)]
+pub struct GrantSpec {
+    /// The sending wallet address (the resource owner's).
+    pub wallet: Url,
+    /// `debitAmount` value, in the wallet's smallest unit.
+    pub debit: Option<u64>,
+    /// `receiveAmount` value, in the wallet's smallest unit.
+    pub receive: Option<u64>,
+    /// The only incoming payment it may pay.
+    pub receiver: Option<Url>,
+    /// A budget that renews.
+    pub interval: Option<RepeatingInterval>,
+    /// Actions; the seed's defaults when `None`.
+    pub actions: Option<Vec<OutgoingPaymentAction>>,
+}
+
+impl GrantSpec {
+    /// From command-line text: amounts as whole smallest units ("1320" is
+    /// $13.20 in a USD/2 wallet), at most one of them.
+    ///
+    /// # Errors
+    ///
+    /// [`FlowError::Invalid`] naming the value that is wrong.
+    pub fn parse(
+        wallet: &str,
+        debit: Option<&str>,
+        receive: Option<&str>,
+        receiver: Option<&str>,
+        interval: Option<&str>,
+    ) -> Result<Self, FlowError> {
+        let invalid = |what: String| FlowError::Invalid(what);
+        let amount = |text: Option<&str>, name: &str| {
+            text.map(|text| {
+                Amount::parse_value(text).map_err(|error| invalid(format!("{name}: {error}")))
+            })
+            .transpose()
+        };
+        let spec = Self {
+            wallet: Url::parse(wallet).map_err(|error| {
+                invalid(format!(
+                    "the wallet address `{wallet}` is not a URL ({error})"
+                ))
+            })?,
+            debit: amount(debit, "the debit amount")?,
+            receive: amount(receive, "the receive amount")?,
+            receiver: receiver
+                .map(|text| {
+                    Url::parse(text).map_err(|error| {
+                        invalid(format!("the receiver `{text}` is not a URL ({error})"))
+                    })
+                })
+                .transpose()?,
+            interval: interval
+                .map(|text| {
+                    RepeatingInterval::parse(text).map_err(|error| invalid(error.to_string()))
+                })
+                .transpose()?,
+            actions: None,
+        };
+        if spec.debit.is_some() && spec.receive.is_some() {
+            return Err(invalid(
+                "give a debit amount or a receive amount, not both".to_owned(),
+            ));
+        }
+        Ok(spec)
+    }
+}
+
+/// Why a flow step failed. The ones marked as refusals may be an attack:
+/// the pending grant is left intact.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowError {
+    /// A value is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The finish link names no grant this app is waiting for.
+    #[error(
+        "a finish link arrived that belongs to no approval this app is waiting for; it was \
+         refused (if you did not just approve something, someone may be trying to trick the app)"
+    )]
+    UnknownFinish,
+    /// The grant was already completed or cancelled.
+    #[error("this approval was already {state}; the second finish link was refused")]
+    AlreadyUsed {
+        /// What became of it.
+        state: String,
+    },
+    /// The finish link did not verify.
+    #[error(
+        "the finish link did not come from your wallet for this approval ({0}); it was refused \
+         and the approval is still waiting"
+    )]
+    Refused(#[from] FinishError),
+    /// The wallet or the network.
+    #[error(transparent)]
+    Protocol(#[from] consent_desk_protocol::Error),
+    /// The grant store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The keyring.
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    /// The caller could not provide a client for the grant's profile.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// How a completed finish ended.
+#[derive(Debug, Clone)]
+pub enum Completed {
+    /// Approved; the access token is stored.
+    Approved(GrantRecord),
+    /// The wallet said the interaction failed (`grant_rejected`, …).
+    NotApproved(GrantRecord),
+}
+
+/// Pending and finished grants, their tokens in the keyring.
+pub struct Flows {
+    store: Mutex<Store>,
+    secrets: Arc<dyn SecretBackend>,
+}
+
+impl std::fmt::Debug for Flows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flows").finish_non_exhaustive()
+    }
+}
+
+fn secret_account(id: &str, kind: &str) -> String {
+    format!("grant:{id}:{kind}")
+}
+
+impl Flows {
+    /// Opens (creating if needed) the grants file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// The file could not be opened.
+    pub fn open(path: &Path, secrets: Arc<dyn SecretBackend>) -> Result<Self, FlowError> {
+        Ok(Self {
+            store: Mutex::new(Store::open(path)?),
+            secrets,
+        })
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every grant, newest first.
+    ///
+    /// # Errors
+    ///
+    /// The file could not be read.
+    pub fn list(&self) -> Result<Vec<GrantRecord>, FlowError> {
+        Ok(self.store().list()?)
+    }
+
+    /// One grant.
+    ///
+    /// # Errors
+    ///
+    /// The file could not be read.
+    pub fn get(&self, id: &str) -> Result<Option<GrantRecord>, FlowError> {
+        Ok(self.store().get(id)?)
+    }
+
+    /// The stored access token of an approved grant.
+    ///
+    /// # Errors
+    ///
+    /// The keyring could not give it.
+    pub fn access_token(&self, id: &str) -> Result<consent_desk_protocol::AccessToken, FlowError> {
+        let value = self
+            .secrets
+            .get(KEYRING_SERVICE, &secret_account(id, "access"))?;
+        Ok(consent_desk_protocol::AccessToken::new(value.as_str()))
+    }
+
+    /// Requests an interactive outgoing-payment grant and records it as
+    /// pending; returns the record with `redirect`, the consent page.
+    ///
+    /// # Errors
+    ///
+    /// The wallet refused or could not be reached, or storing failed.
+    #[tracing::instrument(name = "flow.request", skip_all, fields(profile = %profile))]
+    pub async fn request(
+        &self,
+        client: &Client,
+        profile: &str,
+        spec: &GrantSpec,
+        via: FinishVia,
+    ) -> Result<GrantRecord, FlowError> {
+        let wallet = client.wallet_address(&spec.wallet).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let nonce = Nonce::generate();
+        let finish_uri = via.uri(&id);
+        let amount = |value: u64| Amount {
+            value,
+            asset_code: wallet.asset_code.clone(),
+            asset_scale: wallet.asset_scale,
+        };
+        let mut builder = GrantRequest::outgoing_payment(wallet.id.clone())
+            .client(client.client_wallet().clone())
+            .finish(finish_uri.clone(), nonce.clone());
+        if let Some(actions) = spec.actions.clone() {
+            builder = builder.actions(actions);
+        }
+        if let Some(value) = spec.debit {
+            builder = builder.debit_amount(amount(value));
+        }
+        if let Some(value) = spec.receive {
+            builder = builder.receive_amount(amount(value));
+        }
+        if let Some(receiver) = spec.receiver.clone() {
+            builder = builder.receiver(receiver);
+        }
+        if let Some(interval) = spec.interval.clone() {
+            builder = builder.interval(interval);
+        }
+        let request = builder.build()?;
+        let GrantResponse::Pending(pending) =
+            client.request_grant(&wallet.auth_server, &request).await?
+        else {
+            return Err(FlowError::Invalid(
+                "the wallet granted an outgoing payment without asking the person; Consent Desk \
+                 refuses such grants"
+                    .to_owned(),
+            ));
+        };
+        self.secrets.set(
+            KEYRING_SERVICE,
+            &secret_account(&id, "continue"),
+            pending.continue_.access_token.value.secret(),
+        )?;
+        let now = timestamp();
+        let record = GrantRecord {
+            id,
+            profile: profile.to_owned(),
+            wallet: wallet.id.to_string(),
+            auth_server: wallet.auth_server.to_string(),
+            request: serde_json::to_value(&request)
+                .map_err(|e| FlowError::Invalid(e.to_string()))?,
+            finish_uri: finish_uri.to_string(),
+            client_nonce: nonce.as_str().to_owned(),
+            server_nonce: Some(pending.interact.finish.clone()),
+            redirect: Some(pending.interact.redirect.to_string()),
+            continue_uri: Some(pending.continue_.uri.0.to_string()),
+            continue_wait: pending.continue_.wait,
+            state: GrantState::Pending,
+            problem: None,
+            access: None,
+            manage_uri: None,
+            expires_at: None,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        if let Err(error) = self.store().insert(&record) {
+            let _ = self
+                .secrets
+                .delete(KEYRING_SERVICE, &secret_account(&record.id, "continue"));
+            return Err(error.into());
+        }
+        tracing::info!(grant = %record.id, "grant pending approval");
+        Ok(record)
+    }
+
+    fn continuation(
+        &self,
+        record: &GrantRecord,
+    ) -> Result<consent_desk_protocol::Continue, FlowError> {
+        let token = self
+            .secrets
+            .get(KEYRING_SERVICE, &secret_account(&record.id, "continue"))?;
+        let uri = record
+            .continue_uri
+            .as_deref()
+            .and_then(|uri| Url::parse(uri).ok())
+            .ok_or_else(|| FlowError::Invalid("the grant has no continuation URI".to_owned()))?;
+        Ok(consent_desk_protocol::Continue {
+            access_token: ContinueAccessToken {
+                value: ContinueToken::new(token.as_str()),
+            },
+            uri: ContinueUri(uri),
+            wait: record.continue_wait,
+        })
+    }
+
+    /// The one continuation routine, for every finish path: matches the
+    /// finish to its pending grant by id, verifies the hash, continues the
+    /// grant (honouring `wait`, retrying `too_fast`) and stores the access
+    /// token. `client_for` gives the signing client of the grant's profile.
+    ///
+    /// A finish for no pending grant, a second finish, or one that does not
+    /// verify is refused, and the pending grant stays as it was.
+    ///
+    /// # Errors
+    ///
+    /// A refusal, or the wallet, the network, the store or the keyring failed
+    /// (the grant is then pending again, so the finish can be retried).
+    #[tracing::instrument(name = "flow.complete", skip_all)]
+    pub async fn complete(
+        &self,
+        finish_url: &str,
+        client_for: impl FnOnce(&str) -> Result<Client, FlowError>,
+    ) -> Result<Completed, FlowError> {
+        let id = grant_id_of(finish_url).ok_or(FlowError::UnknownFinish)?;
+        let record = self.get(&id)?.ok_or_else(|| {
+            tracing::warn!(grant = %id, "finish for an unknown grant refused");
+            FlowError::UnknownFinish
+        })?;
+        if record.state != GrantState::Pending {
+            tracing::warn!(grant = %id, state = ?record.state, "second finish refused");
+            return Err(FlowError::AlreadyUsed {
+                state: format!("{:?}", record.state).to_lowercase(),
+            });
+        }
+        let server_nonce = Nonce::new(record.server_nonce.clone().unwrap_or_default());
+        let client_nonce = Nonce::new(record.client_nonce.clone());
+        let outcome = match verify_finish(
+            finish_url,
+            &client_nonce,
+            &server_nonce,
+            &record.auth_server,
+        ) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::warn!(grant = %id, %error, "finish refused: did not verify");
+                return Err(error.into());
+            }
+        };
+        // Claim the grant: of two finishes racing, only one continues.
+        if !self
+            .store()
+            .transition(&id, GrantState::Pending, GrantState::Finishing)?
+        {
+            return Err(FlowError::AlreadyUsed {
+                state: "being completed".to_owned(),
+            });
+        }
+        let interact_ref = match outcome {
+            FinishOutcome::Approved { interact_ref } => interact_ref,
+            FinishOutcome::Rejected { result, message } => {
+                let problem = match message {
+                    Some(message) => format!("{} ({message})", result.as_str()),
+                    None => result.as_str().to_owned(),
+                };
+                self.store()
+                    .finish(&id, GrantState::Failed, Some(&problem), None, None, None)?;
+                let _ = self
+                    .secrets
+                    .delete(KEYRING_SERVICE, &secret_account(&id, "continue"));
+                let record = self.get(&id)?.unwrap_or(record);
+                return Ok(Completed::NotApproved(record));
+            }
+            _ => {
+                let _ = self
+                    .store()
+                    .transition(&id, GrantState::Finishing, GrantState::Pending);
+                return Err(FlowError::Invalid(
+                    "the finish link says something this app does not know".to_owned(),
+                ));
+            }
+        };
+        let result = async {
+            let client = client_for(&record.profile)?;
+            let continuation = self.continuation(&record)?;
+            let response = client.continue_grant(&continuation, &interact_ref).await?;
+            let GrantResponse::Approved(approved) = response else {
+                return Err(FlowError::Invalid(
+                    "the wallet did not approve the grant".to_owned(),
+                ));
+            };
+            Ok(approved)
+        }
+        .await;
+        let approved = match result {
+            Ok(approved) => approved,
+            Err(error) => {
+                // Back to pending: the person can retry the same finish.
+                let _ = self
+                    .store()
+                    .transition(&id, GrantState::Finishing, GrantState::Pending);
+                return Err(error);
+            }
+        };
+        self.secrets.set(
+            KEYRING_SERVICE,
+            &secret_account(&id, "access"),
+            approved.access_token.value.secret(),
+        )?;
+        let expires_at = approved.access_token.expires_in.and_then(|seconds| {
+            (time::OffsetDateTime::now_utc()
+                + time::Duration::seconds(i64::try_from(seconds).ok()?))
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok()
+        });
+        let access = serde_json::to_value(&approved.access_token.access)
+            .map_err(|e| FlowError::Invalid(e.to_string()))?;
+        self.store().finish(
+            &id,
+            GrantState::Approved,
+            None,
+            Some(&access),
+            Some(approved.access_token.manage.0.as_str()),
+            expires_at.as_deref(),
+        )?;
+        tracing::info!(grant = %id, "grant approved and continued");
+        Ok(Completed::Approved(self.get(&id)?.unwrap_or(record)))
+    }
+
+    /// Cancels a grant at the wallet (`DELETE continue`) and forgets its tokens.
+    ///
+    /// # Errors
+    ///
+    /// The wallet refused or could not be reached.
+    #[tracing::instrument(name = "flow.cancel", skip_all, fields(grant = %id))]
+    pub async fn cancel(&self, client: &Client, id: &str) -> Result<GrantRecord, FlowError> {
+        let record = self.get(id)?.ok_or(FlowError::UnknownFinish)?;
+        let continuation = self.continuation(&record)?;
+        client.cancel_grant(&continuation).await?;
+        self.store().finish(
+            id,
+            GrantState::Cancelled,
+            Some("cancelled"),
+            record.access.as_ref(),
+            None,
+            None,
+        )?;
+        for kind in ["continue", "access"] {
+            let _ = self
+                .secrets
+                .delete(KEYRING_SERVICE, &secret_account(id, kind));
+        }
+        Ok(self.get(id)?.unwrap_or(record))
+    }
+}
+
+/// What a finish redirect says without verifying it (for showing a
+/// person what arrived).
+#[must_use]
+pub fn describe_finish(finish_url: &str) -> String {
+    match FinishRedirect::parse(finish_url) {
+        Ok(FinishRedirect::Approved { .. }) => "an approval".to_owned(),
+        Ok(FinishRedirect::Failed { result, .. }) => format!("a failure ({})", result.as_str()),
+        Ok(_) => "a finish".to_owned(),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_uris_carry_the_grant_id_and_only_ours_match() {
+        let id = "6f1c9a9e-4b7e-4c49-9a3b-1d2e3f4a5b6c";
+        let deep = FinishVia::DeepLink.uri(id);
+        assert_eq!(deep.as_str(), format!("dev.consentdesk:/finish/{id}"));
+        let loopback = FinishVia::Loopback { port: 53682 }.uri(id);
+        assert_eq!(
+            loopback.as_str(),
+            format!("http://127.0.0.1:53682/finish/{id}")
+        );
+        let with_query = |base: &Url| format!("{base}?hash=x&interact_ref=y");
+        assert_eq!(grant_id_of(&with_query(&deep)).as_deref(), Some(id));
+        assert_eq!(grant_id_of(&with_query(&loopback)).as_deref(), Some(id));
+        for other in [
+            format!("https://evil.example/finish/{id}?hash=x"),
+            format!("http://192.168.1.2:53682/finish/{id}"),
+            format!("dev.consentdesk:/finish/{id}/more"),
+            "dev.consentdesk:/finish/".to_owned(),
+            "dev.consentdesk:/other/abc".to_owned(),
+            "not a url".to_owned(),
+        ] {
+            assert_eq!(grant_id_of(&other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn specs_parse_or_say_what_is_wrong() {
+        let spec = GrantSpec::parse(
+            "https://w.example/a",
+            Some("1320"),
+            None,
+            None,
+            Some("R/2025-04-22T00:00:00Z/P1D"),
+        )
+        .unwrap();
+        assert_eq!(spec.debit, Some(1320));
+        for (debit, receive, receiver, interval, says) in [
+            (Some("13.20"), None, None, None, "debit amount"),
+            (Some("1"), Some("1"), None, None, "not both"),
+            (None, None, Some("nope"), None, "receiver"),
+            (None, None, None, Some("daily"), "daily"),
+        ] {
+            let error = GrantSpec::parse("https://w.example/a", debit, receive, receiver, interval)
+                .unwrap_err();
+            assert!(error.to_string().contains(says), "{error}");
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Grants in one SQLite file (`grants.sqlite3` in the app's data folder).
+//! Bearer tokens are not here: they go to the keyring (see `crate::Flows`).
+//! Every write runs in a transaction.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE grants (
+    id TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,
+    wallet TEXT NOT NULL,
+    auth_server TEXT NOT NULL,
+    request TEXT NOT NULL,
+    finish_uri TEXT NOT NULL,
+    client_nonce TEXT NOT NULL,
+    server_nonce TEXT,
+    redirect TEXT,
+    continue_uri TEXT,
+    continue_wait INTEGER,
+    state TEXT NOT NULL,
+    problem TEXT,
+    access TEXT,
+    manage_uri TEXT,
+    expires_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+";
+
+/// Where a grant is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GrantState {
+    /// Waiting for the person to approve at the wallet.
+    Pending,
+    /// A finish arrived and is being verified and continued.
+    Finishing,
+    /// Approved: an access token is stored.
+    Approved,
+    /// The wallet reported that the interaction did not end in approval.
+    Failed,
+    /// Cancelled by the person.
+    Cancelled,
+}
+
+impl GrantState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Finishing => "finishing",
+            Self::Approved => "approved",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "pending" => Self::Pending,
+            "finishing" => Self::Finishing,
+            "approved" => Self::Approved,
+            "failed" => Self::Failed,
+            _ => Self::Cancelled,
+        }
+    }
+}
+
+/// A grant as stored: everything but its tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantRecord {
+    /// Also the last segment of its finish URI.
+    pub id: String,
+    /// The profile that signs for it.
+    pub profile: String,
+    /// The sending wallet address.
+    pub wallet: String,
+    /// The authorization server it was requested at (the finish hash covers it).
+    pub auth_server: String,
+    /// The grant request as sent (JSON).
+    pub request: serde_json::Value,
+    /// Where the wallet sends the person back.
+    pub finish_uri: String,
+    #[serde(skip)]
+    pub(crate) client_nonce: String,
+    #[serde(skip)]
+    pub(crate) server_nonce: Option<String>,
+    /// The consent page.
+    pub redirect: Option<String>,
+    /// The continuation URI.
+    pub continue_uri: Option<String>,
+    /// Seconds to wait before continuing.
+    pub continue_wait: Option<u64>,
+    /// Where it is.
+    pub state: GrantState,
+    /// Why it failed, in words.
+    pub problem: Option<String>,
+    /// What was granted (JSON), once approved.
+    pub access: Option<serde_json::Value>,
+    /// Where to rotate or revoke the token.
+    pub manage_uri: Option<String>,
+    /// When the access token expires (RFC 3339).
+    pub expires_at: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// Why the grant store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (disk full, locked, damaged file).
+    #[error("the grant store could not be used: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON column did not parse.
+    #[error("the grant store holds an unreadable record: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    /// Written by a newer Consent Desk.
+    #[error("the grant store was written by a newer Consent Desk (schema {0}); update the app")]
+    NewerSchema(i64),
+}
+
+#[derive(Debug)]
+pub(crate) struct Store {
+    conn: Connection,
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+const COLUMNS: &str = "id, profile, wallet, auth_server, request, finish_uri, client_nonce, \
+    server_nonce, redirect, continue_uri, continue_wait, state, problem, access, manage_uri, \
+    expires_at, created_at, updated_at";
+
+fn record(row: &Row<'_>) -> rusqlite::Result<(GrantRecord, String, Option<String>)> {
+    Ok((
+        GrantRecord {
+            id: row.get(0)?,
+            profile: row.get(1)?,
+            wallet: row.get(2)?,
+            auth_server: row.get(3)?,
+            request: serde_json::Value::Null,
+            finish_uri: row.get(5)?,
+            client_nonce: row.get(6)?,
+            server_nonce: row.get(7)?,
+            redirect: row.get(8)?,
+            continue_uri: row.get(9)?,
+            continue_wait: row
+                .get::<_, Option<i64>>(10)?
+                .map(|w| u64::try_from(w).unwrap_or(0)),
+            state: GrantState::parse(&row.get::<_, String>(11)?),
+            problem: row.get(12)?,
+            access: None,
+            manage_uri: row.get(14)?,
+            expires_at: row.get(15)?,
+            created_at: row.get(16)?,
+            updated_at: row.get(17)?,
+        },
+        row.get(4)?,
+        row.get(13)?,
+    ))
+}
+
+fn parse(raw: (GrantRecord, String, Option<String>)) -> Result<GrantRecord, StoreError> {
+    let (mut grant, request, access) = raw;
+    grant.request = serde_json::from_str(&request)?;
+    grant.access = access.map(|text| serde_json::from_str(&text)).transpose()?;
+    Ok(grant)
+}
+
+impl Store {
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema(version));
+        }
+        if version == 0 {
+            let tx = conn.transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
+        }
+        Ok(Self { conn })
+    }
+
+    pub(crate) fn insert(&mut self, grant: &GrantRecord) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("INSERT INTO grants ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
+            params![
+                grant.id,
+                grant.profile,
+                grant.wallet,
+                grant.auth_server,
+                serde_json::to_string(&grant.request)?,
+                grant.finish_uri,
+                grant.client_nonce,
+                grant.server_nonce,
+                grant.redirect,
+                grant.continue_uri,
+                grant.continue_wait.map(|w| i64::try_from(w).unwrap_or(i64::MAX)),
+                grant.state.as_str(),
+                grant.problem,
+                grant.access.as_ref().map(serde_json::to_string).transpose()?,
+                grant.manage_uri,
+                grant.expires_at,
+                grant.created_at,
+                grant.updated_at,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Result<Option<GrantRecord>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM grants WHERE id = ?1"),
+                [id],
+                record,
+            )
+            .optional()?
+            .map(parse)
+            .transpose()
+    }
+
+    pub(crate) fn list(&self) -> Result<Vec<GrantRecord>, StoreError> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM grants ORDER BY created_at DESC"
+        ))?;
+        let rows = statement
+            .query_map([], record)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(parse).collect()
+    }
+
+    /// Moves a grant from `from` to `to` if it is in `from`; false if not
+    /// (someone else got there first, or it was never there).
+    pub(crate) fn transition(
+        &mut self,
+        id: &str,
+        from: GrantState,
+        to: GrantState,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE grants SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state = ?4",
+            params![to.as_str(), now(), id, from.as_str()],
+        )?;
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    /// Records the outcome of a grant.
+    pub(crate) fn finish(
+        &mut self,
+        id: &str,
+        state: GrantState,
+        problem: Option<&str>,
+        access: Option<&serde_json::Value>,
+        manage_uri: Option<&str>,
+        expires_at: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE grants SET state = ?1, problem = ?2, access = ?3, manage_uri = ?4,
+                 expires_at = ?5, updated_at = ?6 WHERE id = ?7",
+            params![
+                state.as_str(),
+                problem,
+                access.map(serde_json::to_string).transpose()?,
+                manage_uri,
+                expires_at,
+                now(),
+                id
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+pub(crate) fn timestamp() -> String {
+    now()
+}
