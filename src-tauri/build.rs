@@ -12,6 +12,10 @@ const COMMANDS: &[&str] = &[
     "preview_wallet",
     "add_profile",
     "check_registration",
+    "preview_grant",
+    "request_grant",
+    "cancel_grant",
+    "grants",
 ];
 
 fn main() {

@@ -18,6 +18,9 @@ pub enum Error {
     /// A profile or key operation failed.
     #[error(transparent)]
     Identity(#[from] consent_desk_identity::IdentityError),
+    /// A grant could not be requested, completed or cancelled.
+    #[error(transparent)]
+    Flow(#[from] consent_desk_flow::FlowError),
 }
 
 /// Result of a command.
@@ -38,6 +41,15 @@ impl Error {
                 I::Key(_) | I::KeyFile(_) => ErrorCode::Key,
                 I::Profile(consent_desk_identity::ProfileError::Io { .. }) => ErrorCode::Storage,
                 _ => ErrorCode::Profile,
+            },
+            Error::Flow(error) => match error {
+                consent_desk_flow::FlowError::Protocol(error)
+                    if error.is_network() || error.is_timeout() =>
+                {
+                    ErrorCode::Network
+                }
+                consent_desk_flow::FlowError::Store(_) => ErrorCode::Storage,
+                _ => ErrorCode::Grant,
             },
         }
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
-use crate::ipc::{self, ReceivedLink};
+use crate::ipc::{self, FlowProgress, ReceivedLink};
 
 /// A payload the UI listens for under a fixed name.
 pub(crate) trait Event: Serialize + Clone {
@@ -13,6 +13,10 @@ pub(crate) trait Event: Serialize + Clone {
 
 impl Event for ReceivedLink {
     const NAME: &'static str = ipc::event::LINK_RECEIVED;
+}
+
+impl Event for FlowProgress {
+    const NAME: &'static str = ipc::event::FLOW_PROGRESS;
 }
 
 /// Sends `event` to the UI. A window that is gone is not an error.

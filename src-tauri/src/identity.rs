@@ -53,6 +53,18 @@ impl IdentityState {
             .unwrap_or_else(PoisonError::into_inner) = problem;
     }
 
+    /// The memory-only sandbox profile and a copy of its key, when there is one.
+    pub(crate) fn ephemeral_sandbox_key(&self) -> Option<(Profile, SigningKey)> {
+        let guard = self
+            .ephemeral_sandbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (profile, key) = guard.as_ref()?;
+        // Keys are not Clone on purpose; a copy goes through PKCS#8.
+        let copy = SigningKey::from_pkcs8_pem(&key.to_pkcs8_pem()).ok()?;
+        Some((profile.clone(), copy))
+    }
+
     /// The memory-only sandbox profile, when there is one.
     pub(crate) fn ephemeral_sandbox(&self) -> Option<Profile> {
         self.ephemeral_sandbox

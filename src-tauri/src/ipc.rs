@@ -131,6 +131,10 @@ pub enum ErrorCode {
     Profile,
     /// A key could not be read or imported.
     Key,
+    /// The wallet refused a grant, or a value in the request is wrong.
+    Grant,
+    /// A wallet could not be reached; trying again may work.
+    Network,
 }
 
 /// Profiles: who the app signs as, and whether keys can go to the keyring.
@@ -269,10 +273,148 @@ pub enum RegistrationState {
     DifferentKey,
 }
 
+/// The grant request form.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantForm {
+    /// The sending wallet address (the person's own wallet).
+    pub wallet: String,
+    /// What the amount limits.
+    pub limit: AmountLimit,
+    /// The amount in the wallet's major unit, as typed ("13.20").
+    pub amount: Option<String>,
+    /// The only incoming payment the grant may pay.
+    pub receiver: Option<String>,
+    /// An ISO 8601 repeating interval, e.g. `R/2025-04-22T00:00:00Z/P1D`.
+    pub interval: Option<String>,
+    /// What the client may do; the usual set when empty.
+    pub actions: Vec<GrantAction>,
+}
+
+/// Which amount a grant limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AmountLimit {
+    /// No amount limit.
+    None,
+    /// `debitAmount`: at most this leaves the wallet.
+    Debit,
+    /// `receiveAmount`: at most this arrives.
+    Receive,
+}
+
+/// Outgoing-payment actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum GrantAction {
+    /// Send payments.
+    Create,
+    /// See payments it made.
+    Read,
+    /// See all payments of the account.
+    ReadAll,
+    /// List payments it made.
+    List,
+    /// List all payments of the account.
+    ListAll,
+}
+
+/// What a form would send, before sending it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantPreview {
+    /// The sending wallet's public name, or its address.
+    pub wallet_name: String,
+    /// e.g. "USD".
+    pub asset_code: String,
+    /// e.g. 2.
+    pub asset_scale: u8,
+    /// The limit in words: "Up to $13.20 every day from 22 Apr 2025".
+    pub summary: String,
+    /// The exact grant request body, pretty-printed.
+    pub request_json: String,
+}
+
+/// A grant, without any token.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantView {
+    /// Its id (also in its finish link).
+    pub id: String,
+    /// Where it is.
+    pub state: GrantStateView,
+    /// The sending wallet address.
+    pub wallet: String,
+    /// The limit in words.
+    pub summary: String,
+    /// What was granted (JSON), once approved.
+    pub access_json: Option<String>,
+    /// When the access token expires (RFC 3339).
+    pub expires_at: Option<String>,
+    /// Why it did not succeed, in words.
+    pub problem: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// Where a grant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum GrantStateView {
+    /// Waiting for approval at the wallet.
+    Pending,
+    /// A finish arrived; being verified and continued.
+    Finishing,
+    /// Approved.
+    Approved,
+    /// The wallet said no, or it expired.
+    Failed,
+    /// Cancelled.
+    Cancelled,
+}
+
+/// A step of a running approval, sent as an event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowProgress {
+    /// The grant, once it has an id.
+    pub grant_id: Option<String>,
+    /// The step reached.
+    pub step: FlowStep,
+    /// One sentence for the person.
+    pub message: String,
+    /// The grant as it now is.
+    pub grant: Option<GrantView>,
+}
+
+/// The steps of an approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum FlowStep {
+    /// Asking the wallet for the grant.
+    Requesting,
+    /// The wallet's page is open; waiting for the person.
+    Waiting,
+    /// A finish arrived; checking it belongs to this grant.
+    Verifying,
+    /// Continuing the grant at the wallet.
+    Continuing,
+    /// Approved and stored.
+    Done,
+    /// Not approved (rejected, expired) or failed; the message says which.
+    Failed,
+    /// A finish link was refused as not genuine; the grant still waits.
+    Refused,
+    /// Cancelled (the window was closed or Cancel pressed).
+    Cancelled,
+}
+
 /// Event payloads, by event name.
 pub mod event {
     /// A deep link arrived; the payload is a [`super::ReceivedLink`].
     pub const LINK_RECEIVED: &str = "links://received";
+    /// An approval moved on; the payload is a [`super::FlowProgress`].
+    pub const FLOW_PROGRESS: &str = "flow://progress";
 }
 
 #[cfg(test)]
@@ -309,6 +451,14 @@ mod tests {
             declaration::<AddProfileRequest>(&cfg),
             declaration::<RegistrationView>(&cfg),
             declaration::<RegistrationState>(&cfg),
+            declaration::<GrantForm>(&cfg),
+            declaration::<AmountLimit>(&cfg),
+            declaration::<GrantAction>(&cfg),
+            declaration::<GrantPreview>(&cfg),
+            declaration::<GrantView>(&cfg),
+            declaration::<GrantStateView>(&cfg),
+            declaration::<FlowProgress>(&cfg),
+            declaration::<FlowStep>(&cfg),
             declaration::<ReceivedLink>(&cfg),
             declaration::<Arrival>(&cfg),
             declaration::<IpcError>(&cfg),
@@ -317,8 +467,9 @@ mod tests {
             out.push_str(&decl);
         }
         out.push_str(&format!(
-            "\n/** Event carrying a {{@link ReceivedLink}}. */\nexport const LINK_RECEIVED = {:?};\n",
-            event::LINK_RECEIVED
+            "\n/** Event carrying a {{@link ReceivedLink}}. */\nexport const LINK_RECEIVED = {:?};\n\n/** Event carrying a {{@link FlowProgress}}. */\nexport const FLOW_PROGRESS = {:?};\n",
+            event::LINK_RECEIVED,
+            event::FLOW_PROGRESS
         ));
         out
     }

@@ -7,6 +7,7 @@
 mod commands;
 mod error;
 mod events;
+mod flow;
 mod identity;
 pub mod ipc;
 mod links;
@@ -45,12 +46,18 @@ pub fn run() {
             commands::profiles::preview_wallet,
             commands::profiles::add_profile,
             commands::profiles::check_registration,
+            commands::grants::preview_grant,
+            commands::grants::request_grant,
+            commands::grants::cancel_grant,
+            commands::grants::grants,
         ])
         .setup(|app| {
             logging::init(app.handle());
             let sandbox = sandbox::start(app.handle());
             app.manage(identity::start(app.handle(), &sandbox));
             app.manage(sandbox);
+            // Before any link is handled: a finish link may be what started us.
+            app.manage(flow::open(app.handle()));
             let inbox = links::LinkInbox::default();
             inbox.set_registration(register_scheme(app.handle()));
             app.manage(inbox);

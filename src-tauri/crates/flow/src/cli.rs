@@ -293,18 +293,16 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 return Ok(0);
             };
             loop {
-                let finish_url = tokio::time::timeout(
-                    Duration::from_secs(timeout),
-                    listener.next(),
-                )
-                .await
-                .map_err(|_| {
-                    format!(
+                let finish_url =
+                    tokio::time::timeout(Duration::from_secs(timeout), listener.next())
+                        .await
+                        .map_err(|_| {
+                            format!(
                         "no approval arrived within {timeout} s; the grant {} is still pending",
                         pending.id
                     )
-                })?
-                .ok_or("the loopback listener stopped")?;
+                        })?
+                        .ok_or("the loopback listener stopped")?;
                 match context
                     .flows
                     .complete(&finish_url, |_| context.client(&profile))

@@ -198,6 +198,91 @@ pub enum FlowError {
     Client(String),
 }
 
+/// The grant request for `spec`, with the wallet's asset and this finish URI
+/// and nonce: what [`Flows::request`] sends (and what a preview shows).
+///
+/// # Errors
+///
+/// A value the request cannot carry (both amounts, a receiver that is not an
+/// incoming payment, …).
+pub fn build_request(
+    client: &Client,
+    wallet: &consent_desk_protocol::WalletAddress,
+    spec: &GrantSpec,
+    finish_uri: &Url,
+    nonce: &Nonce,
+) -> Result<GrantRequest, FlowError> {
+    let amount = |value: u64| Amount {
+        value,
+        asset_code: wallet.asset_code.clone(),
+        asset_scale: wallet.asset_scale,
+    };
+    let mut builder = GrantRequest::outgoing_payment(wallet.id.clone())
+        .client(client.client_wallet().clone())
+        .finish(finish_uri.clone(), nonce.clone());
+    if let Some(actions) = spec.actions.clone() {
+        builder = builder.actions(actions);
+    }
+    if let Some(value) = spec.debit {
+        builder = builder.debit_amount(amount(value));
+    }
+    if let Some(value) = spec.receive {
+        builder = builder.receive_amount(amount(value));
+    }
+    if let Some(receiver) = spec.receiver.clone() {
+        builder = builder.receiver(receiver);
+    }
+    if let Some(interval) = spec.interval.clone() {
+        builder = builder.interval(interval);
+    }
+    Ok(builder.build()?)
+}
+
+/// A step of completing a finish, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Matching the finish to its grant and checking its hash.
+    Verifying,
+    /// Continuing the grant at the wallet.
+    Continuing,
+}
+
+/// Parses an amount a person typed in the asset's major unit ("13.20" with
+/// scale 2 is 1320), exactly: digits and at most one dot, no more decimals
+/// than the scale.
+///
+/// # Errors
+///
+/// [`FlowError::Invalid`] saying what is wrong.
+pub fn parse_major_units(text: &str, scale: u8) -> Result<u64, FlowError> {
+    let text = text.trim();
+    let invalid = |why: String| FlowError::Invalid(why);
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return Err(invalid("enter an amount".to_owned()));
+    }
+    if !whole
+        .bytes()
+        .chain(fraction.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
+        return Err(invalid(format!(
+            "`{text}` is not an amount: use digits and one dot, like 13.20"
+        )));
+    }
+    if fraction.len() > usize::from(scale) {
+        return Err(invalid(format!(
+            "`{text}` has more decimals than this wallet's asset allows ({scale})"
+        )));
+    }
+    let digits = format!("{whole}{fraction:0<width$}", width = usize::from(scale));
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Err(invalid("the amount must be more than zero".to_owned()));
+    }
+    Amount::parse_value(digits).map_err(|error| invalid(error.to_string()))
+}
+
 /// How a completed finish ended.
 #[derive(Debug, Clone)]
 pub enum Completed {
@@ -288,30 +373,7 @@ impl Flows {
         let id = uuid::Uuid::new_v4().to_string();
         let nonce = Nonce::generate();
         let finish_uri = via.uri(&id);
-        let amount = |value: u64| Amount {
-            value,
-            asset_code: wallet.asset_code.clone(),
-            asset_scale: wallet.asset_scale,
-        };
-        let mut builder = GrantRequest::outgoing_payment(wallet.id.clone())
-            .client(client.client_wallet().clone())
-            .finish(finish_uri.clone(), nonce.clone());
-        if let Some(actions) = spec.actions.clone() {
-            builder = builder.actions(actions);
-        }
-        if let Some(value) = spec.debit {
-            builder = builder.debit_amount(amount(value));
-        }
-        if let Some(value) = spec.receive {
-            builder = builder.receive_amount(amount(value));
-        }
-        if let Some(receiver) = spec.receiver.clone() {
-            builder = builder.receiver(receiver);
-        }
-        if let Some(interval) = spec.interval.clone() {
-            builder = builder.interval(interval);
-        }
-        let request = builder.build()?;
+        let request = build_request(client, &wallet, spec, &finish_uri, &nonce)?;
         let GrantResponse::Pending(pending) =
             client.request_grant(&wallet.auth_server, &request).await?
         else {
@@ -391,13 +453,30 @@ impl Flows {
     ///
     /// A refusal, or the wallet, the network, the store or the keyring failed
     /// (the grant is then pending again, so the finish can be retried).
-    #[tracing::instrument(name = "flow.complete", skip_all)]
     pub async fn complete(
         &self,
         finish_url: &str,
         client_for: impl FnOnce(&str) -> Result<Client, FlowError>,
     ) -> Result<Completed, FlowError> {
+        self.complete_observed(finish_url, client_for, |_, _| {})
+            .await
+    }
+
+    /// [`complete`](Self::complete), telling `observer` the grant id and each
+    /// step as it starts (for a progress display).
+    ///
+    /// # Errors
+    ///
+    /// As [`complete`](Self::complete).
+    #[tracing::instrument(name = "flow.complete", skip_all)]
+    pub async fn complete_observed(
+        &self,
+        finish_url: &str,
+        client_for: impl FnOnce(&str) -> Result<Client, FlowError>,
+        observer: impl Fn(&str, Step),
+    ) -> Result<Completed, FlowError> {
         let id = grant_id_of(finish_url).ok_or(FlowError::UnknownFinish)?;
+        observer(&id, Step::Verifying);
         let record = self.get(&id)?.ok_or_else(|| {
             tracing::warn!(grant = %id, "finish for an unknown grant refused");
             FlowError::UnknownFinish
@@ -455,6 +534,7 @@ impl Flows {
                 ));
             }
         };
+        observer(&id, Step::Continuing);
         let result = async {
             let client = client_for(&record.profile)?;
             let continuation = self.continuation(&record)?;
@@ -567,6 +647,27 @@ mod tests {
             "not a url".to_owned(),
         ] {
             assert_eq!(grant_id_of(&other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn typed_amounts_become_smallest_units_exactly() {
+        assert_eq!(parse_major_units("13.20", 2).unwrap(), 1320);
+        assert_eq!(parse_major_units("13.2", 2).unwrap(), 1320);
+        assert_eq!(parse_major_units("13", 2).unwrap(), 1300);
+        assert_eq!(parse_major_units(".5", 2).unwrap(), 50);
+        assert_eq!(parse_major_units("500", 0).unwrap(), 500);
+        for (text, scale, says) in [
+            ("13.201", 2, "more decimals"),
+            ("1,000", 2, "not an amount"),
+            ("-1", 2, "not an amount"),
+            ("0.00", 2, "more than zero"),
+            ("", 2, "enter an amount"),
+            ("1.5", 0, "more decimals"),
+            ("99999999999999999999", 0, "larger"),
+        ] {
+            let error = parse_major_units(text, scale).unwrap_err();
+            assert!(error.to_string().contains(says), "{text}: {error}");
         }
     }
 

@@ -9,6 +9,8 @@
 //! - [`sign_request`], [`Verifier`]: RFC 9421 signatures as Open Payments uses them.
 //! - [`verify_finish`]: the GNAP interaction finish redirect and its hash.
 //! - [`RepeatingInterval`], [`Amount`]: grant limit values.
+//! - [`describe`]: those values in plain English words ("$13.20", "every day
+//!   from 22 Apr 2025"), for a person deciding whether to approve a grant.
 //! - [`Client`]: the async client (tokio, reqwest with rustls) for every Open
 //!   Payments operation, signing through [`sign_request`] and sending through a
 //!   [`Transport`]; [`Error`] keeps the server's answer.
@@ -60,6 +62,7 @@
 
 mod amount;
 mod client;
+pub mod describe;
 mod error;
 mod finish;
 mod grant;

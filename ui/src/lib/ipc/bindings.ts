@@ -241,6 +241,138 @@ message: string, };
 export type RegistrationState = "registered" | "kidMissing" | "differentKey";
 
 /**
+ * The grant request form.
+ */
+export type GrantForm = { 
+/**
+ * The sending wallet address (the person's own wallet).
+ */
+wallet: string, 
+/**
+ * What the amount limits.
+ */
+limit: AmountLimit, 
+/**
+ * The amount in the wallet's major unit, as typed ("13.20").
+ */
+amount: string | null, 
+/**
+ * The only incoming payment the grant may pay.
+ */
+receiver: string | null, 
+/**
+ * An ISO 8601 repeating interval, e.g. `R/2025-04-22T00:00:00Z/P1D`.
+ */
+interval: string | null, 
+/**
+ * What the client may do; the usual set when empty.
+ */
+actions: Array<GrantAction>, };
+
+/**
+ * Which amount a grant limits.
+ */
+export type AmountLimit = "none" | "debit" | "receive";
+
+/**
+ * Outgoing-payment actions.
+ */
+export type GrantAction = "create" | "read" | "readAll" | "list" | "listAll";
+
+/**
+ * What a form would send, before sending it.
+ */
+export type GrantPreview = { 
+/**
+ * The sending wallet's public name, or its address.
+ */
+walletName: string, 
+/**
+ * e.g. "USD".
+ */
+assetCode: string, 
+/**
+ * e.g. 2.
+ */
+assetScale: number, 
+/**
+ * The limit in words: "Up to $13.20 every day from 22 Apr 2025".
+ */
+summary: string, 
+/**
+ * The exact grant request body, pretty-printed.
+ */
+requestJson: string, };
+
+/**
+ * A grant, without any token.
+ */
+export type GrantView = { 
+/**
+ * Its id (also in its finish link).
+ */
+id: string, 
+/**
+ * Where it is.
+ */
+state: GrantStateView, 
+/**
+ * The sending wallet address.
+ */
+wallet: string, 
+/**
+ * The limit in words.
+ */
+summary: string, 
+/**
+ * What was granted (JSON), once approved.
+ */
+accessJson: string | null, 
+/**
+ * When the access token expires (RFC 3339).
+ */
+expiresAt: string | null, 
+/**
+ * Why it did not succeed, in words.
+ */
+problem: string | null, 
+/**
+ * RFC 3339.
+ */
+createdAt: string, };
+
+/**
+ * Where a grant is.
+ */
+export type GrantStateView = "pending" | "finishing" | "approved" | "failed" | "cancelled";
+
+/**
+ * A step of a running approval, sent as an event.
+ */
+export type FlowProgress = { 
+/**
+ * The grant, once it has an id.
+ */
+grantId: string | null, 
+/**
+ * The step reached.
+ */
+step: FlowStep, 
+/**
+ * One sentence for the person.
+ */
+message: string, 
+/**
+ * The grant as it now is.
+ */
+grant: GrantView | null, };
+
+/**
+ * The steps of an approval.
+ */
+export type FlowStep = "requesting" | "waiting" | "verifying" | "continuing" | "done" | "failed" | "refused" | "cancelled";
+
+/**
  * A link that reached the app through the OS (a deep link).
  */
 export type ReceivedLink = { 
@@ -279,7 +411,10 @@ message: string, };
 /**
  * Codes the UI branches on. Add one only when the UI needs it.
  */
-export type ErrorCode = "storage" | "wallet" | "keyring" | "passphrase" | "profile" | "key";
+export type ErrorCode = "storage" | "wallet" | "keyring" | "passphrase" | "profile" | "key" | "grant" | "network";
 
 /** Event carrying a {@link ReceivedLink}. */
 export const LINK_RECEIVED = "links://received";
+
+/** Event carrying a {@link FlowProgress}. */
+export const FLOW_PROGRESS = "flow://progress";
