@@ -2,7 +2,10 @@
 //! page in a window of its own, and the finish, from that window's navigation
 //! or from an OS deep link, completed by `consent-desk-flow`'s one routine.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
 
 use consent_desk_flow::{
     Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, GrantState, Step,
@@ -18,18 +21,33 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::identity::IdentityState;
 use crate::ipc::{
-    AmountLimit, FlowProgress, FlowStep, GrantAction, GrantForm, GrantPreview, GrantStateView,
-    GrantView,
+    AmountLimit, ApproveIn, FlowProgress, FlowStep, GrantAction, GrantForm, GrantPreview,
+    GrantStateView, GrantView,
 };
 
-/// The grant store, or why it could not be opened.
-pub(crate) struct FlowState(std::result::Result<Arc<Flows>, String>);
+/// The grant store (or why it could not be opened), and the loopback
+/// listeners of grants that wait, each stopped through its sender.
+pub(crate) struct FlowState {
+    flows: std::result::Result<Arc<Flows>, String>,
+    listeners: Mutex<HashMap<String, oneshot::Sender<()>>>,
+}
 
 impl FlowState {
     pub(crate) fn flows(&self) -> Result<Arc<Flows>> {
-        self.0
+        self.flows
             .clone()
             .map_err(|problem| Error::Flow(FlowError::Invalid(problem)))
+    }
+
+    fn stop_listener(&self, grant_id: &str) {
+        if let Some(stop) = self
+            .listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(grant_id)
+        {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -50,7 +68,10 @@ pub(crate) fn open(app: &AppHandle) -> FlowState {
     if let Err(problem) = &opened {
         tracing::error!(%problem, "the grant store did not open");
     }
-    FlowState(opened)
+    FlowState {
+        flows: opened,
+        listeners: Mutex::new(HashMap::new()),
+    }
 }
 
 /// A signing client for profile `id` (the memory-only sandbox key included).
@@ -193,6 +214,9 @@ pub(crate) fn view(record: &GrantRecord) -> GrantView {
         state: state_view(record.state),
         wallet: record.wallet.clone(),
         summary: request.as_ref().map(summary).unwrap_or_default(),
+        consent_url: (record.state == GrantState::Pending)
+            .then(|| record.redirect.clone())
+            .flatten(),
         access_json: record
             .access
             .as_ref()
@@ -263,17 +287,40 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         "Asking your wallet for permission…",
         None,
     );
+    // The wallet sends the consent window back to a listener on this machine:
+    // WebKitGTK hands neither a server redirect to a custom scheme nor its
+    // navigation to the app, but it loads a loopback page (RFC 8252 §7.3),
+    // which the listener serves and passes to `finish`.
+    let in_browser = form.approve_in == Some(ApproveIn::Browser);
     let requested = async {
+        // In the system browser the wallet returns through a deep link, which
+        // the OS hands to this app; in the app's window, to a loopback listener.
+        let listener = if in_browser {
+            None
+        } else {
+            Some(
+                consent_desk_flow::loopback::Listener::bind()
+                    .await
+                    .map_err(|error| {
+                        FlowError::Invalid(format!(
+                            "no local port for the wallet to return to ({error})"
+                        ))
+                    })?,
+            )
+        };
+        let via = match &listener {
+            Some(listener) => FinishVia::Loopback {
+                port: listener.port(),
+            },
+            None => FinishVia::DeepLink,
+        };
         let (spec, _) = spec(&client, form).await?;
-        Ok::<_, Error>(
-            flows
-                .request(&client, &profile, &spec, FinishVia::DeepLink)
-                .await?,
-        )
+        let record = flows.request(&client, &profile, &spec, via).await?;
+        Ok::<_, Error>((record, listener))
     }
     .await;
-    let record = match requested {
-        Ok(record) => record,
+    let (record, listener) = match requested {
+        Ok(requested) => requested,
         Err(error) => {
             progress(
                 app,
@@ -290,10 +337,22 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         .as_deref()
         .and_then(|r| Url::parse(r).ok())
         .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
+    let grant = view(&record);
+    let Some(listener) = listener else {
+        open_in_browser(&redirect);
+        progress(
+            app,
+            Some(&record.id),
+            FlowStep::Waiting,
+            "Approve or reject in your browser; your wallet then sends you back here.",
+            Some(grant.clone()),
+        );
+        return Ok(grant);
+    };
+    listen(app, &record.id, listener);
     open_consent_window(app, &record.id, &redirect).map_err(|error| {
         FlowError::Invalid(format!("the consent window could not open ({error})"))
     })?;
-    let grant = view(&record);
     progress(
         app,
         Some(&record.id),
@@ -302,6 +361,61 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         Some(grant.clone()),
     );
     Ok(grant)
+}
+
+/// Opens `url` in the system browser; a failure is logged, and the UI shows
+/// the link to open by hand.
+fn open_in_browser(url: &Url) {
+    #[cfg(target_os = "linux")]
+    let opener = ("xdg-open", vec![url.as_str()]);
+    #[cfg(target_os = "macos")]
+    let opener = ("open", vec![url.as_str()]);
+    #[cfg(windows)]
+    let opener = ("explorer", vec![url.as_str()]);
+    match std::process::Command::new(opener.0).args(&opener.1).spawn() {
+        Ok(mut child) => {
+            // Reap it without blocking.
+            std::thread::spawn(move || {
+                let _ = child.wait();
+            });
+        }
+        Err(error) => tracing::warn!(%error, "the system browser could not be opened"),
+    }
+}
+
+/// Serves the grant's loopback finish while it waits: every finish URL goes
+/// to [`finish`]; the listener stops once the grant is no longer pending or
+/// when it is cancelled.
+fn listen(app: &AppHandle, grant_id: &str, mut listener: consent_desk_flow::loopback::Listener) {
+    let (stop, mut stopped) = oneshot::channel();
+    app.state::<FlowState>()
+        .listeners
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(grant_id.to_owned(), stop);
+    let app = app.clone();
+    let grant_id = grant_id.to_owned();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let url = tokio::select! {
+                url = listener.next() => url,
+                _ = &mut stopped => None,
+            };
+            let Some(url) = url else { break };
+            finish(app.clone(), url).await;
+            let waiting = app
+                .state::<FlowState>()
+                .flows()
+                .ok()
+                .and_then(|flows| flows.get(&grant_id).ok().flatten())
+                .is_some_and(|record| record.state == GrantState::Pending);
+            if !waiting {
+                break;
+            }
+        }
+        app.state::<FlowState>().stop_listener(&grant_id);
+        tracing::info!(grant = %grant_id, "loopback finish listener stopped");
+    });
 }
 
 fn window_label(grant_id: &str) -> String {
@@ -455,6 +569,41 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
     }
 }
 
+const FINISH_PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+<title>Consent Desk</title><body style=\"font-family:system-ui,sans-serif;margin:3rem auto;\
+max-width:28rem;padding:0 1rem\"><h1 style=\"font-size:1.3rem\">Back to Consent Desk</h1>\
+<p>Your wallet answered. Consent Desk is finishing the approval; this window closes by itself.</p>\
+</body></html>";
+
+/// Serves `dev.consentdesk:` URLs inside the app's webviews: a consent
+/// window reaching its finish link hands it to [`finish`]; anything else is
+/// refused.
+pub(crate) fn finish_scheme(
+    context: tauri::UriSchemeContext<'_, tauri::Wry>,
+    request: tauri::http::Request<Vec<u8>>,
+    responder: tauri::UriSchemeResponder,
+) {
+    let url = request.uri().to_string();
+    let from_consent = context.webview_label().starts_with("consent-");
+    let status = if from_consent && consent_desk_flow::grant_id_of(&url).is_some() {
+        let handle = context.app_handle().clone();
+        tauri::async_runtime::spawn(async move { finish(handle, url).await });
+        200
+    } else {
+        tracing::warn!(
+            webview = context.webview_label(),
+            "finish scheme load refused"
+        );
+        404
+    };
+    let response = tauri::http::Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .body(FINISH_PAGE.as_bytes().to_vec())
+        .unwrap_or_default();
+    responder.respond(response);
+}
+
 /// Closing the wallet's window, or Cancel, cancels a grant still waiting.
 pub(crate) async fn cancel_if_pending(app: &AppHandle, grant_id: &str) {
     let Ok(flows) = app.state::<FlowState>().flows() else {
@@ -471,6 +620,7 @@ pub(crate) async fn cancel_if_pending(app: &AppHandle, grant_id: &str) {
         flows.cancel(&client, grant_id).await
     }
     .await;
+    app.state::<FlowState>().stop_listener(grant_id);
     match cancelled {
         Ok(record) => progress(
             app,

@@ -289,6 +289,20 @@ pub struct GrantForm {
     pub interval: Option<String>,
     /// What the client may do; the usual set when empty.
     pub actions: Vec<GrantAction>,
+    /// Where the person approves (this app's window unless said otherwise).
+    #[serde(default)]
+    #[ts(optional)]
+    pub approve_in: Option<ApproveIn>,
+}
+
+/// Where the person approves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ApproveIn {
+    /// A window of this app; the wallet returns to a listener on this machine.
+    Window,
+    /// The system browser; the wallet returns through a `dev.consentdesk:` link.
+    Browser,
 }
 
 /// Which amount a grant limits.
@@ -347,6 +361,8 @@ pub struct GrantView {
     pub wallet: String,
     /// The limit in words.
     pub summary: String,
+    /// The wallet's consent page, while the grant waits (to open it again).
+    pub consent_url: Option<String>,
     /// What was granted (JSON), once approved.
     pub access_json: Option<String>,
     /// When the access token expires (RFC 3339).
@@ -454,6 +470,7 @@ mod tests {
             declaration::<GrantForm>(&cfg),
             declaration::<AmountLimit>(&cfg),
             declaration::<GrantAction>(&cfg),
+            declaration::<ApproveIn>(&cfg),
             declaration::<GrantPreview>(&cfg),
             declaration::<GrantView>(&cfg),
             declaration::<GrantStateView>(&cfg),

@@ -2,6 +2,7 @@
 //! session, driven through WebDriver. Build the app first (`npm test` does).
 
 mod cli;
+mod consent;
 mod deep_link;
 mod main_window;
 mod profiles;

@@ -119,20 +119,33 @@ async fn serve(args: Args, data: PathBuf) -> i32 {
         }
     };
     let base = sandbox.base_url().clone();
-    println!("Sandbox wallet listening on {base}");
-    println!("  state:        {}", data.join(crate::STATE_FILE).display());
-    println!(
-        "  wallets:      {}alice (USD), {}bob (EUR), {}carol (MXN), {}kenji (JPY), {}dave (USD)",
-        base, base, base, base, base
-    );
-    println!("  auth server:  {}", sandbox.auth_server());
-    println!("  IdP secret:   {}", sandbox.idp_secret());
-    println!("  admin:        {base}admin/accounts, {base}admin/faults");
-    if !sandbox.faults().eq(&Faults::default()) {
-        println!("  faults:       {:?}", sandbox.faults());
+    // One write, errors ignored: a closed stdout (a script that read the
+    // first line and went on) must not stop the sandbox.
+    let mut banner = format!("Sandbox wallet listening on {base}\n");
+    banner.push_str(&format!(
+        "  state:        {}\n",
+        data.join(crate::STATE_FILE).display()
+    ));
+    banner.push_str(&format!(
+        "  wallets:      {base}alice (USD), {base}bob (EUR), {base}carol (MXN), {base}kenji (JPY), {base}dave (USD)\n"
+    ));
+    banner.push_str(&format!("  auth server:  {}\n", sandbox.auth_server()));
+    // For QA's IdP scripts: a local sandbox's secret, shown to whoever started it.
+    banner.push_str(&format!("  IdP secret:   {}\n", sandbox.idp_secret()));
+    banner.push_str(&format!(
+        "  admin:        {base}admin/accounts, {base}admin/faults\n"
+    ));
+    if sandbox.faults() != Faults::default() {
+        banner.push_str(&format!("  faults:       {:?}\n", sandbox.faults()));
+    }
+    {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout();
+        let _ = stdout.write_all(banner.as_bytes());
+        let _ = stdout.flush();
     }
     let _ = tokio::signal::ctrl_c().await;
-    println!("Stopping the sandbox.");
+    eprintln!("Stopping the sandbox.");
     sandbox.shutdown().await;
     0
 }

@@ -19,15 +19,39 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/consent/{id}/{nonce}", get(show).post(choose))
 }
 
-/// No scripts, no outside resources, forms only to this origin, never framed.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+/// No scripts, no outside resources, never framed; forms only to this
+/// origin and, for the consent form, to where its redirects end: browsers
+/// apply `form-action` to the whole redirect chain, and the chain ends at the
+/// client's finish URI.
+fn csp(finish_to: Option<&str>) -> String {
+    format!(
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'{}; \
+         frame-ancestors 'none'; base-uri 'none'",
+        finish_to
+            .map(|source| format!(" {source}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The CSP source for a finish URI: its origin, or its scheme for a
+/// private-use scheme (`dev.consentdesk:`).
+fn finish_source(finish_uri: &str) -> Option<String> {
+    let url = consent_desk_protocol::url::Url::parse(finish_uri).ok()?;
+    match url.scheme() {
+        "http" | "https" => Some(url.origin().ascii_serialization()),
+        scheme => Some(format!("{scheme}:")),
+    }
+}
 
 fn page(status: StatusCode, html: String) -> Response {
+    page_to(status, html, None)
+}
+
+fn page_to(status: StatusCode, html: String, finish_to: Option<&str>) -> Response {
     (
         status,
         [
-            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::CONTENT_SECURITY_POLICY, csp(finish_to).as_str()),
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -105,8 +129,12 @@ async fn show(
         Ok(grant) => grant,
         Err(refusal) => return refuse(refusal),
     };
+    let finish_to = grant
+        .interaction
+        .as_ref()
+        .and_then(|interaction| finish_source(&interaction.finish_uri));
     match consent_view(&state, &grant, &id, &nonce).await {
-        Ok(view) => page(StatusCode::OK, render_consent(&view)),
+        Ok(view) => page_to(StatusCode::OK, render_consent(&view), finish_to.as_deref()),
         Err(error) => error.into_response(),
     }
 }

@@ -2,6 +2,10 @@ import type {
   About,
   AddProfileRequest,
   AppStatus,
+  FlowProgress,
+  GrantForm,
+  GrantPreview,
+  GrantView,
   ProfilesView,
   ProfileView,
   ReceivedLink,
@@ -35,4 +39,19 @@ export interface Backend {
   addProfile(request: AddProfileRequest): Promise<ProfileView>;
   /** Whether the profile's public key is listed in its wallet's `jwks.json`. */
   checkRegistration(id: string): Promise<RegistrationView>;
+
+  /** What a grant request would send and its limit in words; refuses a form the wallet would refuse. */
+  previewGrant(form: GrantForm): Promise<GrantPreview>;
+  /**
+   * Asks the wallet for the grant; the core then opens the wallet's consent
+   * page in a window of its own. Answers with the pending grant; what happens
+   * next arrives through {@link Backend.onFlowProgress}.
+   */
+  requestGrant(form: GrantForm): Promise<GrantView>;
+  /** Cancels a grant that waits for approval (its window closes); a `cancelled` progress event follows. */
+  cancelGrant(id: string): Promise<null>;
+  /** Every grant, newest first. */
+  grants(): Promise<GrantView[]>;
+  /** Calls `handler` for each step of any running approval; returns an unsubscribe function. */
+  onFlowProgress(handler: (progress: FlowProgress) => void): Promise<() => void>;
 }

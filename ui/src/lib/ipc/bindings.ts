@@ -267,7 +267,11 @@ interval: string | null,
 /**
  * What the client may do; the usual set when empty.
  */
-actions: Array<GrantAction>, };
+actions: Array<GrantAction>, 
+/**
+ * Where the person approves (this app's window unless said otherwise).
+ */
+approveIn?: ApproveIn, };
 
 /**
  * Which amount a grant limits.
@@ -278,6 +282,11 @@ export type AmountLimit = "none" | "debit" | "receive";
  * Outgoing-payment actions.
  */
 export type GrantAction = "create" | "read" | "readAll" | "list" | "listAll";
+
+/**
+ * Where the person approves.
+ */
+export type ApproveIn = "window" | "browser";
 
 /**
  * What a form would send, before sending it.
@@ -324,6 +333,10 @@ wallet: string,
  * The limit in words.
  */
 summary: string, 
+/**
+ * The wallet's consent page, while the grant waits (to open it again).
+ */
+consentUrl: string | null, 
 /**
  * What was granted (JSON), once approved.
  */

@@ -3,6 +3,12 @@ import type {
   About,
   AddProfileRequest,
   AppStatus,
+  FlowProgress,
+  FlowStep,
+  GrantAction,
+  GrantForm,
+  GrantPreview,
+  GrantView,
   IpcError,
   KeyringStatus,
   ProfilesView,
@@ -64,6 +70,59 @@ function parseWalletUrl(text: string, allowHttpLoopback: boolean): URL | IpcErro
   return invalid(`\`${url.protocol}\` is not a web address`);
 }
 
+/** The core's sentences for each step (flow.rs), used when a test does not give one. */
+const STEP_MESSAGES: Record<FlowStep, string> = {
+  requesting: 'Asking your wallet for permission…',
+  waiting: "Approve or reject in your wallet's window.",
+  verifying: 'Checking that the answer comes from your wallet…',
+  continuing: 'Approved. Collecting the permission from your wallet…',
+  done: 'Approved.',
+  failed: 'You rejected the request at your wallet; nothing was granted.',
+  refused: 'This approval link was not issued by Consent Desk for any pending request, so it was ignored.',
+  cancelled: "You closed your wallet's window, so the request was cancelled at the wallet.",
+};
+
+const GNAP_ACTIONS: Record<GrantAction, string> = {
+  create: 'create',
+  read: 'read',
+  readAll: 'read-all',
+  list: 'list',
+  listAll: 'list-all',
+};
+
+const ISO_INTERVAL =
+  /^R\d*\/(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})\/P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+/** "$13.20" for 1320 at scale 2; "13.20 XYZ" for a code Intl does not know. */
+function formatMinor(value: bigint, code: string, scale: number): string {
+  const digits = value.toString().padStart(scale + 1, '0');
+  const major = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  try {
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: code,
+      minimumFractionDigits: scale,
+      maximumFractionDigits: scale,
+    }).format(Number(major));
+  } catch {
+    return `${major} ${code}`;
+  }
+}
+
+/** "every day from 22 Apr 2025" — the common cases of the core's wording. */
+function describeInterval(match: RegExpExecArray): string {
+  const [, date = '', time = '00:00', ...counts] = match;
+  const units = ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'];
+  const parts = counts
+    .map((count, index) => [Number(count ?? 0), units[index]] as const)
+    .filter(([count]) => count > 0)
+    .map(([count, unit]) => (count === 1 ? `${unit}` : `${count} ${unit}s`));
+  const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+    .format(new Date(`${date}T00:00:00Z`));
+  const when = time === '00:00' ? day : `${day} ${time} UTC`;
+  return `every ${parts.join(' ')} from ${when}`;
+}
+
 /**
  * An in-memory backend for component and state tests. It behaves like the
  * core: the sandbox profile exists, none is in use until the person chooses,
@@ -107,12 +166,27 @@ export class MockBackend implements Backend {
   /** Answer every registration check of this profile with `differentKey`. */
   differentKeyFor = new Set<string>();
 
+  /** Grants, newest first. */
+  grantList: GrantView[] = [];
+  /** Like the core, `request_grant` announces `requesting`, then `waiting` once the grant exists. */
+  autoProgress = true;
+  /** The next call of a command fails with this, once (e.g. `request_grant` → a network error). */
+  failNext = new Map<string, unknown>();
+
   private handlers = new Set<(link: ReceivedLink) => void>();
+  private progressHandlers = new Set<(progress: FlowProgress) => void>();
+  private grantAccess = new Map<string, unknown>();
   private nextId = 1;
+  private nextGrant = 1;
 
   private answer<T>(command: string, value: T | (() => T | Promise<T>), args?: unknown): Promise<T> {
     this.calls.push(args === undefined ? { command } : { command, args: structuredClone(args) });
     if (this.failWith !== null) return Promise.reject(this.failWith);
+    if (this.failNext.has(command)) {
+      const failure = this.failNext.get(command);
+      this.failNext.delete(command);
+      return Promise.reject(failure);
+    }
     const result = typeof value === 'function' ? (value as () => T | Promise<T>)() : value;
     return Promise.resolve(result).then((done) => structuredClone(done));
   }
@@ -292,5 +366,219 @@ export class MockBackend implements Backend {
       },
       { id },
     );
+  }
+
+  /** Reads a form as the core does: the wallet, the amount in its asset, the interval and the receiver. */
+  private readForm(form: GrantForm): { preview: GrantPreview; access: unknown; wallet: string } | IpcError {
+    const parsed = parseWalletUrl(form.wallet, true);
+    if (!(parsed instanceof URL)) return parsed;
+    if (form.wallet.includes('down')) {
+      return {
+        code: 'network',
+        message: `Your wallet at ${parsed.host} is not answering (connection refused). Check the address and your connection, then retry.`,
+      };
+    }
+    const last = parsed.pathname.split('/').filter(Boolean).pop() ?? parsed.hostname;
+    const assetCode = 'USD';
+    const assetScale = 2;
+    const invalid = (message: string): IpcError => ({ code: 'grant', message });
+
+    let value: bigint | null = null;
+    if (form.limit !== 'none') {
+      const text = form.amount?.trim() ?? '';
+      const [whole = '', fraction = ''] = text.split(/\.(.*)/s);
+      if (!whole && !fraction) return invalid('Enter an amount.');
+      if (!/^\d*$/.test(whole) || !/^\d*$/.test(fraction)) {
+        return invalid(`“${text}” is not an amount: use digits and one dot, like 13.20.`);
+      }
+      if (fraction.length > assetScale) {
+        return invalid(`“${text}” has more decimals than this wallet's asset allows (${assetScale}).`);
+      }
+      value = BigInt(`${whole || '0'}${fraction.padEnd(assetScale, '0')}`);
+      if (value === 0n) return invalid('The amount must be more than zero.');
+    }
+
+    const intervalText = form.interval?.trim() || null;
+    let interval: RegExpExecArray | null = null;
+    if (intervalText) {
+      interval = ISO_INTERVAL.exec(intervalText);
+      if (!interval || Number.isNaN(Date.parse(`${interval[1]}T00:00:00Z`))) {
+        return invalid(
+          `“${intervalText}” is not an ISO 8601 repeating interval; it looks like R/2025-04-22T00:00:00Z/P1D.`,
+        );
+      }
+    }
+
+    const receiver = form.receiver?.trim() || null;
+    if (receiver) {
+      let url: URL | null = null;
+      try {
+        url = new URL(receiver);
+      } catch {
+        url = null;
+      }
+      if (!url || !['https:', 'http:'].includes(url.protocol)) {
+        return invalid(`The receiver “${receiver}” is not an incoming payment URL.`);
+      }
+    }
+
+    const formatted = value === null ? null : formatMinor(value, assetCode, assetScale);
+    const amount =
+      formatted === null ? 'Any amount' : form.limit === 'receive' ? `Up to ${formatted} delivered` : `Up to ${formatted}`;
+    const summary = interval ? `${amount} ${describeInterval(interval)}` : `${amount}, once (the limit does not renew)`;
+
+    const limits: Record<string, unknown> = {};
+    if (value !== null) {
+      limits[form.limit === 'receive' ? 'receiveAmount' : 'debitAmount'] = {
+        value: value.toString(),
+        assetCode,
+        assetScale,
+      };
+    }
+    if (receiver) limits.receiver = receiver;
+    if (intervalText) limits.interval = intervalText;
+    const actions = (form.actions.length ? form.actions : (['create', 'read', 'list'] as GrantAction[])).map(
+      (action) => GNAP_ACTIONS[action],
+    );
+    const access = [
+      {
+        type: 'outgoing-payment',
+        actions,
+        identifier: parsed.href,
+        ...(Object.keys(limits).length ? { limits } : {}),
+      },
+    ];
+    const client = this.profileList.find((profile) => profile.id === this.active)?.walletAddress ?? SANDBOX.walletAddress;
+    const request = {
+      access_token: { access },
+      client,
+      interact: {
+        start: ['redirect'],
+        finish: {
+          method: 'redirect',
+          uri: 'dev.consentdesk:/finish/<made for each grant>',
+          nonce: '<random, made for each grant>',
+        },
+      },
+    };
+    return {
+      preview: {
+        walletName: last.charAt(0).toUpperCase() + last.slice(1),
+        assetCode,
+        assetScale,
+        summary,
+        requestJson: JSON.stringify(request, null, 2),
+      },
+      access,
+      wallet: parsed.href,
+    };
+  }
+
+  previewGrant(form: GrantForm) {
+    return this.answer(
+      'preview_grant',
+      (): GrantPreview | Promise<never> => {
+        const read = this.readForm(form);
+        if ('code' in read) return fail(read.code, read.message);
+        return read.preview;
+      },
+      { form },
+    );
+  }
+
+  requestGrant(form: GrantForm) {
+    return this.answer(
+      'request_grant',
+      (): GrantView | Promise<never> => {
+        if (this.autoProgress) this.progress(null, 'requesting');
+        const read = this.readForm(form);
+        if ('code' in read) {
+          if (this.autoProgress) this.progress(null, 'failed', read.message);
+          return fail(read.code, read.message);
+        }
+        const grant: GrantView = {
+          id: `grant-${this.nextGrant++}`,
+          state: 'pending',
+          wallet: read.wallet,
+          summary: read.preview.summary,
+          consentUrl: 'http://127.0.0.1:4455/auth/interact/mock/nonce',
+          accessJson: null,
+          expiresAt: null,
+          problem: null,
+          createdAt: new Date().toISOString(),
+        };
+        this.grantList.unshift(grant);
+        this.grantAccess.set(grant.id, read.access);
+        if (this.autoProgress) this.progress(grant.id, 'waiting');
+        return grant;
+      },
+      { form },
+    );
+  }
+
+  cancelGrant(id: string) {
+    return this.answer(
+      'cancel_grant',
+      () => {
+        // Like the core: the window closes, then the cancellation is announced; nothing for a grant not waiting.
+        if (this.grantList.find((grant) => grant.id === id)?.state === 'pending') {
+          queueMicrotask(() => this.progress(id, 'cancelled'));
+        }
+        return null;
+      },
+      { id },
+    );
+  }
+
+  grants() {
+    return this.answer('grants', () => this.grantList);
+  }
+
+  async onFlowProgress(handler: (progress: FlowProgress) => void) {
+    this.progressHandlers.add(handler);
+    return () => this.progressHandlers.delete(handler);
+  }
+
+  /** Delivers a progress event as the core would, exactly as given. */
+  emit(progress: FlowProgress) {
+    for (const handler of this.progressHandlers) handler(structuredClone(progress));
+  }
+
+  /**
+   * Moves a known grant to `step` as the core would (approved with its access
+   * and expiry, failed, cancelled…) and announces it; an unknown id is
+   * announced as is. Returns the event sent.
+   */
+  progress(grantId: string | null, step: FlowStep, message?: string): FlowProgress {
+    const grant = grantId === null ? undefined : this.grantList.find((known) => known.id === grantId);
+    let text = message ?? STEP_MESSAGES[step];
+    if (grant) {
+      switch (step) {
+        case 'verifying':
+        case 'continuing':
+          grant.state = 'finishing';
+          break;
+        case 'done':
+          grant.state = 'approved';
+          grant.accessJson = JSON.stringify(this.grantAccess.get(grant.id) ?? [], null, 2);
+          grant.expiresAt = new Date(Date.now() + 10 * 60_000).toISOString();
+          text = message ?? `Approved: ${grant.summary}.`;
+          break;
+        case 'failed':
+          grant.state = 'failed';
+          grant.problem = text;
+          break;
+        case 'cancelled':
+          grant.state = 'cancelled';
+          grant.problem = 'You cancelled the request.';
+          break;
+        default:
+          break;
+      }
+    }
+    const carriesGrant = grant !== undefined && ['waiting', 'done', 'failed', 'cancelled'].includes(step);
+    const event: FlowProgress = { grantId, step, message: text, grant: carriesGrant ? structuredClone(grant) : null };
+    this.emit(event);
+    return event;
   }
 }

@@ -2,9 +2,13 @@ import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Backend } from './backend';
 import {
+  FLOW_PROGRESS,
   LINK_RECEIVED,
   type About,
   type AppStatus,
+  type FlowProgress,
+  type GrantPreview,
+  type GrantView,
   type ProfilesView,
   type ProfileView,
   type ReceivedLink,
@@ -35,4 +39,10 @@ export const tauriBackend: Backend = {
   previewWallet: (url, allowHttpLoopback) => call<WalletPreviewView>('preview_wallet', { url, allowHttpLoopback }),
   addProfile: (request) => call<ProfileView>('add_profile', { request }),
   checkRegistration: (id) => call<RegistrationView>('check_registration', { id }),
+
+  previewGrant: (form) => call<GrantPreview>('preview_grant', { form }),
+  requestGrant: (form) => call<GrantView>('request_grant', { form }),
+  cancelGrant: (id) => call<null>('cancel_grant', { id }),
+  grants: () => call<GrantView[]>('grants'),
+  onFlowProgress: (handler) => listen<FlowProgress>(FLOW_PROGRESS, (event) => handler(event.payload)),
 };

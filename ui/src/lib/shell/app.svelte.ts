@@ -1,23 +1,34 @@
-import type { About, AppStatus, Backend, ProfileView, ReceivedLink, UiError } from '../ipc';
+import { defaultPayer } from '../approve/describe';
+import { GrantFlow } from '../approve/flow.svelte';
+import { ApproveForm } from '../approve/form.svelte';
+import { GrantsState } from '../approve/grants.svelte';
+import type { About, AppStatus, Backend, FlowProgress, GrantForm, ProfileView, ReceivedLink, UiError } from '../ipc';
 import { toUiError } from '../ipc';
 import { ConnectFlow } from '../profiles/connect.svelte';
 import { ProfilesState } from '../profiles/profiles.svelte';
 
 /**
  * The screens. `welcome` is what Home becomes while no profile is in use;
- * `connect` is the "Connect my wallet" steps.
+ * `connect` is the "Connect my wallet" steps; `approve` is "Approve a
+ * payment", the form or, once sent, its progress.
  */
-export type Screen = 'home' | 'welcome' | 'profiles' | 'connect' | 'about';
+export type Screen = 'home' | 'welcome' | 'approve' | 'profiles' | 'connect' | 'about';
 
 /** App-wide state: what the status bar, Home, Profiles and About show. */
 export class AppState {
   #backend: Backend;
   /** Profiles, the one in use and the keyring. */
   readonly profiles: ProfilesState;
+  /** The grants Home lists. */
+  readonly grants: GrantsState;
   #screen = $state<Exclude<Screen, 'welcome'>>('home');
   #connect = $state<ConnectFlow | null>(null);
   /** Where "Cancel" in the connect steps goes back to. */
   #connectOrigin: Exclude<Screen, 'welcome' | 'connect'> = 'home';
+  #approve = $state<ApproveForm | null>(null);
+  /** The profile the approve form was prefilled for. */
+  #approveProfile: string | null = null;
+  #flow = $state<GrantFlow | null>(null);
   #status = $state<AppStatus | null>(null);
   #about = $state<About | null>(null);
   #links = $state<ReceivedLink[]>([]);
@@ -27,6 +38,7 @@ export class AppState {
   constructor(backend: Backend) {
     this.#backend = backend;
     this.profiles = new ProfilesState(backend);
+    this.grants = new GrantsState(backend);
   }
 
   /** The screen to show. Home is the welcome screen whenever no profile is in use. */
@@ -37,6 +49,14 @@ export class AppState {
   /** The connect steps while they are open. */
   get connect() {
     return this.#connect;
+  }
+  /** The "Approve a payment" form, once opened. */
+  get approve() {
+    return this.#approve;
+  }
+  /** The approval in progress (or just ended) after "Ask my wallet". */
+  get flow() {
+    return this.#flow;
   }
   get status() {
     return this.#status;
@@ -55,13 +75,21 @@ export class AppState {
     return this.#loading;
   }
 
-  /** Loads the status and the links that arrived before the UI was ready, then follows new ones. */
+  /**
+   * Loads the status, the grants and the links that arrived before the UI
+   * was ready, then follows new links and approval progress.
+   */
   async start(): Promise<() => void> {
-    const unsubscribe = await this.#backend.onLinkReceived((link) => {
+    const stopLinks = await this.#backend.onLinkReceived((link) => {
       if (!this.#links.some((known) => known.url === link.url && known.receivedAt === link.receivedAt)) {
         this.#links.push(link);
       }
     });
+    const stopProgress = await this.#backend.onFlowProgress((progress) => this.#progress(progress));
+    const unsubscribe = () => {
+      stopLinks();
+      stopProgress();
+    };
     await Promise.all([
       this.#run(async () => {
         const [status, links] = await Promise.all([this.#backend.appStatus(), this.#backend.receivedLinks()]);
@@ -72,25 +100,82 @@ export class AppState {
       }),
       // Its failure shows on Home's profile card, with a retry.
       this.profiles.load(),
+      // Its failure shows in Home's list of grants, with a retry.
+      this.grants.load(),
     ]);
     return unsubscribe;
   }
 
-  /** Goes to a screen; leaving the connect steps stops their checks. */
+  /** Goes to a screen; leaving the connect steps stops their checks, leaving an approval stops its clock. */
   async show(screen: Screen) {
     if (screen === 'connect') {
       await this.openConnect();
       return;
     }
+    if (screen === 'approve') {
+      await this.openApprove();
+      return;
+    }
     this.#closeConnect();
+    this.#leaveApprove();
     this.profiles.dismissError();
     this.#screen = screen === 'welcome' ? 'home' : screen;
     if (screen === 'about') await this.refreshAbout();
     if (screen === 'profiles' && !this.profiles.loaded) await this.profiles.load();
   }
 
+  /**
+   * Opens "Approve a payment": the approval still running, or the form (kept
+   * while the same profile is in use, prefilled for it otherwise) with a
+   * fresh preview.
+   */
+  async openApprove() {
+    this.#closeConnect();
+    this.profiles.dismissError();
+    this.#screen = 'approve';
+    if (!this.profiles.loaded) await this.profiles.load();
+    const flow = this.#flow;
+    if (flow && !flow.ended) {
+      flow.startClock();
+      return;
+    }
+    this.#dropFlow();
+    const profileId = this.profiles.activeId;
+    if (!this.#approve || this.#approveProfile !== profileId) {
+      this.#approve?.pause();
+      this.#approve = new ApproveForm(this.#backend, defaultPayer(this.profiles.active));
+      this.#approveProfile = profileId;
+    }
+    await this.#approve.refresh();
+  }
+
+  /** "Ask my wallet": sends the form as previewed and follows the approval. */
+  async submitApprove(): Promise<boolean> {
+    const form = this.#approve;
+    const preview = form?.preview;
+    if (!form || !preview || !form.canSubmit || (this.#flow && !this.#flow.ended)) return false;
+    await this.#startFlow(form.request, preview.summary);
+    return true;
+  }
+
+  /** "Retry" after a network failure: the same request again. */
+  async retryApprove(): Promise<boolean> {
+    const flow = this.#flow;
+    if (!flow?.canRetry) return false;
+    await this.#startFlow(flow.form, flow.summary);
+    return true;
+  }
+
+  /** "Approve another" (or back to the form after a failure), the form as it was. */
+  async approveAgain() {
+    if (this.#flow && !this.#flow.ended) return;
+    this.#dropFlow();
+    await this.openApprove();
+  }
+
   /** Opens "Connect my wallet" at its first step; "Cancel" comes back to the current screen. */
   async openConnect() {
+    this.#leaveApprove();
     this.#startConnect(undefined);
     if (!this.profiles.loaded) await this.profiles.load();
   }
@@ -99,6 +184,7 @@ export class AppState {
   resumeConnect(profileId: string) {
     const profile = this.profiles.byId(profileId);
     if (!profile) return;
+    this.#leaveApprove();
     this.#startConnect(profile).startPolling();
   }
 
@@ -137,6 +223,29 @@ export class AppState {
     this.#connect = flow;
     this.#screen = 'connect';
     return flow;
+  }
+
+  async #startFlow(request: GrantForm, summary: string) {
+    this.#dropFlow();
+    const flow = new GrantFlow(this.#backend, request, summary, () => void this.grants.load());
+    this.#flow = flow;
+    await flow.start();
+  }
+
+  #progress(progress: FlowProgress) {
+    this.#flow?.receive(progress);
+    this.grants.receive(progress);
+  }
+
+  /** Off the approve screen: no scheduled previews, no ticking clock (the approval itself goes on). */
+  #leaveApprove() {
+    this.#approve?.pause();
+    this.#flow?.stopClock();
+  }
+
+  #dropFlow() {
+    this.#flow?.dispose();
+    this.#flow = null;
   }
 
   #closeConnect() {

@@ -382,6 +382,16 @@ impl Browser {
             .unwrap();
         let page = self.http.get(page_url.clone()).send().await.unwrap();
         assert_eq!(page.status(), 200);
+        // Browsers apply form-action to the redirects after the form: the
+        // consent page must allow the way back to the client.
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("form-action 'self' http://127.0.0.1:9;"),
+            "{csp}"
+        );
         (page_url, page.text().await.unwrap())
     }
 

@@ -1,0 +1,383 @@
+//! The consent flow through the real GUI against the app's own sandbox
+//! wallet: the form, the wallet's page in a window of its own (no IPC there),
+//! Approve clicked in that window, the finish caught and the grant continued
+//! and shown; Cancel; the browser path with the finish handed over by the OS
+//! (a forged link refused first), also when the link starts the app.
+
+use std::time::{Duration, Instant};
+
+use harness::{App, Desktop};
+
+async fn invoke(app: &App, command: &str, args: serde_json::Value) -> serde_json::Value {
+    let script = r#"
+        const [command, args, done] = arguments;
+        window.__TAURI_INTERNALS__.invoke(command, args)
+            .then((value) => done({ ok: value }))
+            .catch((error) => done({ error }));
+    "#;
+    app.client()
+        .execute_async(script, vec![command.into(), args])
+        .await
+        .expect("the script runs")
+}
+
+async fn grants(app: &App) -> Vec<serde_json::Value> {
+    invoke(app, "grants", serde_json::json!({})).await["ok"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Fills the form for $13.20, daily or once, and asks the wallet.
+async fn ask(app: &App, daily: bool, in_browser: bool) -> harness::Result<()> {
+    app.click("home-approve").await?;
+    let wallet = app
+        .attr("approve-wallet", "value")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        wallet.ends_with("/alice"),
+        "the sandbox payer is prefilled: {wallet}"
+    );
+    app.type_into("approve-amount", "13.20").await?;
+    app.click(if daily {
+        "approve-repeat-day"
+    } else {
+        "approve-repeat-once"
+    })
+    .await?;
+    if in_browser {
+        app.click("approve-in-browser").await?;
+    }
+    // The preview follows the form; wait for the one that matches it.
+    app.wait_for_text("approve-summary", |text| {
+        text.contains("$13.20") && text.contains("every day") == daily
+    })
+    .await?;
+    app.click("approve-submit").await
+}
+
+/// The consent page a person would open: the sandbox's, through a
+/// cookie-keeping client; returns the finish link the wallet sends back.
+async fn consent_elsewhere(consent_url: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let start_url = url::Url::parse(consent_url).expect("a URL");
+    let start = browser.get(start_url.clone()).send().await.expect("start");
+    assert_eq!(start.status(), 302);
+    let page_url = start_url
+        .join(start.headers()["location"].to_str().unwrap())
+        .unwrap();
+    let chosen = browser
+        .post(page_url.clone())
+        .form(&[("choice", "accept")])
+        .send()
+        .await
+        .expect("choose");
+    let step = page_url
+        .join(chosen.headers()["location"].to_str().unwrap())
+        .unwrap();
+    let back = browser.get(step).send().await.expect("finish");
+    back.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The pending grant's consent page (the app keeps it while it waits).
+async fn pending_consent_url(app: &App) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(url) = grants(app)
+            .await
+            .iter()
+            .find(|g| g["state"] == "pending")
+            .and_then(|g| g["consentUrl"].as_str().map(str::to_owned))
+        {
+            return url;
+        }
+        assert!(Instant::now() < deadline, "no pending grant");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+
+    for daily in [true, false] {
+        let known = app.windows().await?;
+        ask(&app, daily, false).await?;
+        app.wait_for_attr("flow-step", "data-state", |_| true)
+            .await?;
+
+        // The wallet's own page, in its own window, with no way into the app.
+        app.switch_to_new_window(&known).await?;
+        let amount = app.text("consent-amount").await?;
+        assert!(amount.contains("$13.20"), "{amount}");
+        let ipc: serde_json::Value = app
+            .client()
+            .execute_async(
+                r#"const done = arguments[0];
+                   try {
+                       window.__TAURI_INTERNALS__.invoke('grants', {})
+                           .then(() => done('answered'))
+                           .catch((error) => done('refused: ' + error));
+                   } catch (error) { done('no ipc: ' + error); }"#,
+                vec![],
+            )
+            .await
+            .expect("a script runs in the consent window");
+        let ipc = ipc.as_str().unwrap_or_default().to_owned();
+        assert!(
+            ipc.starts_with("refused") || ipc.starts_with("no ipc"),
+            "the wallet's page reached IPC: {ipc}"
+        );
+        if daily {
+            app.screenshot("consent-window").await?;
+        }
+        app.click("consent-approve").await?;
+
+        // Back in the app: verified, continued, shown; the window is gone.
+        app.switch_to_main().await?;
+        app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+            .await?;
+        let summary = app.text("flow-result-summary").await?;
+        assert!(summary.contains("$13.20"), "{summary}");
+        assert_eq!(summary.contains("every day"), daily, "{summary}");
+        assert_eq!(app.windows().await?.len(), 1, "the consent window closed");
+        if daily {
+            app.screenshot("flow-approved").await?;
+        }
+        app.click("flow-home").await?;
+    }
+    let stored = grants(&app).await;
+    assert_eq!(
+        stored.iter().filter(|g| g["state"] == "approved").count(),
+        2,
+        "{stored:?}"
+    );
+    assert!(stored[1]["accessJson"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("\"interval\""));
+    app.close().await
+}
+
+#[tokio::test]
+async fn cancel_closes_the_consent_window_and_cancels_the_grant() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    let known = app.windows().await?;
+    ask(&app, false, false).await?;
+    app.switch_to_new_window(&known).await?;
+    app.find("consent-approve").await?;
+    app.switch_to_main().await?;
+    app.click("flow-cancel").await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
+        .await?;
+    assert_eq!(app.windows().await?.len(), 1, "the consent window is gone");
+    let stored = grants(&app).await;
+    assert_eq!(stored[0]["state"], "cancelled", "{stored:?}");
+    app.close().await
+}
+
+#[tokio::test]
+async fn approving_in_the_browser_comes_back_through_a_link() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    ask(&app, false, true).await?;
+    let finish = consent_elsewhere(&pending_consent_url(&app).await).await;
+    assert!(finish.starts_with("dev.consentdesk:/finish/"), "{finish}");
+
+    // A forged link first: refused and said so; the grant still waits.
+    desktop.open_link(&finish.replace("hash=", "hash=AAAA"))?;
+    let warning = app.text("flow-refused").await?;
+    assert!(!warning.is_empty());
+    assert!(grants(&app).await.iter().any(|g| g["state"] == "pending"));
+    // The real link, handed over by the OS to the running app.
+    desktop.open_link(&finish)?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
+    // The same link again: refused, the grant stays approved.
+    desktop.open_link(&finish)?;
+    app.click("flow-home").await?;
+    let stored = grants(&app).await;
+    assert_eq!(stored[0]["state"], "approved", "{stored:?}");
+    app.close().await
+}
+
+/// A wallet that outlives the app: the sandbox run alone by the app's binary.
+struct OutsideWallet {
+    child: std::process::Child,
+    base: String,
+    _data: tempfile::TempDir,
+    // Kept open: the sandbox keeps printing, and a closed pipe would end it.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl OutsideWallet {
+    fn start() -> Self {
+        use std::io::BufRead as _;
+        let data = tempfile::tempdir().expect("a temp dir");
+        let mut child = std::process::Command::new(harness::app_binary())
+            .args(["sandbox", "--port", "0", "--wait", "0", "--data"])
+            .arg(data.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the sandbox starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a line");
+        let base = line
+            .trim()
+            .trim_start_matches("Sandbox wallet listening on ")
+            .to_owned();
+        Self {
+            child,
+            base,
+            _data: data,
+            _stdout: stdout,
+        }
+    }
+
+    async fn admin(&self, path: &str, body: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the admin API answers");
+        assert_eq!(response.status(), 201, "{path}");
+    }
+}
+
+impl Drop for OutsideWallet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the app's binary as a command in the desktop's session (its keyring).
+fn command(desktop: &Desktop, args: &[&str]) -> serde_json::Value {
+    let output = std::process::Command::new(harness::app_binary())
+        .args(args)
+        .envs(desktop.env().iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("the app binary runs");
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test]
+async fn a_finish_link_that_starts_the_app_completes_the_waiting_grant() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    // A profile for a wallet outside the app, set up with the command line.
+    let wallet = OutsideWallet::start();
+    wallet
+        .admin(
+            "admin/wallet-addresses",
+            serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
+        )
+        .await;
+    let client = format!("{}qa", wallet.base);
+    let profile = command(
+        &desktop,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "QA",
+            "--wallet",
+            &client,
+            "--allow-http-loopback",
+            "--json",
+        ],
+    );
+    wallet
+        .admin(
+            "admin/wallet-addresses/qa/keys",
+            profile["publicJwk"].clone(),
+        )
+        .await;
+    command(&desktop, &["profile", "use", "qa", "--json"]);
+
+    let app = desktop.launch(&[]).await?;
+    app.click("home-approve").await?;
+    app.type_into("approve-wallet", &format!("{}alice", wallet.base))
+        .await?;
+    app.type_into("approve-amount", "13.20").await?;
+    app.click("approve-in-browser").await?;
+    app.wait_for_text("approve-summary", |text| text.contains("$13.20"))
+        .await?;
+    app.click("approve-submit").await?;
+    let consent_url = pending_consent_url(&app).await;
+    app.close().await?;
+
+    // The app is closed while the person approves in the browser; the OS
+    // starts it with the link, and it finds the grant in its store.
+    let finish = consent_elsewhere(&consent_url).await;
+    let again = desktop.launch(&[&finish]).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let stored = grants(&again).await;
+        if stored.first().is_some_and(|g| g["state"] == "approved") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the grant was not completed: {stored:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    again.close().await
+}
+
+#[tokio::test]
+async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+
+    // Reject in the wallet's window.
+    let known = app.windows().await?;
+    ask(&app, false, false).await?;
+    app.switch_to_new_window(&known).await?;
+    app.click("consent-reject").await?;
+    app.switch_to_main().await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "failed")
+        .await?;
+    let message = app.text("flow-result-message").await?;
+    assert!(message.contains("rejected"), "{message}");
+    assert_eq!(app.windows().await?.len(), 1);
+    app.click("nav-home").await?;
+
+    // The wallet lets the approval expire (the sandbox's fault switch).
+    let wallet = app.text("profile-active-wallet").await?;
+    let base = wallet.trim_end_matches("consent-desk");
+    let switched = reqwest::Client::new()
+        .put(format!("{base}admin/faults"))
+        .header("content-type", "application/json")
+        .body(r#"{"expireInteractions":true}"#)
+        .send()
+        .await
+        .expect("the admin API answers");
+    assert_eq!(switched.status(), 200);
+    ask(&app, false, false).await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "failed")
+        .await?;
+    let message = app.text("flow-result-message").await?;
+    assert!(message.contains("expired"), "{message}");
+    app.close().await
+}
