@@ -292,10 +292,16 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
     // navigation to the app, but it loads a loopback page (RFC 8252 §7.3),
     // which the listener serves and passes to `finish`.
     let in_browser = form.approve_in == Some(ApproveIn::Browser);
+    // Wallets that refuse custom schemes return the browser to a listener too.
+    let loopback_profile = app
+        .state::<IdentityState>()
+        .identities
+        .profile(&profile)
+        .is_ok_and(|p| p.loopback_finish);
     let requested = async {
         // In the system browser the wallet returns through a deep link, which
         // the OS hands to this app; in the app's window, to a loopback listener.
-        let listener = if in_browser {
+        let listener = if in_browser && !loopback_profile {
             None
         } else {
             Some(
@@ -338,6 +344,20 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         .and_then(|r| Url::parse(r).ok())
         .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
     let grant = view(&record);
+    if in_browser {
+        if let Some(listener) = listener {
+            listen(app, &record.id, listener);
+        }
+        open_in_browser(&redirect);
+        progress(
+            app,
+            Some(&record.id),
+            FlowStep::Waiting,
+            "Approve or reject in your browser; your wallet then sends you back here.",
+            Some(grant.clone()),
+        );
+        return Ok(grant);
+    }
     let Some(listener) = listener else {
         open_in_browser(&redirect);
         progress(

@@ -138,6 +138,7 @@ pub(crate) fn start(app: &AppHandle, sandbox: &SandboxWallet) -> IdentityState {
                 ),
                 allow_http_loopback: true,
                 sandbox: true,
+                loopback_finish: false,
                 created_at: String::new(),
             };
             let key = Arc::new(key);

@@ -118,6 +118,7 @@ pub(crate) fn add_profile(
         },
         storage,
         allow_http_loopback: request.allow_http_loopback,
+        loopback_finish: false,
     });
     if matches!(&added, Err(IdentityError::Keyring(_))) || added.is_ok() {
         state.note_keyring(&added.as_ref().map(|_| ()));

@@ -41,6 +41,9 @@ struct Cli {
     /// protected file.
     #[arg(long, global = true, value_name = "VAR")]
     passphrase_env: Option<String>,
+    /// Also print the access token of approved grants (kept out by default).
+    #[arg(long, global = true)]
+    show_secrets: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -248,13 +251,16 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 interval.as_deref(),
             )
             .map_err(|e| e.to_string())?;
-            let mut listener = match finish {
-                Finish::Loopback => Some(
+            // --finish loopback, or a profile that always finishes that way.
+            let loopback = matches!(finish, Finish::Loopback) || profile.loopback_finish;
+            let mut listener = if loopback {
+                Some(
                     crate::loopback::Listener::bind()
                         .await
                         .map_err(|e| e.to_string())?,
-                ),
-                Finish::DeepLink => None,
+                )
+            } else {
+                None
             };
             let via = match &listener {
                 Some(listener) => FinishVia::Loopback {
@@ -308,7 +314,10 @@ async fn run(cli: Cli) -> Result<i32, String> {
                     .complete(&finish_url, |_| context.client(&profile))
                     .await
                 {
-                    Ok(completed) => return Ok(report(json_mode, &completed)),
+                    Ok(completed) => {
+                        let token = shown_token(&context, cli.show_secrets, &completed);
+                        return Ok(report(json_mode, &completed, token));
+                    }
                     // A forged or stray finish: say so and keep waiting for the real one.
                     Err(error @ (FlowError::Refused(_) | FlowError::UnknownFinish)) => {
                         eprintln!("refused: {error}");
@@ -329,7 +338,8 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 })
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(report(json_mode, &completed))
+            let token = shown_token(&context, cli.show_secrets, &completed);
+            Ok(report(json_mode, &completed, token))
         }
         GrantCommand::Cancel { id } => {
             let record = context
@@ -381,15 +391,29 @@ async fn run(cli: Cli) -> Result<i32, String> {
     }
 }
 
+/// The access token of an approved grant, when `--show-secrets` asks for it.
+fn shown_token(context: &Context, show: bool, completed: &Completed) -> Option<String> {
+    match completed {
+        Completed::Approved(record) if show => context
+            .flows
+            .access_token(&record.id)
+            .ok()
+            .map(|token| token.secret().to_owned()),
+        _ => None,
+    }
+}
+
 /// Prints the outcome; exit 0 when approved, 4 when the wallet said no.
-fn report(json_mode: bool, completed: &Completed) -> i32 {
+fn report(json_mode: bool, completed: &Completed, token: Option<String>) -> i32 {
     match completed {
         Completed::Approved(record) => {
-            print(
-                json_mode,
-                &serde_json::to_value(record).unwrap_or_default(),
-                &format!("Approved.\n{}", describe(record)),
-            );
+            let mut value = serde_json::to_value(record).unwrap_or_default();
+            let mut text = format!("Approved.\n{}", describe(record));
+            if let Some(token) = token {
+                value["accessToken"] = token.clone().into();
+                text.push_str(&format!("\n  access token: {token}"));
+            }
+            print(json_mode, &value, &text);
             0
         }
         Completed::NotApproved(record) => {

@@ -85,6 +85,7 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
             passphrase: Zeroizing::new(PASSPHRASE.into()),
         },
         allow_http_loopback: true,
+        loopback_finish: false,
     })
     .unwrap();
 

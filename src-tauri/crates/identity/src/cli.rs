@@ -98,6 +98,11 @@ enum ProfileCommand {
         /// Do not fetch the wallet address first.
         #[arg(long)]
         no_check: bool,
+        /// Have wallets send the browser back to a listener on 127.0.0.1
+        /// instead of a dev.consentdesk: link (for wallets that refuse custom
+        /// schemes).
+        #[arg(long)]
+        loopback_finish: bool,
     },
     /// List profiles; `*` marks the one in use.
     List,
@@ -272,6 +277,7 @@ async fn run(cli: Cli) -> Result<i32, String> {
             passphrase,
             allow_http_loopback,
             no_check,
+            loopback_finish,
         }) => {
             let wallet_address = if no_check {
                 parse_wallet_url(&wallet, allow_http_loopback).map_err(|e| e.to_string())?
@@ -299,6 +305,7 @@ async fn run(cli: Cli) -> Result<i32, String> {
                     key,
                     storage,
                     allow_http_loopback,
+                    loopback_finish,
                 })
                 .map_err(fail)?;
             out.print(&profile, || {

@@ -20,6 +20,7 @@
 //!     key: KeySource::Generate,
 //!     storage: Storage::Keyring,
 //!     allow_http_loopback: false,
+//!     loopback_finish: false,
 //! })?;
 //! // Publish this in the wallet's developer keys:
 //! println!("{}", serde_json::to_string(&profile.public_jwk).unwrap());
@@ -135,6 +136,8 @@ pub struct NewProfile {
     pub storage: Storage,
     /// Allow `http://` to loopback hosts.
     pub allow_http_loopback: bool,
+    /// Finish through a loopback listener instead of a `dev.consentdesk:` link.
+    pub loopback_finish: bool,
 }
 
 /// A fresh key id: `consent-desk-` and eight random hex digits.
@@ -284,6 +287,7 @@ impl Identities {
             key: location.clone(),
             allow_http_loopback: new.allow_http_loopback,
             sandbox: false,
+            loopback_finish: new.loopback_finish,
             created_at: now(),
         };
         let recorded = self.store.update(|profiles| {
@@ -452,6 +456,7 @@ impl Identities {
                     key: key_location,
                     allow_http_loopback: true,
                     sandbox: true,
+                    loopback_finish: false,
                     created_at: now(),
                 };
                 (profile, key)

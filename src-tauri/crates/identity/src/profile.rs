@@ -81,6 +81,11 @@ pub struct Profile {
     /// The built-in sandbox profile.
     #[serde(default)]
     pub sandbox: bool,
+    /// Have wallets send the browser back to `http://127.0.0.1:<port>/…`
+    /// (RFC 8252 §7.3) instead of a `dev.consentdesk:` link, for wallets
+    /// that refuse custom URI schemes.
+    #[serde(default)]
+    pub loopback_finish: bool,
     /// RFC 3339.
     pub created_at: String,
 }
@@ -320,6 +325,7 @@ mod tests {
             key: KeyLocation::keyring_for(id),
             allow_http_loopback: false,
             sandbox: false,
+            loopback_finish: false,
             created_at: "2026-11-25T00:00:00Z".to_owned(),
         }
     }

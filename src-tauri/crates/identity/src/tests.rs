@@ -31,6 +31,7 @@ fn new_profile(name: &str, key: KeySource, storage: Storage) -> NewProfile {
         key,
         storage,
         allow_http_loopback: false,
+        loopback_finish: false,
     }
 }
 
