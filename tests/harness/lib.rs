@@ -291,6 +291,41 @@ impl Desktop {
         Ok(())
     }
 
+    /// Waits (up to 20 s) until no Consent Desk instance owns a name on this
+    /// session's bus (the single-instance plugin registers one per instance).
+    fn wait_until_no_instance(&self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let names = Command::new("gdbus")
+                .args([
+                    "call",
+                    "--session",
+                    "--dest",
+                    "org.freedesktop.DBus",
+                    "--object-path",
+                    "/org/freedesktop/DBus",
+                    "--method",
+                    "org.freedesktop.DBus.ListNames",
+                ])
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
+                .output()
+                .map_err(|source| Error::Spawn {
+                    program: "gdbus",
+                    source,
+                })?;
+            let listed = String::from_utf8_lossy(&names.stdout).to_lowercase();
+            if !listed.contains("consentdesk") {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(Error::NotReady(
+                    "a previous Consent Desk instance did not quit within 20 s".into(),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// tauri-driver's and the app's stderr so far, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.home.path().join("tauri-driver.log")).unwrap_or_default()
@@ -328,10 +363,21 @@ impl Desktop {
             "tauri:options".into(),
             serde_json::json!({ "application": binary, "args": args }),
         );
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.driver_port))
-            .await?;
+        // A previous instance still quitting would take the launch over
+        // (single instance) and leave this session waiting for a window
+        // that never comes: wait until none is left on this session's bus.
+        self.wait_until_no_instance()?;
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps);
+        let address = format!("http://127.0.0.1:{}", self.driver_port);
+        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&address))
+            .await
+            .map_err(|_| {
+                Error::NotReady(format!(
+                    "the app opened no window within 60 s; its log: {}",
+                    self.log()
+                ))
+            })??;
         let main = client
             .window()
             .await
