@@ -383,34 +383,62 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
 }
 
 #[tokio::test]
-async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> harness::Result<()> {
+async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> harness::Result<()>
+{
     let desktop = Desktop::start()?;
     let wallet = OutsideWallet::start();
-    wallet.admin("admin/wallet-addresses", serde_json::json!({"name": "qa", "publicName": "QA Desk"})).await;
+    wallet
+        .admin(
+            "admin/wallet-addresses",
+            serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
+        )
+        .await;
     let client = format!("{}qa", wallet.base);
     let profile = command(
         &desktop,
         &[
-            "profile", "add", "--name", "QA", "--wallet", &client, "--allow-http-loopback", "--loopback-finish",
+            "profile",
+            "add",
+            "--name",
+            "QA",
+            "--wallet",
+            &client,
+            "--allow-http-loopback",
+            "--loopback-finish",
             "--json",
         ],
     );
     assert_eq!(profile["loopbackFinish"], true);
-    wallet.admin("admin/wallet-addresses/qa/keys", profile["publicJwk"].clone()).await;
+    wallet
+        .admin(
+            "admin/wallet-addresses/qa/keys",
+            profile["publicJwk"].clone(),
+        )
+        .await;
     command(&desktop, &["profile", "use", "qa", "--json"]);
 
     let app = desktop.launch(&[]).await?;
     app.click("home-approve").await?;
-    app.type_into("approve-wallet", &format!("{}alice", wallet.base)).await?;
+    app.type_into("approve-wallet", &format!("{}alice", wallet.base))
+        .await?;
     app.type_into("approve-amount", "5").await?;
     app.click("approve-in-browser").await?;
-    app.wait_for_text("approve-summary", |text| text.contains("$5.00")).await?;
+    app.wait_for_text("approve-summary", |text| text.contains("$5.00"))
+        .await?;
     app.click("approve-submit").await?;
     // The browser comes back to a listener of the running app.
     let finish = consent_elsewhere(&pending_consent_url(&app).await).await;
-    assert!(finish.starts_with("http://127.0.0.1:") && finish.contains("/finish/"), "{finish}");
+    assert!(
+        finish.starts_with("http://127.0.0.1:") && finish.contains("/finish/"),
+        "{finish}"
+    );
     let page = reqwest::get(&finish).await.expect("the listener answers");
-    assert!(page.text().await.unwrap_or_default().contains("close this tab"));
-    app.wait_for_attr("flow-result", "data-result", |r| r == "approved").await?;
+    assert!(page
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("close this tab"));
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
     app.close().await
 }
