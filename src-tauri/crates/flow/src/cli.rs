@@ -184,29 +184,10 @@ fn print(json_mode: bool, value: &serde_json::Value, text: &str) {
 
 /// Runs the command line on `args` (program name first); returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() { 2 } else { 0 };
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: the async runtime could not start: {error}");
-            return 1;
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            1
-        }
+    use consent_desk_identity::cli::{execute, parse};
+    match parse::<Cli>(args) {
+        Ok(cli) => execute(run(cli)),
+        Err(code) => code,
     }
 }
 

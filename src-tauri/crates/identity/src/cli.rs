@@ -233,14 +233,34 @@ fn details(profile: &Profile) -> String {
 
 /// Runs the command line on `args` (program name first); returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() { 2 } else { 0 };
+    match parse::<Cli>(args) {
+        Ok(cli) => execute(run(cli)),
+        Err(code) => code,
+    }
+}
+
+/// Parses a command line, printing help or the usage error; `Err` is the
+/// exit code (0 for `--help`, 2 for a usage error). Shared by the app's
+/// command-line front ends.
+///
+/// # Errors
+///
+/// The exit code when there is nothing to run.
+pub fn parse<C: Parser>(args: impl IntoIterator<Item = String>) -> Result<C, i32> {
+    C::try_parse_from(args).map_err(|error| {
+        let _ = error.print();
+        if error.use_stderr() {
+            2
+        } else {
+            0
         }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    })
+}
+
+/// Runs a command to its exit code on a fresh runtime: `Err` messages go to
+/// stderr as `error: …` with exit code 1.
+pub fn execute(command: impl std::future::Future<Output = Result<i32, String>>) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
@@ -250,7 +270,7 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(command) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");

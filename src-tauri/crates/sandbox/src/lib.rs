@@ -24,7 +24,7 @@
 //!
 //! let sandbox = Sandbox::builder("/tmp/sandbox-data").port(0).start().await?;
 //! let alice = sandbox.wallet_address("alice");
-//! println!("pay from {alice}; IdP secret {}", sandbox.idp_secret());
+//! println!("pay from {alice}");
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
