@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "profiles",
     "use_profile",
     "remove_profile",
+    "set_loopback_finish",
     "preview_wallet",
     "add_profile",
     "check_registration",

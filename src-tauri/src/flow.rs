@@ -76,6 +76,16 @@ pub(crate) fn open(app: &AppHandle) -> FlowState {
 
 /// A signing client for profile `id` (the memory-only sandbox key included).
 fn client_for(app: &AppHandle, id: &str) -> std::result::Result<Client, FlowError> {
+    client_unlocking(app, id, None)
+}
+
+/// A signing client for profile `id`; a key in a passphrase file is opened
+/// with `passphrase` once and then kept in memory until the app closes.
+fn client_unlocking(
+    app: &AppHandle,
+    id: &str,
+    passphrase: Option<&str>,
+) -> std::result::Result<Client, FlowError> {
     let identity = app.state::<IdentityState>();
     let (profile, key) = match identity.ephemeral_sandbox_key().filter(|(p, _)| p.id == id) {
         Some(found) => found,
@@ -84,10 +94,19 @@ fn client_for(app: &AppHandle, id: &str) -> std::result::Result<Client, FlowErro
                 .identities
                 .profile(id)
                 .map_err(|error| FlowError::Client(error.to_string()))?;
-            let key = identity
-                .identities
-                .load_key(&profile, None)
-                .map_err(|error| FlowError::Client(error.to_string()))?;
+            let key = match (identity.unlocked_key(id), passphrase) {
+                (Some(key), None) => key,
+                _ => {
+                    let key = identity
+                        .identities
+                        .load_key(&profile, passphrase)
+                        .map_err(|error| FlowError::Client(error.to_string()))?;
+                    if passphrase.is_some() {
+                        identity.keep_unlocked(id, &key);
+                    }
+                    key
+                }
+            };
             (profile, key)
         }
     };
@@ -95,6 +114,28 @@ fn client_for(app: &AppHandle, id: &str) -> std::result::Result<Client, FlowErro
         KeyId::new(profile.key_id.clone()).map_err(|e| FlowError::Client(e.to_string()))?;
     Client::builder()
         .key(key, key_id)
+        .client_wallet(profile.wallet_address.as_str())
+        .allow_http_loopback(profile.allow_http_loopback)
+        .build()
+        .map_err(|error| FlowError::Client(error.to_string()))
+}
+
+/// A client for the preview: it signs nothing (wallet addresses are public),
+/// so no key needs unlocking.
+fn preview_client(app: &AppHandle, id: &str) -> std::result::Result<Client, FlowError> {
+    let identity = app.state::<IdentityState>();
+    let profile = match identity.ephemeral_sandbox_key().filter(|(p, _)| p.id == id) {
+        Some((profile, _)) => profile,
+        None => identity
+            .identities
+            .profile(id)
+            .map_err(|error| FlowError::Client(error.to_string()))?,
+    };
+    Client::builder()
+        .key(
+            consent_desk_protocol::SigningKey::generate(),
+            KeyId::new("preview").expect("a valid key id"),
+        )
         .client_wallet(profile.wallet_address.as_str())
         .allow_http_loopback(profile.allow_http_loopback)
         .build()
@@ -249,7 +290,7 @@ fn progress(
 /// (finish link, nonce) shown as placeholders.
 pub(crate) async fn preview(app: &AppHandle, form: &GrantForm) -> Result<GrantPreview> {
     let profile = active_profile(app)?;
-    let client = client_for(app, &profile)?;
+    let client = preview_client(app, &profile)?;
     let (spec, wallet) = spec(&client, form).await?;
     let request = consent_desk_flow::build_request(
         &client,
@@ -279,7 +320,16 @@ pub(crate) async fn preview(app: &AppHandle, form: &GrantForm) -> Result<GrantPr
 pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView> {
     let flows = app.state::<FlowState>().flows()?;
     let profile = active_profile(app)?;
-    let client = client_for(app, &profile)?;
+    // Opening a key file runs Argon2 (about a second): off the async workers.
+    let client = {
+        let (app, profile) = (app.clone(), profile.clone());
+        let passphrase = form.passphrase.clone().map(zeroize::Zeroizing::new);
+        tauri::async_runtime::spawn_blocking(move || {
+            client_unlocking(&app, &profile, passphrase.as_deref().map(String::as_str))
+        })
+        .await
+        .map_err(|error| FlowError::Client(format!("the key could not be opened ({error})")))??
+    };
     progress(
         app,
         None,
@@ -287,23 +337,20 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         "Asking your wallet for permission…",
         None,
     );
-    // The wallet sends the consent window back to a listener on this machine:
-    // WebKitGTK hands neither a server redirect to a custom scheme nor its
-    // navigation to the app, but it loads a loopback page (RFC 8252 §7.3),
-    // which the listener serves and passes to `finish`.
     let in_browser = form.approve_in == Some(ApproveIn::Browser);
-    // Wallets that refuse custom schemes return the browser to a listener too.
+    // The wallet sends the person back to a finish link on the app's
+    // private-use scheme (RFC 8252 §7.1): the consent window catches the
+    // navigation to it, and the system browser hands it to the OS, which
+    // delivers it here. Profiles for wallets that refuse custom schemes use a
+    // loopback listener instead (RFC 8252 §7.3), caught the same way in the
+    // window.
     let loopback_profile = app
         .state::<IdentityState>()
         .identities
         .profile(&profile)
         .is_ok_and(|p| p.loopback_finish);
     let requested = async {
-        // In the system browser the wallet returns through a deep link, which
-        // the OS hands to this app; in the app's window, to a loopback listener.
-        let listener = if in_browser && !loopback_profile {
-            None
-        } else {
+        let listener = if loopback_profile {
             Some(
                 consent_desk_flow::loopback::Listener::bind()
                     .await
@@ -313,6 +360,8 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
                         ))
                     })?,
             )
+        } else {
+            None
         };
         let via = match &listener {
             Some(listener) => FinishVia::Loopback {
@@ -344,10 +393,10 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         .and_then(|r| Url::parse(r).ok())
         .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
     let grant = view(&record);
+    if let Some(listener) = listener {
+        listen(app, &record.id, listener);
+    }
     if in_browser {
-        if let Some(listener) = listener {
-            listen(app, &record.id, listener);
-        }
         open_in_browser(&redirect);
         progress(
             app,
@@ -358,19 +407,7 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         );
         return Ok(grant);
     }
-    let Some(listener) = listener else {
-        open_in_browser(&redirect);
-        progress(
-            app,
-            Some(&record.id),
-            FlowStep::Waiting,
-            "Approve or reject in your browser; your wallet then sends you back here.",
-            Some(grant.clone()),
-        );
-        return Ok(grant);
-    };
-    listen(app, &record.id, listener);
-    open_consent_window(app, &record.id, &redirect).map_err(|error| {
+    open_consent_window(app, &record.id, &redirect, &record.finish_uri).map_err(|error| {
         FlowError::Invalid(format!("the consent window could not open ({error})"))
     })?;
     progress(
@@ -442,21 +479,124 @@ fn window_label(grant_id: &str) -> String {
     format!("consent-{}", grant_id.replace('-', ""))
 }
 
-/// "wallet.example — secure" or a warning for plain http.
-fn title_for(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("the wallet");
-    let origin = match url.port() {
+/// Where the consent window is, as its origin strip and title say it.
+#[derive(Debug, PartialEq, Eq)]
+struct Origin {
+    /// `host` or `host:port`.
+    place: String,
+    /// Served over HTTPS.
+    secure: bool,
+    /// The strip's sentence.
+    text: String,
+}
+
+fn origin_of(url: &Url) -> Origin {
+    let host = url.host_str().unwrap_or("an unknown place");
+    let place = match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
     };
-    if url.scheme() == "https" {
-        format!("{origin} (secure connection) — approve in your wallet")
+    let secure = url.scheme() == "https";
+    let local = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    let text = if secure {
+        format!("{place} \u{2014} secure connection (HTTPS)")
+    } else if local {
+        format!(
+            "{place} \u{2014} a wallet on this computer, not encrypted ({})",
+            url.scheme()
+        )
     } else {
         format!(
-            "{origin} (NOT encrypted: {}) — approve in your wallet",
+            "{place} \u{2014} NOT encrypted ({}): do not enter passwords unless this is your own test wallet",
+            url.scheme()
+        )
+    };
+    Origin {
+        place,
+        secure,
+        text,
+    }
+}
+
+/// "wallet.example (secure connection) — approve in your wallet", or a
+/// warning for plain http.
+fn title_for(url: &Url) -> String {
+    let origin = origin_of(url);
+    if origin.secure {
+        format!(
+            "{} (secure connection) \u{2014} approve in your wallet",
+            origin.place
+        )
+    } else {
+        format!(
+            "{} (NOT encrypted: {}) \u{2014} approve in your wallet",
+            origin.place,
             url.scheme()
         )
     }
+}
+
+/// The origin strip: a native bar above the wallet's page that shows where
+/// the page is and whether the connection is encrypted. The page cannot
+/// draw over it or change it.
+#[cfg(target_os = "linux")]
+mod strip {
+    use gtk::prelude::*;
+
+    const NAME: &str = "consent-origin-strip";
+
+    /// Shows `origin` in the window's strip, adding the strip on first use.
+    /// Runs on the main thread (GTK's rule).
+    pub(super) fn show(window: &tauri::WebviewWindow, origin: super::Origin) {
+        let target = window.clone();
+        let _ = window.run_on_main_thread(move || {
+            let Ok(vbox) = target.default_vbox() else {
+                return;
+            };
+            let existing = vbox
+                .children()
+                .into_iter()
+                .find(|child| child.widget_name() == NAME)
+                .and_then(|child| child.downcast::<gtk::InfoBar>().ok());
+            let bar = existing.unwrap_or_else(|| {
+                let bar = gtk::InfoBar::new();
+                bar.set_widget_name(NAME);
+                let label = gtk::Label::new(None);
+                label.set_xalign(0.0);
+                label.set_line_wrap(true);
+                label.set_selectable(true);
+                bar.content_area().add(&label);
+                vbox.pack_start(&bar, false, false, 0);
+                vbox.reorder_child(&bar, 0);
+                bar
+            });
+            bar.set_message_type(if origin.secure {
+                gtk::MessageType::Info
+            } else {
+                gtk::MessageType::Warning
+            });
+            if let Some(label) = bar
+                .content_area()
+                .children()
+                .into_iter()
+                .find_map(|child| child.downcast::<gtk::Label>().ok())
+            {
+                label.set_text(&origin.text);
+            }
+            bar.show_all();
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod strip {
+    /// Elsewhere the title carries the origin (no native strip yet).
+    pub(super) fn show(_window: &tauri::WebviewWindow, _origin: super::Origin) {}
 }
 
 /// The app's own pages, which the wallet's window must never load.
@@ -466,16 +606,35 @@ fn is_app_page(url: &Url) -> bool {
         || url.host_str() == Some("ipc.localhost")
 }
 
-fn open_consent_window(app: &AppHandle, grant_id: &str, redirect: &Url) -> tauri::Result<()> {
+/// Whether the consent window's `url` is a finish link: any on the app's
+/// scheme (the continuation routine tells ours from forgeries), or this
+/// grant's loopback finish.
+fn is_finish_link(url: &Url, finish_uri: &str) -> bool {
+    if url.scheme() == consent_desk_flow::LINK_SCHEME {
+        return true;
+    }
+    let mut bare = url.clone();
+    bare.set_query(None);
+    bare.set_fragment(None);
+    bare.as_str() == finish_uri
+}
+
+fn open_consent_window(
+    app: &AppHandle,
+    grant_id: &str,
+    redirect: &Url,
+    finish_uri: &str,
+) -> tauri::Result<()> {
     let label = window_label(grant_id);
     let id = grant_id.to_owned();
     let navigate = app.clone();
+    let finish_uri = finish_uri.to_owned();
     let window = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(redirect.clone()))
         .title(title_for(redirect))
         .inner_size(560.0, 820.0)
         // The finish redirect never loads: it is caught here and completed.
         .on_navigation(move |url| {
-            if url.scheme() == consent_desk_flow::LINK_SCHEME {
+            if is_finish_link(url, &finish_uri) {
                 let (app, url) = (navigate.clone(), url.to_string());
                 tauri::async_runtime::spawn(async move { finish(app, url).await });
                 return false;
@@ -484,11 +643,17 @@ fn open_consent_window(app: &AppHandle, grant_id: &str, redirect: &Url) -> tauri
         })
         .on_page_load(|window, payload| {
             let _ = window.set_title(&title_for(payload.url()));
+            strip::show(&window, origin_of(payload.url()));
         })
         .build()?;
+    strip::show(&window, origin_of(redirect));
     let closing = app.clone();
     window.on_window_event(move |event| {
+        if matches!(event, WindowEvent::CloseRequested { .. }) {
+            tracing::info!(grant = %id, "consent window asked to close");
+        }
         if matches!(event, WindowEvent::Destroyed) {
+            tracing::info!(grant = %id, "consent window closed");
             let (app, id) = (closing.clone(), id.clone());
             tauri::async_runtime::spawn(async move { cancel_if_pending(&app, &id).await });
         }
@@ -536,6 +701,7 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
         .await;
     match result {
         Ok(Completed::Approved(record)) => {
+            app.state::<FlowState>().stop_listener(&record.id);
             close_window(&app, &record.id);
             let grant = view(&record);
             progress(
@@ -547,6 +713,7 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
             );
         }
         Ok(Completed::NotApproved(record)) => {
+            app.state::<FlowState>().stop_listener(&record.id);
             close_window(&app, &record.id);
             let grant = view(&record);
             let message = grant
@@ -587,41 +754,6 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
             );
         }
     }
-}
-
-const FINISH_PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
-<title>Consent Desk</title><body style=\"font-family:system-ui,sans-serif;margin:3rem auto;\
-max-width:28rem;padding:0 1rem\"><h1 style=\"font-size:1.3rem\">Back to Consent Desk</h1>\
-<p>Your wallet answered. Consent Desk is finishing the approval; this window closes by itself.</p>\
-</body></html>";
-
-/// Serves `dev.consentdesk:` URLs inside the app's webviews: a consent
-/// window reaching its finish link hands it to [`finish`]; anything else is
-/// refused.
-pub(crate) fn finish_scheme(
-    context: tauri::UriSchemeContext<'_, tauri::Wry>,
-    request: tauri::http::Request<Vec<u8>>,
-    responder: tauri::UriSchemeResponder,
-) {
-    let url = request.uri().to_string();
-    let from_consent = context.webview_label().starts_with("consent-");
-    let status = if from_consent && consent_desk_flow::grant_id_of(&url).is_some() {
-        let handle = context.app_handle().clone();
-        tauri::async_runtime::spawn(async move { finish(handle, url).await });
-        200
-    } else {
-        tracing::warn!(
-            webview = context.webview_label(),
-            "finish scheme load refused"
-        );
-        404
-    };
-    let response = tauri::http::Response::builder()
-        .status(status)
-        .header("content-type", "text/html; charset=utf-8")
-        .body(FINISH_PAGE.as_bytes().to_vec())
-        .unwrap_or_default();
-    responder.respond(response);
 }
 
 /// Closing the wallet's window, or Cancel, cancels a grant still waiting.
@@ -665,5 +797,61 @@ pub(crate) async fn cancel(app: &AppHandle, grant_id: &str) {
         close_window(app, grant_id);
     } else {
         cancel_if_pending(app, grant_id).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strip_says_where_the_page_is_and_warns_without_https() {
+        let secure = origin_of(&Url::parse("https://wallet.example/consent/1?x=2").unwrap());
+        assert!(secure.secure);
+        assert_eq!(secure.place, "wallet.example");
+        assert_eq!(
+            secure.text,
+            "wallet.example \u{2014} secure connection (HTTPS)"
+        );
+
+        let local = origin_of(&Url::parse("http://127.0.0.1:4455/consent/1").unwrap());
+        assert!(!local.secure);
+        assert_eq!(local.place, "127.0.0.1:4455");
+        let expected = "127.0.0.1:4455 \u{2014} a wallet on this computer, not encrypted (http)";
+        assert_eq!(local.text, expected);
+
+        let remote = origin_of(&Url::parse("http://wallet.example/consent").unwrap());
+        assert!(!remote.secure);
+        let warning = "NOT encrypted (http): do not enter passwords";
+        assert!(remote.text.contains(warning), "{}", remote.text);
+        let title = title_for(&Url::parse("http://127.0.0.1:4455/").unwrap());
+        assert!(
+            title.starts_with("127.0.0.1:4455 (NOT encrypted: http)"),
+            "{title}"
+        );
+    }
+
+    #[test]
+    fn only_finish_links_are_caught_in_the_consent_window() {
+        let loopback = "http://127.0.0.1:4711/finish/abc";
+        let caught = |url: &str| is_finish_link(&Url::parse(url).unwrap(), loopback);
+        assert!(caught(
+            "http://127.0.0.1:4711/finish/abc?hash=h&interact_ref=r"
+        ));
+        assert!(caught(
+            "dev.consentdesk:/finish/other?hash=h&interact_ref=r"
+        ));
+        assert!(!caught("http://127.0.0.1:4711/finish/abcd?hash=h"));
+        assert!(!caught("http://127.0.0.1:4712/finish/abc?hash=h"));
+        assert!(!caught("https://wallet.example/finish/abc"));
+        assert!(is_app_page(
+            &Url::parse("tauri://localhost/index.html").unwrap()
+        ));
+        assert!(is_app_page(
+            &Url::parse("http://ipc.localhost/grants").unwrap()
+        ));
+        assert!(!is_app_page(
+            &Url::parse("https://wallet.example/").unwrap()
+        ));
     }
 }

@@ -23,6 +23,8 @@ pub(crate) struct IdentityState {
     keyring_problem: Mutex<Option<String>>,
     /// The sandbox key when the keyring could not keep it: memory only.
     ephemeral_sandbox: Mutex<Option<(Profile, Arc<SigningKey>)>>,
+    /// Keys of passphrase-file profiles opened in this run, by profile id.
+    unlocked: Mutex<std::collections::HashMap<String, SigningKey>>,
 }
 
 impl IdentityState {
@@ -53,6 +55,24 @@ impl IdentityState {
             .unwrap_or_else(PoisonError::into_inner) = problem;
     }
 
+    /// A copy of a passphrase-file key opened earlier in this run.
+    pub(crate) fn unlocked_key(&self, profile: &str) -> Option<SigningKey> {
+        let unlocked = self.unlocked.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = unlocked.get(profile)?;
+        SigningKey::from_pkcs8_pem(&key.to_pkcs8_pem()).ok()
+    }
+
+    /// Keeps an opened key in memory for the rest of this run, so a finish
+    /// arriving later can sign without asking again.
+    pub(crate) fn keep_unlocked(&self, profile: &str, key: &SigningKey) {
+        if let Ok(copy) = SigningKey::from_pkcs8_pem(&key.to_pkcs8_pem()) {
+            self.unlocked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(profile.to_owned(), copy);
+        }
+    }
+
     /// The memory-only sandbox profile and a copy of its key, when there is one.
     pub(crate) fn ephemeral_sandbox_key(&self) -> Option<(Profile, SigningKey)> {
         let guard = self
@@ -75,7 +95,13 @@ impl IdentityState {
     }
 }
 
-pub(crate) fn view(profile: &Profile, memory: bool) -> ProfileView {
+/// What the UI sees of `profile`; `memory` for the memory-only sandbox.
+pub(crate) fn view(state: &IdentityState, profile: &Profile, memory: bool) -> ProfileView {
+    let unlocked = state
+        .unlocked
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains_key(&profile.id);
     ProfileView {
         id: profile.id.clone(),
         name: profile.name.clone(),
@@ -94,6 +120,8 @@ pub(crate) fn view(profile: &Profile, memory: bool) -> ProfileView {
         },
         sandbox: profile.sandbox,
         allow_http_loopback: profile.allow_http_loopback,
+        loopback_finish: profile.loopback_finish,
+        unlocked,
     }
 }
 
@@ -114,6 +142,7 @@ pub(crate) fn start(app: &AppHandle, sandbox: &SandboxWallet) -> IdentityState {
         identities: Identities::new(store, Arc::new(SystemKeyring)),
         keyring_problem: Mutex::new(None),
         ephemeral_sandbox: Mutex::new(None),
+        unlocked: Mutex::new(std::collections::HashMap::new()),
     };
     let Some(running) = sandbox.running() else {
         return state;

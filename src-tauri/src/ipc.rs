@@ -169,6 +169,13 @@ pub struct ProfileView {
     pub sandbox: bool,
     /// Plain http to this machine allowed.
     pub allow_http_loopback: bool,
+    /// The wallet sends the person back to a loopback address on this
+    /// machine instead of the app's link (for wallets that refuse custom
+    /// schemes).
+    pub loopback_finish: bool,
+    /// A key in a passphrase file opened in this run: no passphrase needed
+    /// until the app closes.
+    pub unlocked: bool,
 }
 
 /// Where a private key is kept.
@@ -273,8 +280,8 @@ pub enum RegistrationState {
     DifferentKey,
 }
 
-/// The grant request form.
-#[derive(Debug, Clone, Deserialize, TS)]
+/// The grant request form. `Debug` hides the passphrase.
+#[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantForm {
     /// The sending wallet address (the person's own wallet).
@@ -293,6 +300,29 @@ pub struct GrantForm {
     #[serde(default)]
     #[ts(optional)]
     pub approve_in: Option<ApproveIn>,
+    /// The passphrase of a profile whose key is in a protected file (needed
+    /// once per run).
+    #[serde(default)]
+    #[ts(optional)]
+    pub passphrase: Option<String>,
+}
+
+impl std::fmt::Debug for GrantForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrantForm")
+            .field("wallet", &self.wallet)
+            .field("limit", &self.limit)
+            .field("amount", &self.amount)
+            .field("receiver", &self.receiver)
+            .field("interval", &self.interval)
+            .field("actions", &self.actions)
+            .field("approve_in", &self.approve_in)
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
 }
 
 /// Where the person approves.

@@ -36,10 +36,6 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
-        // The wallet's finish redirect inside a consent window: WebKit loads
-        // `dev.consentdesk:` URLs through this handler (a server redirect does
-        // not pass the navigation hook), which completes the grant.
-        .register_asynchronous_uri_scheme_protocol(LINK_SCHEME, flow::finish_scheme)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::app::about,
@@ -47,6 +43,7 @@ pub fn run() {
             commands::profiles::profiles,
             commands::profiles::use_profile,
             commands::profiles::remove_profile,
+            commands::profiles::set_loopback_finish,
             commands::profiles::preview_wallet,
             commands::profiles::add_profile,
             commands::profiles::check_registration,

@@ -137,6 +137,7 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
         );
         if daily {
             app.screenshot("consent-window").await?;
+            desktop.screenshot_screen("consent-window-screen")?;
         }
         app.click("consent-approve").await?;
 
@@ -163,11 +164,20 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
         .as_str()
         .unwrap_or_default()
         .contains("\"interval\""));
+    // The wallet sent the window to the app's private-use scheme; nothing
+    // but the window's navigation hook could have caught it there.
+    let records = command(&desktop, &["grant", "list", "--json"]);
+    let records = records.as_array().expect("a list of grants");
+    assert_eq!(records.len(), 2, "{records:?}");
+    for record in records {
+        let finish = record["finishUri"].as_str().unwrap_or_default();
+        assert!(finish.starts_with("dev.consentdesk:/finish/"), "{finish}");
+    }
     app.close().await
 }
 
 #[tokio::test]
-async fn cancel_closes_the_consent_window_and_cancels_the_grant() -> harness::Result<()> {
+async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness::Result<()> {
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[]).await?;
     app.click("welcome-sandbox").await?;
@@ -182,6 +192,38 @@ async fn cancel_closes_the_consent_window_and_cancels_the_grant() -> harness::Re
     assert_eq!(app.windows().await?.len(), 1, "the consent window is gone");
     let stored = grants(&app).await;
     assert_eq!(stored[0]["state"], "cancelled", "{stored:?}");
+
+    // Closing the wallet's window itself (as a window manager asks) cancels too.
+    app.click("nav-home").await?;
+    let wallet = app.text("profile-active-wallet").await?;
+    let known = app.windows().await?;
+    ask(&app, false, false).await?;
+    app.switch_to_new_window(&known).await?;
+    app.find("consent-approve").await?;
+    app.switch_to_main().await?;
+    desktop.close_window_titled("approve in your wallet")?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
+        .await?;
+    assert_eq!(app.windows().await?.len(), 1, "the consent window is gone");
+
+    // The wallet saw both cancellations (`DELETE` on the continue URI).
+    let base = wallet.trim_end_matches("consent-desk");
+    let records = command(&desktop, &["grant", "list", "--json"]);
+    let records = records.as_array().expect("a list of grants");
+    assert_eq!(records.len(), 2, "{records:?}");
+    for record in records {
+        assert_eq!(record["state"], "cancelled", "{record}");
+        let continue_uri = record["continueUri"].as_str().unwrap_or_default();
+        let continue_id = continue_uri.rsplit('/').next().unwrap_or_default();
+        let seen = reqwest::get(format!("{base}admin/grants/{continue_id}"))
+            .await
+            .expect("the admin API answers")
+            .text()
+            .await
+            .unwrap_or_default();
+        let seen: serde_json::Value = serde_json::from_str(&seen).expect("a grant summary");
+        assert_eq!(seen["state"], "revoked", "{seen} for {continue_uri}");
+    }
     app.close().await
 }
 
@@ -270,6 +312,7 @@ fn command(desktop: &Desktop, args: &[&str]) -> serde_json::Value {
     let output = std::process::Command::new(harness::app_binary())
         .args(args)
         .envs(desktop.env().iter().map(|(k, v)| (k, v)))
+        .env("QA_PASSPHRASE", "correct horse battery")
         .output()
         .expect("the app binary runs");
     assert!(
@@ -404,11 +447,10 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
             "--wallet",
             &client,
             "--allow-http-loopback",
-            "--loopback-finish",
             "--json",
         ],
     );
-    assert_eq!(profile["loopbackFinish"], true);
+    assert_eq!(profile["loopbackFinish"], false);
     wallet
         .admin(
             "admin/wallet-addresses/qa/keys",
@@ -418,6 +460,20 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
     command(&desktop, &["profile", "use", "qa", "--json"]);
 
     let app = desktop.launch(&[]).await?;
+    // The person switches the profile to loopback on the Profiles screen.
+    let id = profile["id"].as_str().unwrap_or_default().to_owned();
+    app.click("nav-profiles").await?;
+    app.click_in("profile-item", &id, "profile-loopback-finish")
+        .await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while command(&desktop, &["profile", "show", &id, "--json"])["loopbackFinish"] != true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the profile was not switched to loopback"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.click("nav-home").await?;
     app.click("home-approve").await?;
     app.type_into("approve-wallet", &format!("{}alice", wallet.base))
         .await?;
@@ -438,6 +494,106 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
         .await
         .unwrap_or_default()
         .contains("close this tab"));
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
+
+    // In the app's window the same profile returns to a loopback link, which
+    // the window's navigation hook catches before it loads.
+    app.click("flow-home").await?;
+    let known = app.windows().await?;
+    app.click("home-approve").await?;
+    app.type_into("approve-wallet", &format!("{}alice", wallet.base))
+        .await?;
+    app.type_into("approve-amount", "6").await?;
+    app.click("approve-in-window").await?;
+    app.wait_for_text("approve-summary", |text| text.contains("$6.00"))
+        .await?;
+    app.click("approve-submit").await?;
+    app.switch_to_new_window(&known).await?;
+    app.click("consent-approve").await?;
+    app.switch_to_main().await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
+    assert_eq!(app.windows().await?.len(), 1, "the consent window closed");
+    let records = command(&desktop, &["grant", "list", "--json"]);
+    let finishes: Vec<&str> = records
+        .as_array()
+        .expect("a list of grants")
+        .iter()
+        .map(|record| record["finishUri"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(finishes.len(), 2, "{finishes:?}");
+    assert!(
+        finishes.iter().all(|f| f.starts_with("http://127.0.0.1:")),
+        "{finishes:?}"
+    );
+    app.close().await
+}
+
+#[tokio::test]
+async fn a_key_in_a_passphrase_file_signs_after_the_passphrase() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let wallet = OutsideWallet::start();
+    wallet
+        .admin(
+            "admin/wallet-addresses",
+            serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
+        )
+        .await;
+    let client = format!("{}qa", wallet.base);
+    let key_file = desktop.home().join("qa.key.json");
+    let profile = command(
+        &desktop,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "QA",
+            "--wallet",
+            &client,
+            "--allow-http-loopback",
+            "--key-file",
+            key_file.to_str().unwrap_or_default(),
+            "--passphrase-env",
+            "QA_PASSPHRASE",
+            "--json",
+        ],
+    );
+    wallet
+        .admin(
+            "admin/wallet-addresses/qa/keys",
+            profile["publicJwk"].clone(),
+        )
+        .await;
+    command(&desktop, &["profile", "use", "qa", "--json"]);
+
+    let app = desktop.launch(&[]).await?;
+    app.click("home-approve").await?;
+    app.type_into("approve-wallet", &format!("{}alice", wallet.base))
+        .await?;
+    app.type_into("approve-amount", "2.50").await?;
+    app.wait_for_text("approve-summary", |text| text.contains("$2.50"))
+        .await?;
+    // A wrong passphrase: said so, nothing asked of the wallet.
+    app.type_into("approve-passphrase", "not the passphrase")
+        .await?;
+    app.click("approve-submit").await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "failed")
+        .await?;
+    let message = app.text("flow-result-message").await?;
+    assert!(message.contains("passphrase"), "{message}");
+    assert!(grants(&app).await.is_empty(), "no grant was requested");
+
+    let known = app.windows().await?;
+    app.click("nav-approve").await?;
+    app.type_into("approve-passphrase", "correct horse battery")
+        .await?;
+    app.wait_for_text("approve-summary", |text| text.contains("$2.50"))
+        .await?;
+    app.click("approve-submit").await?;
+    app.switch_to_new_window(&known).await?;
+    app.click("consent-approve").await?;
+    app.switch_to_main().await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
         .await?;
     app.close().await

@@ -385,6 +385,97 @@ impl Desktop {
         Ok(App { client, main })
     }
 
+    /// Saves the whole screen as `e2e-screenshots/<name>.png` (ImageMagick
+    /// `import`): unlike a WebDriver screenshot it shows native parts of
+    /// windows, such as the consent window's origin strip.
+    pub fn screenshot_screen(&self, name: &str) -> Result<PathBuf> {
+        let dir = target_dir().join("e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        let status = Command::new("import")
+            .args(["-display", self.var("DISPLAY"), "-window", "root"])
+            .arg(&path)
+            .status()?;
+        if !status.success() {
+            return Err(Error::NotReady(format!(
+                "import could not capture the screen ({status})"
+            )));
+        }
+        Ok(path)
+    }
+
+    /// Asks the window whose title contains `title` to close, as a window
+    /// manager does when a person clicks its close button: a
+    /// `WM_DELETE_WINDOW` message (Xvfb runs no window manager).
+    pub fn close_window_titled(&self, title: &str) -> Result<()> {
+        use x11rb::connection::Connection as _;
+        use x11rb::protocol::xproto::{
+            AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, MapState, Window,
+        };
+
+        let x11 = |error: &dyn std::fmt::Display| {
+            Error::NotReady(format!("closing the window titled {title:?}: {error}"))
+        };
+        let (conn, screen) = x11rb::connect(Some(self.var("DISPLAY"))).map_err(|e| x11(&e))?;
+        let atom = |name: &[u8]| -> Result<u32> {
+            Ok(conn
+                .intern_atom(false, name)
+                .map_err(|e| x11(&e))?
+                .reply()
+                .map_err(|e| x11(&e))?
+                .atom)
+        };
+        let (utf8, net_name) = (atom(b"UTF8_STRING")?, atom(b"_NET_WM_NAME")?);
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS")?, atom(b"WM_DELETE_WINDOW")?);
+        let name_of = |window: Window| -> String {
+            [
+                (net_name, utf8),
+                (AtomEnum::WM_NAME.into(), AtomEnum::STRING.into()),
+            ]
+            .into_iter()
+            .filter_map(|(property, kind)| {
+                let reply = conn
+                    .get_property(false, window, property, kind, 0, 1024)
+                    .ok()?
+                    .reply()
+                    .ok()?;
+                Some(String::from_utf8_lossy(&reply.value).into_owned())
+            })
+            .find(|name| !name.is_empty())
+            .unwrap_or_default()
+        };
+        // Only windows on screen: a window closed earlier may linger unmapped.
+        let viewable = |window: Window| {
+            conn.get_window_attributes(window)
+                .ok()
+                .and_then(|cookie| cookie.reply().ok())
+                .is_some_and(|attributes| attributes.map_state == MapState::VIEWABLE)
+        };
+        let mut pending = vec![conn.setup().roots[screen].root];
+        let mut found = Vec::new();
+        while let Some(window) = pending.pop() {
+            if name_of(window).contains(title) && viewable(window) {
+                found.push(window);
+            }
+            if let Ok(tree) = conn.query_tree(window).map_err(|e| x11(&e))?.reply() {
+                pending.extend(tree.children);
+            }
+        }
+        let window = match found[..] {
+            [] => return Err(x11(&"no such window on screen")),
+            [window] => window,
+            _ => return Err(x11(&format!("{} windows have that title", found.len()))),
+        };
+        let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+        // Checked, which waits for the server to have handled it: requests
+        // still buffered when the connection closes can be dropped.
+        conn.send_event(false, window, EventMask::NO_EVENT, event)
+            .map_err(|e| x11(&e))?
+            .check()
+            .map_err(|e| x11(&e))?;
+        Ok(())
+    }
+
     /// Opens `url` through the OS, as a browser handing over a link would
     /// (`gio open`), inside this session.
     pub fn open_link(&self, url: &str) -> Result<()> {
@@ -468,12 +559,17 @@ impl App {
     /// On timeout the error names the element and quotes any error the app
     /// was showing, which is usually the reason.
     pub async fn find(&self, testid: &str) -> Result<Element> {
-        let css = by_testid(testid);
+        self.find_css(&by_testid(testid), testid).await
+    }
+
+    /// The element matching `css` once present; `what` names it in errors.
+    async fn find_css(&self, css: &str, what: &str) -> Result<Element> {
+        let testid = what;
         match self
             .client
             .wait()
             .at_most(UI_TIMEOUT)
-            .for_element(Locator::Css(&css))
+            .for_element(Locator::Css(css))
             .await
         {
             Ok(element) => Ok(element),
@@ -526,6 +622,18 @@ impl App {
     /// Clicks an element once it is present and enabled.
     pub async fn click(&self, testid: &str) -> Result<()> {
         let element = self.find(testid).await?;
+        self.click_element(element, testid).await
+    }
+
+    /// Clicks `testid` inside the list row `[data-testid=row][data-id=id]`.
+    pub async fn click_in(&self, row: &str, id: &str, testid: &str) -> Result<()> {
+        let css = format!("{}[data-id=\"{id}\"] {}", by_testid(row), by_testid(testid));
+        let what = format!("{testid} of {row} {id}");
+        let element = self.find_css(&css, &what).await?;
+        self.click_element(element, &what).await
+    }
+
+    async fn click_element(&self, element: Element, testid: &str) -> Result<()> {
         let deadline = Instant::now() + UI_TIMEOUT;
         while !element
             .is_enabled()

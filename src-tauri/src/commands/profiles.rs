@@ -17,9 +17,13 @@ use crate::ipc::{
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) fn profiles(state: State<'_, IdentityState>) -> Result<ProfilesView> {
     let stored = state.identities.profiles()?;
-    let mut profiles: Vec<ProfileView> = stored.profiles.iter().map(|p| view(p, false)).collect();
+    let mut profiles: Vec<ProfileView> = stored
+        .profiles
+        .iter()
+        .map(|p| view(&state, p, false))
+        .collect();
     if let Some(memory) = state.ephemeral_sandbox() {
-        profiles.insert(0, view(&memory, true));
+        profiles.insert(0, view(&state, &memory, true));
     }
     Ok(ProfilesView {
         active: stored.active,
@@ -46,6 +50,19 @@ pub(crate) fn use_profile(state: State<'_, IdentityState>, id: String) -> Result
     } else {
         state.identities.use_profile(&id)?;
     }
+    profiles(state)
+}
+
+/// Where the wallet sends the person back after consent: a loopback address
+/// (`on`, for wallets that refuse custom schemes) or the app's link.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub(crate) fn set_loopback_finish(
+    state: State<'_, IdentityState>,
+    id: String,
+    on: bool,
+) -> Result<ProfilesView> {
+    state.identities.set_loopback_finish(&id, on)?;
     profiles(state)
 }
 
@@ -123,7 +140,7 @@ pub(crate) fn add_profile(
     if matches!(&added, Err(IdentityError::Keyring(_))) || added.is_ok() {
         state.note_keyring(&added.as_ref().map(|_| ()));
     }
-    Ok(view(&added?, false))
+    Ok(view(&state, &added?, false))
 }
 
 /// Whether the profile's key is published in its wallet's `jwks.json`.

@@ -348,6 +348,31 @@ impl Identities {
         Ok(profile)
     }
 
+    /// Sets where the wallet sends the person back after consent: a loopback
+    /// address on this machine (`true`, for wallets that refuse custom
+    /// schemes) or the app's link scheme.
+    ///
+    /// # Errors
+    ///
+    /// Unknown profile or a file error.
+    pub fn set_loopback_finish(
+        &self,
+        id_or_name: &str,
+        on: bool,
+    ) -> Result<Profile, IdentityError> {
+        let id = self.profile(id_or_name)?.id;
+        let changed = self.store.update(|profiles| {
+            let profile = profiles
+                .profiles
+                .iter_mut()
+                .find(|p| p.id == id)
+                .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
+            profile.loopback_finish = on;
+            Ok(profile.clone())
+        })?;
+        Ok(changed)
+    }
+
     /// The profile's private key.
     ///
     /// # Errors

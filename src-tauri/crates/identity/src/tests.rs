@@ -203,3 +203,29 @@ fn debug_never_shows_keys_or_passphrases() {
     );
     assert!(text.contains("[redacted]"));
 }
+
+#[test]
+fn the_finish_route_is_kept_per_profile() {
+    let (_dir, identities, _secrets) = setup();
+    let a = identities
+        .add(new_profile("A", KeySource::Generate, Storage::Keyring))
+        .unwrap();
+    let b = identities
+        .add(new_profile("B", KeySource::Generate, Storage::Keyring))
+        .unwrap();
+    assert!(!a.loopback_finish);
+    let changed = identities.set_loopback_finish("a", true).unwrap();
+    assert!(changed.loopback_finish);
+    assert!(identities.profile(&a.id).unwrap().loopback_finish);
+    assert!(!identities.profile(&b.id).unwrap().loopback_finish);
+    assert!(
+        !identities
+            .set_loopback_finish(&a.id, false)
+            .unwrap()
+            .loopback_finish
+    );
+    assert!(matches!(
+        identities.set_loopback_finish("nobody", true),
+        Err(IdentityError::Profile(ProfileError::NotFound(_)))
+    ));
+}

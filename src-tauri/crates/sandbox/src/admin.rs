@@ -3,6 +3,8 @@
 //! - `POST /admin/wallet-addresses`: create or replace a client wallet address;
 //! - `POST /admin/wallet-addresses/{name}/keys`: publish a public JWK there;
 //! - `GET /admin/accounts`: every account with its balance;
+//! - `GET /admin/grants/{id}`: a grant's state, by grant id or continuation id
+//!   (the last segment of the client's continue URI);
 //! - `POST /admin/reset`: drop grants and payments, restore seeded balances.
 //!
 //! [`Faults`]: crate::Faults
@@ -28,6 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/wallet-addresses", post(create_wallet))
         .route("/admin/wallet-addresses/{name}/keys", post(add_key))
         .route("/admin/accounts", get(accounts))
+        .route("/admin/grants/{id}", get(grant))
         .route("/admin/reset", post(reset))
         .layer(axum::middleware::from_fn(loopback_only))
 }
@@ -137,6 +140,44 @@ async fn add_key(
 
 async fn accounts(State(state): State<AppState>) -> ApiResult<Json<Vec<AccountBalance>>> {
     Ok(Json(state.account_balances()?))
+}
+
+/// What QA needs to see of a grant; its tokens stay out.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantSummary {
+    id: String,
+    /// `pending`, `approved`, `rejected`, `issued` or `revoked` (also after a
+    /// client's cancel).
+    state: crate::store::GrantState,
+    continue_id: String,
+    created_ms: i64,
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<GrantSummary>> {
+    let found = {
+        let store = state.store();
+        match store.grant(&id)? {
+            Some(grant) => Some(grant),
+            None => store.grant_by_continue_id(&id)?,
+        }
+    };
+    let grant = found.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no grant has the id or continuation id `{id}`"),
+        )
+    })?;
+    Ok(Json(GrantSummary {
+        id: grant.id,
+        state: grant.state,
+        continue_id: grant.continue_id,
+        created_ms: grant.created_ms,
+    }))
 }
 
 #[tracing::instrument(name = "admin.reset", skip_all)]

@@ -11,6 +11,8 @@ const profile = (walletAddress: string, sandbox: boolean): ProfileView => ({
   keyStore: 'keyring',
   sandbox,
   allowHttpLoopback: sandbox,
+  loopbackFinish: false,
+  unlocked: false,
 });
 
 describe('buildInterval', () => {

@@ -367,3 +367,56 @@ describe('Grants on Home', () => {
     expect(items[1]?.text).toContain('You rejected the request at your wallet; nothing was granted.');
   });
 });
+
+describe('A key in a passphrase file', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('asks the passphrase of a key in a file once, sends it only with the request, and then stops asking', async () => {
+    const backend = new MockBackend();
+    const mine = await backend.addProfile({
+      name: 'Filed',
+      walletAddress: 'https://ilp.example/me',
+      keyId: null,
+      importKey: null,
+      passphrase: 'correct horse battery',
+      allowHttpLoopback: false,
+    });
+    backend.active = mine.id;
+    const app = new AppState(backend);
+    await app.start();
+    await app.show('approve');
+    const form = app.approve;
+    if (!form) throw new Error('the approve form did not open');
+    form.wallet = 'https://ilp.example/me';
+    form.amount = '2.50';
+    form.passphrase = 'not the passphrase';
+    await vi.advanceTimersByTimeAsync(PREVIEW_DELAY_MS);
+    expect(byTestId(renderApp(app), 'approve-passphrase')).not.toBeNull();
+    const previews = backend.calls.filter((call) => call.command === 'preview_grant');
+    expect(previews.length).toBeGreaterThan(0);
+    expect(JSON.stringify(previews)).not.toContain('not the passphrase');
+
+    expect(await app.submitApprove()).toBe(true);
+    expect(app.flow?.result).toBe('failed');
+    expect(byTestId(renderApp(app), 'flow-result-message')?.text).toContain('passphrase is wrong');
+    expect(form.passphrase).toBe('');
+
+    await app.approveAgain();
+    form.passphrase = 'correct horse battery';
+    expect(await app.submitApprove()).toBe(true);
+    expect(app.flow?.ended).toBe(false);
+    await vi.waitFor(() => expect(app.profiles.active?.unlocked).toBe(true));
+    await app.approveAgain();
+    expect(byTestId(renderApp(app), 'approve-passphrase')).toBeNull();
+    const sent = backend.calls.filter((call) => call.command === 'request_grant');
+    expect(sent.map((call) => (call.args as { form: GrantForm }).form.passphrase)).toEqual([
+      'not the passphrase',
+      'correct horse battery',
+    ]);
+  });
+});

@@ -128,7 +128,9 @@ export class ApproveForm {
     this.#set('listAll', value);
   }
 
-  /** The ISO 8601 interval the recurrence control stands for, or `null` for once. */
+  /** The passphrase of a key kept in a protected file; sent with the request only, never previewed. */
+  passphrase = $state('');
+
   /** Where the person approves: the app's own window, or the system browser. */
   get approveIn() {
     return this.#fields.approveIn;
@@ -138,9 +140,16 @@ export class ApproveForm {
     this.#fields.approveIn = value;
   }
 
+  /** The ISO 8601 interval the recurrence control stands for, or `null` for once. */
   get interval(): string | null {
     const fields = this.#fields;
     return buildInterval(fields.repeat, fields.repeatStart, fields.customInterval);
+  }
+
+  /** The request with the passphrase, for sending. */
+  get submission(): GrantForm {
+    const passphrase = this.passphrase;
+    return passphrase ? { ...this.request, passphrase } : this.request;
   }
 
   /** What the app sends, as a plain object: creating payments always, the chosen extras, nothing empty. */

@@ -31,6 +31,8 @@ export interface Backend {
   profiles(): Promise<ProfilesView>;
   /** Makes a profile the one in use; answers with the updated list. */
   useProfile(id: string): Promise<ProfilesView>;
+  /** Whether the wallet returns the person to a loopback address (for wallets that refuse app links); answers with the updated list. */
+  setLoopbackFinish(id: string, on: boolean): Promise<ProfilesView>;
   /** Removes a profile and deletes its private key; answers with the updated list. */
   removeProfile(id: string): Promise<ProfilesView>;
   /** Looks a wallet address up (`https://…` or `$…`) before it becomes a profile. */

@@ -150,7 +150,18 @@ sandbox: boolean,
 /**
  * Plain http to this machine allowed.
  */
-allowHttpLoopback: boolean, };
+allowHttpLoopback: boolean, 
+/**
+ * The wallet sends the person back to a loopback address on this
+ * machine instead of the app's link (for wallets that refuse custom
+ * schemes).
+ */
+loopbackFinish: boolean, 
+/**
+ * A key in a passphrase file opened in this run: no passphrase needed
+ * until the app closes.
+ */
+unlocked: boolean, };
 
 /**
  * Where a private key is kept.
@@ -241,7 +252,7 @@ message: string, };
 export type RegistrationState = "registered" | "kidMissing" | "differentKey";
 
 /**
- * The grant request form.
+ * The grant request form. `Debug` hides the passphrase.
  */
 export type GrantForm = { 
 /**
@@ -271,7 +282,12 @@ actions: Array<GrantAction>,
 /**
  * Where the person approves (this app's window unless said otherwise).
  */
-approveIn?: ApproveIn, };
+approveIn?: ApproveIn, 
+/**
+ * The passphrase of a profile whose key is in a protected file (needed
+ * once per run).
+ */
+passphrase?: string, };
 
 /**
  * Which amount a grant limits.

@@ -33,6 +33,8 @@ const SANDBOX: ProfileView = {
   keyStore: 'keyring',
   sandbox: true,
   allowHttpLoopback: true,
+  loopbackFinish: false,
+  unlocked: false,
 };
 
 function fail(code: IpcError['code'], message: string): Promise<never> {
@@ -158,6 +160,8 @@ export class MockBackend implements Backend {
   active: string | null = null;
   /** Profiles, the sandbox first. Without a keyring the sandbox key is memory-only. */
   profileList: ProfileView[] = [structuredClone(SANDBOX)];
+  /** Passphrases of profiles whose key is in a protected file, by id. */
+  passphrases = new Map<string, string>();
   keyring: KeyringStatus = { state: 'available' };
   /** The check (1-based) from which a new profile's key counts as registered. */
   registeredAfterChecks = 3;
@@ -253,6 +257,19 @@ export class MockBackend implements Backend {
     );
   }
 
+  setLoopbackFinish(id: string, on: boolean) {
+    return this.answer(
+      'set_loopback_finish',
+      () => {
+        const profile = this.find(id);
+        if ('code' in profile) return fail(profile.code, profile.message);
+        profile.loopbackFinish = on;
+        return this.view();
+      },
+      { id, on },
+    );
+  }
+
   removeProfile(id: string) {
     return this.answer(
       'remove_profile',
@@ -333,7 +350,10 @@ export class MockBackend implements Backend {
           keyStore: request.passphrase === null ? 'keyring' : 'encryptedFile',
           sandbox: false,
           allowHttpLoopback: request.allowHttpLoopback,
+          loopbackFinish: false,
+          unlocked: false,
         };
+        if (request.passphrase !== null) this.passphrases.set(profile.id, request.passphrase);
         this.profileList.push(profile);
         return profile;
       },
@@ -369,6 +389,21 @@ export class MockBackend implements Backend {
   }
 
   /** Reads a form as the core does: the wallet, the amount in its asset, the interval and the receiver. */
+  /** Like the core: a key in a passphrase file opens with its passphrase once per run. */
+  private checkPassphrase(form: GrantForm): IpcError | null {
+    const profile = this.profileList.find((known) => known.id === this.active);
+    if (!profile || profile.keyStore !== 'encryptedFile') return null;
+    if (form.passphrase === undefined && profile.unlocked) return null;
+    if (form.passphrase === undefined) {
+      return { code: 'passphrase', message: `the key of profile \`${profile.id}\` is in a protected file: enter its passphrase` };
+    }
+    if (form.passphrase !== this.passphrases.get(profile.id)) {
+      return { code: 'passphrase', message: 'the passphrase is wrong, or the key file was changed' };
+    }
+    profile.unlocked = true;
+    return null;
+  }
+
   private readForm(form: GrantForm): { preview: GrantPreview; access: unknown; wallet: string } | IpcError {
     const parsed = parseWalletUrl(form.wallet, true);
     if (!(parsed instanceof URL)) return parsed;
@@ -490,6 +525,8 @@ export class MockBackend implements Backend {
     return this.answer(
       'request_grant',
       (): GrantView | Promise<never> => {
+        const locked = this.checkPassphrase(form);
+        if (locked) return fail(locked.code, locked.message);
         if (this.autoProgress) this.progress(null, 'requesting');
         const read = this.readForm(form);
         if ('code' in read) {

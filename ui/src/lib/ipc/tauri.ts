@@ -35,6 +35,7 @@ export const tauriBackend: Backend = {
 
   profiles: () => call<ProfilesView>('profiles'),
   useProfile: (id) => call<ProfilesView>('use_profile', { id }),
+  setLoopbackFinish: (id, on) => call<ProfilesView>('set_loopback_finish', { id, on }),
   removeProfile: (id) => call<ProfilesView>('remove_profile', { id }),
   previewWallet: (url, allowHttpLoopback) => call<WalletPreviewView>('preview_wallet', { url, allowHttpLoopback }),
   addProfile: (request) => call<ProfileView>('add_profile', { request }),

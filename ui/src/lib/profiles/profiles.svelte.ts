@@ -3,7 +3,7 @@ import { toUiError } from '../ipc';
 
 /** A change in progress, so the right button can say so. */
 export interface ProfilesTask {
-  action: 'use' | 'remove';
+  action: 'use' | 'remove' | 'finish';
   /** The profile concerned. */
   id: string;
 }
@@ -84,6 +84,11 @@ export class ProfilesState {
   /** Makes `id` the profile in use. */
   async use(id: string): Promise<boolean> {
     return this.#run({ action: 'use', id }, () => this.#backend.useProfile(id));
+  }
+
+  /** Where the wallet sends the person back: a loopback address (`on`) or the app's link. */
+  async setLoopbackFinish(id: string, on: boolean): Promise<boolean> {
+    return this.#run({ action: 'finish', id }, () => this.#backend.setLoopbackFinish(id, on));
   }
 
   /** First click on "Remove": asks for confirmation, removes nothing yet. */

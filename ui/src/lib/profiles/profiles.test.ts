@@ -164,6 +164,28 @@ describe('Profiles screen', () => {
     expect(byTestId(renderApp(app), 'profile-remove-confirm')).toBeNull();
   });
 
+  it('switches a profile to come back through a loopback address, not for the memory-only sandbox', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const added = await withWallet(backend);
+    const { app } = await started(backend);
+    await app.show('profiles');
+    let boxes = allByTestId(renderApp(app), 'profile-loopback-finish');
+    expect(boxes).toHaveLength(2);
+    expect(boxes.map((box) => attribute(box, 'checked'))).toEqual([null, null]);
+
+    expect(await app.profiles.setLoopbackFinish(added.id, true)).toBe(true);
+    expect(backend.calls).toContainEqual({ command: 'set_loopback_finish', args: { id: added.id, on: true } });
+    expect(app.profiles.byId(added.id)?.loopbackFinish).toBe(true);
+    boxes = allByTestId(renderApp(app), 'profile-loopback-finish');
+    expect(attribute(boxes[1] ?? null, 'checked')).toBe('');
+
+    backend.keyring = { state: 'unavailable', problem: 'no Secret Service' };
+    backend.profileList[0] = { ...backend.profileList[0]!, keyStore: 'memory' };
+    await app.profiles.load();
+    expect(allByTestId(renderApp(app), 'profile-loopback-finish')).toHaveLength(1);
+  });
+
   it('shows why a removal failed and keeps the profile', async () => {
     const backend = new MockBackend();
     const added = await withWallet(backend);

@@ -154,7 +154,12 @@ export class AppState {
     const form = this.#approve;
     const preview = form?.preview;
     if (!form || !preview || !form.canSubmit || (this.#flow && !this.#flow.ended)) return false;
-    await this.#startFlow(form.request, preview.summary);
+    const submission = form.submission;
+    // The passphrase goes once, with the request; it is not kept here.
+    form.passphrase = '';
+    await this.#startFlow(submission, preview.summary);
+    // A key opened with a passphrase stays open: the form stops asking.
+    if (submission.passphrase !== undefined) void this.profiles.load();
     return true;
   }
 

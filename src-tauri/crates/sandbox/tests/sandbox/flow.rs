@@ -226,7 +226,33 @@ async fn send_a_payment_across_assets_end_to_end() {
         .await
         .unwrap_err();
     assert_eq!(revoked.status(), Some(401), "{revoked}");
+    let admin_view = |id: String| {
+        let url = world
+            .sandbox
+            .base_url()
+            .join(&format!("admin/grants/{id}"))
+            .unwrap();
+        async move {
+            let answer = reqwest::get(url).await.unwrap();
+            assert_eq!(answer.status(), 200);
+            answer.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let continue_id = grant
+        .continue_
+        .uri
+        .0
+        .path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .unwrap()
+        .to_owned();
+    assert_eq!(admin_view(continue_id.clone()).await["state"], "issued");
     world.client.cancel_grant(&grant.continue_).await.unwrap();
+    let seen = admin_view(continue_id.clone()).await;
+    assert_eq!(seen["state"], "revoked", "{seen}");
+    assert_eq!(seen["continueId"], continue_id.as_str());
+    let by_id = admin_view(seen["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!(by_id, seen);
     let cancelled = world
         .client
         .rotate_token(&rotated.access_token.manage, &new_token)
