@@ -17,6 +17,11 @@ const COMMANDS: &[&str] = &[
     "request_grant",
     "cancel_grant",
     "grants",
+    "quote_payment",
+    "confirm_payment",
+    "requote_payment",
+    "cancel_payment",
+    "payments",
 ];
 
 fn main() {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
-use crate::ipc::{self, FlowProgress, ReceivedLink};
+use crate::ipc::{self, FlowProgress, PaymentProgress, ReceivedLink};
 
 /// A payload the UI listens for under a fixed name.
 pub(crate) trait Event: Serialize + Clone {
@@ -17,6 +17,10 @@ impl Event for ReceivedLink {
 
 impl Event for FlowProgress {
     const NAME: &'static str = ipc::event::FLOW_PROGRESS;
+}
+
+impl Event for PaymentProgress {
+    const NAME: &'static str = ipc::event::PAYMENT_PROGRESS;
 }
 
 /// Sends `event` to the UI. A window that is gone is not an error.

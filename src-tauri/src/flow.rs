@@ -75,7 +75,7 @@ pub(crate) fn open(app: &AppHandle) -> FlowState {
 }
 
 /// A signing client for profile `id` (the memory-only sandbox key included).
-fn client_for(app: &AppHandle, id: &str) -> std::result::Result<Client, FlowError> {
+pub(crate) fn client_for(app: &AppHandle, id: &str) -> std::result::Result<Client, FlowError> {
     client_unlocking(app, id, None)
 }
 
@@ -143,7 +143,7 @@ fn preview_client(app: &AppHandle, id: &str) -> std::result::Result<Client, Flow
 }
 
 /// The profile in use, or a sentence saying there is none.
-fn active_profile(app: &AppHandle) -> Result<String> {
+pub(crate) fn active_profile(app: &AppHandle) -> Result<String> {
     let identity = app.state::<IdentityState>();
     identity.identities.profiles()?.active.ok_or_else(|| {
         Error::Flow(FlowError::Invalid(
@@ -320,16 +320,7 @@ pub(crate) async fn preview(app: &AppHandle, form: &GrantForm) -> Result<GrantPr
 pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView> {
     let flows = app.state::<FlowState>().flows()?;
     let profile = active_profile(app)?;
-    // Opening a key file runs Argon2 (about a second): off the async workers.
-    let client = {
-        let (app, profile) = (app.clone(), profile.clone());
-        let passphrase = form.passphrase.clone().map(zeroize::Zeroizing::new);
-        tauri::async_runtime::spawn_blocking(move || {
-            client_unlocking(&app, &profile, passphrase.as_deref().map(String::as_str))
-        })
-        .await
-        .map_err(|error| FlowError::Client(format!("the key could not be opened ({error})")))??
-    };
+    let client = unlocked_client(app, &profile, form.passphrase.clone()).await?;
     progress(
         app,
         None,
@@ -337,38 +328,8 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         "Asking your wallet for permission…",
         None,
     );
-    let in_browser = form.approve_in == Some(ApproveIn::Browser);
-    // The wallet sends the person back to a finish link on the app's
-    // private-use scheme (RFC 8252 §7.1): the consent window catches the
-    // navigation to it, and the system browser hands it to the OS, which
-    // delivers it here. Profiles for wallets that refuse custom schemes use a
-    // loopback listener instead (RFC 8252 §7.3), caught the same way in the
-    // window.
-    let loopback_profile = app
-        .state::<IdentityState>()
-        .identities
-        .profile(&profile)
-        .is_ok_and(|p| p.loopback_finish);
     let requested = async {
-        let listener = if loopback_profile {
-            Some(
-                consent_desk_flow::loopback::Listener::bind()
-                    .await
-                    .map_err(|error| {
-                        FlowError::Invalid(format!(
-                            "no local port for the wallet to return to ({error})"
-                        ))
-                    })?,
-            )
-        } else {
-            None
-        };
-        let via = match &listener {
-            Some(listener) => FinishVia::Loopback {
-                port: listener.port(),
-            },
-            None => FinishVia::DeepLink,
-        };
+        let (via, listener) = finish_route(app, &profile).await?;
         let (spec, _) = spec(&client, form).await?;
         let record = flows.request(&client, &profile, &spec, via).await?;
         Ok::<_, Error>((record, listener))
@@ -387,12 +348,77 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
             return Err(error);
         }
     };
+    present(
+        app,
+        &record,
+        form.approve_in == Some(ApproveIn::Browser),
+        listener,
+    )
+}
+
+/// The signing client of `profile`, opening a key file with `passphrase`
+/// if given (Argon2 takes about a second: off the async workers).
+pub(crate) async fn unlocked_client(
+    app: &AppHandle,
+    profile: &str,
+    passphrase: Option<String>,
+) -> Result<Client> {
+    let (app, profile) = (app.clone(), profile.to_owned());
+    let passphrase = passphrase.map(zeroize::Zeroizing::new);
+    Ok(tauri::async_runtime::spawn_blocking(move || {
+        client_unlocking(&app, &profile, passphrase.as_deref().map(String::as_str))
+    })
+    .await
+    .map_err(|error| FlowError::Client(format!("the key could not be opened ({error})")))??)
+}
+
+/// Where the wallet sends the person back for a grant about to be
+/// requested. The app's private-use scheme (RFC 8252 §7.1): the consent
+/// window catches the navigation to it, and the system browser hands it to
+/// the OS, which delivers it here. Profiles for wallets that refuse custom
+/// schemes get a loopback listener instead (RFC 8252 §7.3), caught the same
+/// way in the window.
+pub(crate) async fn finish_route(
+    app: &AppHandle,
+    profile: &str,
+) -> Result<(FinishVia, Option<consent_desk_flow::loopback::Listener>)> {
+    let loopback = app
+        .state::<IdentityState>()
+        .identities
+        .profile(profile)
+        .is_ok_and(|p| p.loopback_finish);
+    if !loopback {
+        return Ok((FinishVia::DeepLink, None));
+    }
+    let listener = consent_desk_flow::loopback::Listener::bind()
+        .await
+        .map_err(|error| {
+            FlowError::Invalid(format!(
+                "no local port for the wallet to return to ({error})"
+            ))
+        })?;
+    Ok((
+        FinishVia::Loopback {
+            port: listener.port(),
+        },
+        Some(listener),
+    ))
+}
+
+/// Puts a pending grant before the person: its listener serves, and the
+/// consent window (or the system browser) opens on the wallet's page.
+pub(crate) fn present(
+    app: &AppHandle,
+    record: &GrantRecord,
+    in_browser: bool,
+    listener: Option<consent_desk_flow::loopback::Listener>,
+) -> Result<GrantView> {
     let redirect = record
         .redirect
         .as_deref()
         .and_then(|r| Url::parse(r).ok())
         .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
-    let grant = view(&record);
+    let grant = view(record);
     if let Some(listener) = listener {
         listen(app, &record.id, listener);
     }
@@ -711,6 +737,7 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
                 format!("Approved: {}.", grant.summary),
                 Some(grant),
             );
+            crate::payments::after_grant(&app, &record.id).await;
         }
         Ok(Completed::NotApproved(record)) => {
             app.state::<FlowState>().stop_listener(&record.id);
@@ -727,6 +754,7 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
                 message,
                 Some(grant),
             );
+            crate::payments::after_grant(&app, &record.id).await;
         }
         Err(
             error @ (FlowError::UnknownFinish
@@ -774,13 +802,16 @@ pub(crate) async fn cancel_if_pending(app: &AppHandle, grant_id: &str) {
     .await;
     app.state::<FlowState>().stop_listener(grant_id);
     match cancelled {
-        Ok(record) => progress(
-            app,
-            Some(grant_id),
-            FlowStep::Cancelled,
-            "You closed your wallet's window, so the request was cancelled at the wallet.",
-            Some(view(&record)),
-        ),
+        Ok(record) => {
+            progress(
+                app,
+                Some(grant_id),
+                FlowStep::Cancelled,
+                "You closed your wallet's window, so the request was cancelled at the wallet.",
+                Some(view(&record)),
+            );
+            crate::payments::after_grant(app, grant_id).await;
+        }
         Err(error) => progress(
             app,
             Some(grant_id),

@@ -455,12 +455,126 @@ pub enum FlowStep {
     Cancelled,
 }
 
+/// The Pay screen's form.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PayForm {
+    /// The sending wallet address (the person's own).
+    pub from: String,
+    /// A wallet address (`https://…` or `$…`), or an incoming payment URL a
+    /// merchant gave.
+    pub to: String,
+    /// In the asset's normal unit ("12.50"); empty pays what an incoming
+    /// payment asks for.
+    pub amount: String,
+    /// Whether `amount` is what leaves the wallet or what arrives.
+    pub amount_kind: PayAmountKind,
+    /// A note for the receiver.
+    pub note: String,
+    /// The passphrase of a profile whose key is in a protected file.
+    #[serde(default)]
+    #[ts(optional)]
+    pub passphrase: Option<String>,
+}
+
+impl std::fmt::Debug for PayForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayForm")
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("amount", &self.amount)
+            .field("amount_kind", &self.amount_kind)
+            .field("note", &self.note)
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// Which amount the person gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PayAmountKind {
+    /// What leaves the person's wallet, fees included.
+    Send,
+    /// What the receiver gets.
+    Receive,
+}
+
+/// A payment, for the Pay screen and lists.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    /// Local id.
+    pub id: String,
+    /// Where it is.
+    pub state: PaymentStateView,
+    /// The sending wallet address.
+    pub from: String,
+    /// The receiving wallet address, or the incoming payment it pays.
+    pub to: String,
+    /// What leaves the wallet, fees included ("$12.63").
+    pub debit: String,
+    /// What the receiver gets ("€11.50").
+    pub receive: String,
+    /// The exchange rate in words, across currencies only.
+    pub rate: Option<String>,
+    /// When the quote stops being valid (RFC 3339).
+    pub quote_expires_at: Option<String>,
+    /// The quote's time has passed: a new one is needed before paying.
+    pub quote_expired: bool,
+    /// What has been sent so far, once the payment exists.
+    pub sent: Option<String>,
+    /// The note for the receiver.
+    pub note: Option<String>,
+    /// Why it failed or stopped, in words.
+    pub problem: Option<String>,
+    /// The grant that allows it, once asked for.
+    pub grant_id: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// Where a payment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PaymentStateView {
+    /// Quoted; waiting for the person's confirmation.
+    Quoted,
+    /// Waiting for approval at the wallet.
+    Authorizing,
+    /// Being sent.
+    Sending,
+    /// Sent, settling.
+    Sent,
+    /// The receiver got the money.
+    Completed,
+    /// Failed.
+    Failed,
+    /// Stopped before money moved.
+    Cancelled,
+}
+
+/// A payment moved on (sent as an event).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentProgress {
+    /// The payment as it now is.
+    pub payment: PaymentView,
+    /// One sentence for the person.
+    pub message: String,
+}
+
 /// Event payloads, by event name.
 pub mod event {
     /// A deep link arrived; the payload is a [`super::ReceivedLink`].
     pub const LINK_RECEIVED: &str = "links://received";
     /// An approval moved on; the payload is a [`super::FlowProgress`].
     pub const FLOW_PROGRESS: &str = "flow://progress";
+    /// A payment moved on; the payload is a [`super::PaymentProgress`].
+    pub const PAYMENT_PROGRESS: &str = "payment://progress";
 }
 
 #[cfg(test)]
@@ -506,6 +620,11 @@ mod tests {
             declaration::<GrantStateView>(&cfg),
             declaration::<FlowProgress>(&cfg),
             declaration::<FlowStep>(&cfg),
+            declaration::<PayForm>(&cfg),
+            declaration::<PayAmountKind>(&cfg),
+            declaration::<PaymentView>(&cfg),
+            declaration::<PaymentStateView>(&cfg),
+            declaration::<PaymentProgress>(&cfg),
             declaration::<ReceivedLink>(&cfg),
             declaration::<Arrival>(&cfg),
             declaration::<IpcError>(&cfg),
@@ -514,9 +633,10 @@ mod tests {
             out.push_str(&decl);
         }
         out.push_str(&format!(
-            "\n/** Event carrying a {{@link ReceivedLink}}. */\nexport const LINK_RECEIVED = {:?};\n\n/** Event carrying a {{@link FlowProgress}}. */\nexport const FLOW_PROGRESS = {:?};\n",
+            "\n/** Event carrying a {{@link ReceivedLink}}. */\nexport const LINK_RECEIVED = {:?};\n\n/** Event carrying a {{@link FlowProgress}}. */\nexport const FLOW_PROGRESS = {:?};\n\n/** Event carrying a {{@link PaymentProgress}}. */\nexport const PAYMENT_PROGRESS = {:?};\n",
             event::LINK_RECEIVED,
-            event::FLOW_PROGRESS
+            event::FLOW_PROGRESS,
+            event::PAYMENT_PROGRESS
         ));
         out
     }

@@ -12,6 +12,7 @@ mod identity;
 pub mod ipc;
 mod links;
 mod logging;
+mod payments;
 mod sandbox;
 
 use tauri::Manager;
@@ -51,6 +52,11 @@ pub fn run() {
             commands::grants::request_grant,
             commands::grants::cancel_grant,
             commands::grants::grants,
+            commands::payments::quote_payment,
+            commands::payments::confirm_payment,
+            commands::payments::requote_payment,
+            commands::payments::cancel_payment,
+            commands::payments::payments,
         ])
         .setup(|app| {
             logging::init(app.handle());

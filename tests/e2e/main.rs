@@ -5,5 +5,6 @@ mod cli;
 mod consent;
 mod deep_link;
 mod main_window;
+mod pay;
 mod profiles;
 mod sandbox;

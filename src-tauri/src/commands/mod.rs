@@ -3,4 +3,5 @@
 pub(crate) mod app;
 pub(crate) mod grants;
 pub(crate) mod links;
+pub(crate) mod payments;
 pub(crate) mod profiles;

@@ -26,6 +26,7 @@
 
 pub mod cli;
 pub mod loopback;
+pub mod pay;
 mod store;
 
 use std::path::Path;
@@ -39,6 +40,7 @@ use consent_desk_protocol::{
 };
 use url::Url;
 
+pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState};
 use crate::store::{timestamp, Store};
 pub use crate::store::{GrantRecord, GrantState, StoreError};
 
@@ -196,6 +198,12 @@ pub enum FlowError {
     /// The caller could not provide a client for the grant's profile.
     #[error("{0}")]
     Client(String),
+    /// The quote expired before the payment was sent: get a new one and
+    /// confirm it.
+    #[error(
+        "the quote expired before the payment was sent; get a new quote and confirm it          (nothing was paid)"
+    )]
+    QuoteExpired,
 }
 
 /// The grant request for `spec`, with the wallet's asset and this finish URI
@@ -302,6 +310,13 @@ impl std::fmt::Debug for Flows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flows").finish_non_exhaustive()
     }
+}
+
+/// RFC 3339 time `seconds` from now (a token's `expires_in`).
+pub(crate) fn expiry_after(seconds: u64) -> Option<String> {
+    (time::OffsetDateTime::now_utc() + time::Duration::seconds(i64::try_from(seconds).ok()?))
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 fn secret_account(id: &str, kind: &str) -> String {
@@ -562,12 +577,7 @@ impl Flows {
             &secret_account(&id, "access"),
             approved.access_token.value.secret(),
         )?;
-        let expires_at = approved.access_token.expires_in.and_then(|seconds| {
-            (time::OffsetDateTime::now_utc()
-                + time::Duration::seconds(i64::try_from(seconds).ok()?))
-            .format(&time::format_description::well_known::Rfc3339)
-            .ok()
-        });
+        let expires_at = approved.access_token.expires_in.and_then(expiry_after);
         let access = serde_json::to_value(&approved.access_token.access)
             .map_err(|e| FlowError::Invalid(e.to_string()))?;
         self.store().finish(

@@ -7,9 +7,11 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = "
+/// Each entry moves the file from version `i` to `i + 1`, in one
+/// transaction; a file is brought up to date when it is opened.
+const MIGRATIONS: &[&str] = &[
+    // 1: grants.
+    "
 CREATE TABLE grants (
     id TEXT PRIMARY KEY,
     profile TEXT NOT NULL,
@@ -30,7 +32,27 @@ CREATE TABLE grants (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-";
+",
+    // 2: payments (the record as JSON beside the columns that are queried),
+    // and indexes that keep lists fast with a long history.
+    "
+CREATE TABLE payments (
+    id TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,
+    state TEXT NOT NULL,
+    grant_id TEXT,
+    record TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX payments_by_grant ON payments (grant_id);
+CREATE INDEX payments_by_time ON payments (created_at);
+CREATE INDEX grants_by_time ON grants (created_at);
+",
+];
+
+/// The schema this build writes.
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Where a grant is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,10 +211,14 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema(version));
         }
-        if version == 0 {
+        for (from, migration) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
             let tx = conn.transaction()?;
-            tx.execute_batch(SCHEMA)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.execute_batch(migration)?;
+            tx.pragma_update(None, "user_version", from + 1)?;
             tx.commit()?;
         }
         Ok(Self { conn })
@@ -297,4 +323,168 @@ impl Store {
 
 pub(crate) fn timestamp() -> String {
     now()
+}
+
+impl Store {
+    pub(crate) fn insert_payment(
+        &mut self,
+        payment: &crate::pay::PaymentRecord,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO payments (id, profile, state, grant_id, record, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                payment.id,
+                payment.profile,
+                payment.state.as_str(),
+                payment.grant_id,
+                serde_json::to_string(payment)?,
+                payment.created_at,
+                payment.updated_at,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes `payment` if it is still in state `from`; false if it is not
+    /// (another path moved it first).
+    pub(crate) fn update_payment(
+        &mut self,
+        payment: &crate::pay::PaymentRecord,
+        from: crate::pay::PaymentState,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE payments SET state = ?1, grant_id = ?2, record = ?3, updated_at = ?4
+             WHERE id = ?5 AND state = ?6",
+            params![
+                payment.state.as_str(),
+                payment.grant_id,
+                serde_json::to_string(payment)?,
+                payment.updated_at,
+                payment.id,
+                from.as_str(),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    pub(crate) fn payment(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::pay::PaymentRecord>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT record FROM payments WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(text.map(|text| serde_json::from_str(&text)).transpose()?)
+    }
+
+    /// The payment waiting on grant `grant_id`, if any.
+    pub(crate) fn payment_of_grant(
+        &self,
+        grant_id: &str,
+    ) -> Result<Option<crate::pay::PaymentRecord>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT record FROM payments WHERE grant_id = ?1 ORDER BY created_at DESC LIMIT 1",
+                [grant_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(text.map(|text| serde_json::from_str(&text)).transpose()?)
+    }
+
+    /// Payments, newest first, `limit` from `offset`.
+    pub(crate) fn payments(
+        &self,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT record FROM payments ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = statement
+            .query_map(
+                params![
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX)
+                ],
+                |row| row.get::<_, String>(0),
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.iter()
+            .map(|text| Ok(serde_json::from_str(text)?))
+            .collect()
+    }
+
+    /// Records a rotated access token's manage URI and expiry.
+    pub(crate) fn set_manage(
+        &mut self,
+        id: &str,
+        manage_uri: &str,
+        expires_at: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE grants SET manage_uri = ?1, expires_at = ?2, updated_at = ?3 WHERE id = ?4",
+            params![manage_uri, expires_at, now(), id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_file_is_migrated_in_place_and_keeps_its_grants() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grants.sqlite3");
+        {
+            // A file as version 1 of the app left it, with one grant.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                &format!(
+                    "INSERT INTO grants ({COLUMNS}) VALUES ('g1', 'p', 'w', 'a', '{{}}', 'f', \
+                     'n', NULL, NULL, NULL, NULL, 'approved', NULL, NULL, NULL, NULL, 't0', 't0')"
+                ),
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(
+            store.get("g1").unwrap().unwrap().state,
+            GrantState::Approved
+        );
+        assert!(store.payments(10, 0).unwrap().is_empty());
+        drop(store);
+
+        // Reopening changes nothing; a newer file is refused, not damaged.
+        Store::open(&path).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::NewerSchema(v)) if v == SCHEMA_VERSION + 1
+        ));
+    }
 }

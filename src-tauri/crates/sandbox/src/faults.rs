@@ -48,6 +48,11 @@ pub struct Faults {
     /// Drop the connection mid-answer on one route.
     #[serde(default)]
     pub drop: Option<RouteFault>,
+    /// Carry out requests on one route, then lose the answer (the
+    /// connection drops after the work is done): what a client sees when it
+    /// crashes or loses the network right after a payment was made.
+    #[serde(default)]
+    pub lose_answer: Option<RouteFault>,
 }
 
 /// A route a fault applies to: a method (any if absent) and a path prefix.
@@ -118,6 +123,7 @@ impl Faults {
         }
         self.fail = other.fail.or(self.fail);
         self.drop = other.drop.or(self.drop);
+        self.lose_answer = other.lose_answer.or(self.lose_answer);
         self.too_fast |= other.too_fast;
         self.expire_interactions |= other.expire_interactions;
         self.wrong_finish_hash |= other.wrong_finish_hash;
@@ -126,7 +132,8 @@ impl Faults {
 }
 
 /// Parses one `--fault` value: `latency=<ms>`, `fail=[METHOD ]/path[:status]`,
-/// `drop=[METHOD ]/path`, `too-fast`, `expire-interactions`, `wrong-finish-hash`.
+/// `drop=[METHOD ]/path`, `lose-answer=[METHOD ]/path`, `too-fast`,
+/// `expire-interactions`, `wrong-finish-hash`.
 impl FromStr for Faults {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -151,13 +158,15 @@ fn parse_fault<'a>(text: &'a str) -> Result<Faults, String> {
         }
         "fail" => faults.fail = Some(need(value)?.parse()?),
         "drop" => faults.drop = Some(need(value)?.parse()?),
+        "lose-answer" => faults.lose_answer = Some(need(value)?.parse()?),
         "too-fast" => faults.too_fast = true,
         "expire-interactions" => faults.expire_interactions = true,
         "wrong-finish-hash" => faults.wrong_finish_hash = true,
         other => {
             return Err(format!(
                 "unknown fault `{other}`; known: latency=<ms>, fail=[METHOD ]/path[:status], \
-                 drop=[METHOD ]/path, too-fast, expire-interactions, wrong-finish-hash"
+                 drop=[METHOD ]/path, lose-answer=[METHOD ]/path, too-fast, \
+                 expire-interactions, wrong-finish-hash"
             ))
         }
     }
@@ -189,24 +198,38 @@ pub(crate) async fn middleware(
         }});
         return (status, axum::Json(body)).into_response();
     }
+    let lose = faults
+        .lose_answer
+        .as_ref()
+        .is_some_and(|f| f.matches(&method, &path));
+    if lose {
+        // The work is done and stored; only the answer is lost.
+        let _done = next.run(request).await;
+        tracing::info!(%method, %path, "fault: answer lost after the work was done");
+        return broken_answer();
+    }
     if faults
         .drop
         .as_ref()
         .is_some_and(|f| f.matches(&method, &path))
     {
         tracing::info!(%method, %path, "fault: dropping the connection");
-        // Headers go out, then the body fails: hyper aborts the connection, so
-        // the client sees a connection closed mid-answer.
-        let stream = futures_util::stream::iter([
-            Ok::<_, std::io::Error>(Bytes::from_static(b"{")),
-            Err(std::io::Error::other("fault: connection dropped")),
-        ]);
-        return Response::builder()
-            .status(StatusCode::OK)
-            .header("content-type", "application/json")
-            .header("content-length", "1000")
-            .body(Body::from_stream(stream))
-            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        return broken_answer();
     }
     next.run(request).await
+}
+
+fn broken_answer() -> Response {
+    // Headers go out, then the body fails: hyper aborts the connection, so
+    // the client sees a connection closed mid-answer.
+    let stream = futures_util::stream::iter([
+        Ok::<_, std::io::Error>(Bytes::from_static(b"{")),
+        Err(std::io::Error::other("fault: connection dropped")),
+    ]);
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .header("content-length", "1000")
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

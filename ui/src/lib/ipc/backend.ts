@@ -11,6 +11,10 @@ import type {
   ReceivedLink,
   RegistrationView,
   WalletPreviewView,
+  ApproveIn,
+  PayForm,
+  PaymentProgress,
+  PaymentView,
 } from './bindings';
 
 /**
@@ -56,4 +60,17 @@ export interface Backend {
   grants(): Promise<GrantView[]>;
   /** Calls `handler` for each step of any running approval; returns an unsubscribe function. */
   onFlowProgress(handler: (progress: FlowProgress) => void): Promise<() => void>;
+
+  /** Creates the incoming payment and the quote; nothing is paid until confirmed. */
+  quotePayment(form: PayForm): Promise<PaymentView>;
+  /** The person confirmed the quote: asks the wallet for the grant (its consent page opens). */
+  confirmPayment(id: string, approveIn: ApproveIn): Promise<PaymentView>;
+  /** A new quote for a payment whose quote expired. */
+  requotePayment(id: string): Promise<PaymentView>;
+  /** Stops a payment that was not sent. */
+  cancelPayment(id: string): Promise<PaymentView>;
+  /** Payments, newest first, `limit` from `offset`. */
+  payments(limit: number, offset: number): Promise<PaymentView[]>;
+  /** Calls `handler` each time a payment moves on; returns an unsubscribe function. */
+  onPaymentProgress(handler: (progress: PaymentProgress) => void): Promise<() => void>;
 }

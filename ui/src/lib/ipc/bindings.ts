@@ -402,6 +402,121 @@ grant: GrantView | null, };
 export type FlowStep = "requesting" | "waiting" | "verifying" | "continuing" | "done" | "failed" | "refused" | "cancelled";
 
 /**
+ * The Pay screen's form.
+ */
+export type PayForm = { 
+/**
+ * The sending wallet address (the person's own).
+ */
+from: string, 
+/**
+ * A wallet address (`https://…` or `$…`), or an incoming payment URL a
+ * merchant gave.
+ */
+to: string, 
+/**
+ * In the asset's normal unit ("12.50"); empty pays what an incoming
+ * payment asks for.
+ */
+amount: string, 
+/**
+ * Whether `amount` is what leaves the wallet or what arrives.
+ */
+amountKind: PayAmountKind, 
+/**
+ * A note for the receiver.
+ */
+note: string, 
+/**
+ * The passphrase of a profile whose key is in a protected file.
+ */
+passphrase?: string, };
+
+/**
+ * Which amount the person gave.
+ */
+export type PayAmountKind = "send" | "receive";
+
+/**
+ * A payment, for the Pay screen and lists.
+ */
+export type PaymentView = { 
+/**
+ * Local id.
+ */
+id: string, 
+/**
+ * Where it is.
+ */
+state: PaymentStateView, 
+/**
+ * The sending wallet address.
+ */
+from: string, 
+/**
+ * The receiving wallet address, or the incoming payment it pays.
+ */
+to: string, 
+/**
+ * What leaves the wallet, fees included ("$12.63").
+ */
+debit: string, 
+/**
+ * What the receiver gets ("€11.50").
+ */
+receive: string, 
+/**
+ * The exchange rate in words, across currencies only.
+ */
+rate: string | null, 
+/**
+ * When the quote stops being valid (RFC 3339).
+ */
+quoteExpiresAt: string | null, 
+/**
+ * The quote's time has passed: a new one is needed before paying.
+ */
+quoteExpired: boolean, 
+/**
+ * What has been sent so far, once the payment exists.
+ */
+sent: string | null, 
+/**
+ * The note for the receiver.
+ */
+note: string | null, 
+/**
+ * Why it failed or stopped, in words.
+ */
+problem: string | null, 
+/**
+ * The grant that allows it, once asked for.
+ */
+grantId: string | null, 
+/**
+ * RFC 3339.
+ */
+createdAt: string, };
+
+/**
+ * Where a payment is.
+ */
+export type PaymentStateView = "quoted" | "authorizing" | "sending" | "sent" | "completed" | "failed" | "cancelled";
+
+/**
+ * A payment moved on (sent as an event).
+ */
+export type PaymentProgress = { 
+/**
+ * The payment as it now is.
+ */
+payment: PaymentView, 
+/**
+ * One sentence for the person.
+ */
+message: string, };
+
+/**
  * A link that reached the app through the OS (a deep link).
  */
 export type ReceivedLink = { 
@@ -447,3 +562,6 @@ export const LINK_RECEIVED = "links://received";
 
 /** Event carrying a {@link FlowProgress}. */
 export const FLOW_PROGRESS = "flow://progress";
+
+/** Event carrying a {@link PaymentProgress}. */
+export const PAYMENT_PROGRESS = "payment://progress";

@@ -1,6 +1,7 @@
 import type { Backend } from './backend';
 import type {
   About,
+  ApproveIn,
   AddProfileRequest,
   AppStatus,
   FlowProgress,
@@ -11,6 +12,9 @@ import type {
   GrantView,
   IpcError,
   KeyringStatus,
+  PayForm,
+  PaymentProgress,
+  PaymentView,
   ProfilesView,
   ProfileView,
   ReceivedLink,
@@ -617,5 +621,118 @@ export class MockBackend implements Backend {
     const event: FlowProgress = { grantId, step, message: text, grant: carriesGrant ? structuredClone(grant) : null };
     this.emit(event);
     return event;
+  }
+
+  // Payments: quotes at a fixed USD→EUR rate with a 1% fee, like the sandbox.
+  paymentList: PaymentView[] = [];
+  private paymentHandlers = new Set<(progress: PaymentProgress) => void>();
+  private nextPayment = 1;
+
+  quotePayment(form: PayForm) {
+    return this.answer(
+      'quote_payment',
+      (): PaymentView | Promise<never> => {
+        const to = parseWalletUrl(form.to, true);
+        if (!(to instanceof URL)) return fail(to.code, to.message);
+        const value = Number.parseFloat(form.amount);
+        if (!/^\d+(\.\d{1,2})?$/.test(form.amount.trim()) || !(value > 0)) {
+          return fail('grant', `\`${form.amount}\` is not an amount: use digits and one dot, like 13.20`);
+        }
+        const euro = to.pathname.endsWith('/bob');
+        const cents = Math.round(value * 100);
+        const [debit, receive] =
+          form.amountKind === 'send'
+            ? [cents, euro ? Math.floor(cents * 0.9 * 0.99) : cents]
+            : [euro ? Math.ceil(cents / 0.9 / 0.99) : cents, cents];
+        const money = (units: number, symbol: string) => `${symbol}${(units / 100).toFixed(2)}`;
+        const payment: PaymentView = {
+          id: `payment-${this.nextPayment++}`,
+          state: 'quoted',
+          from: form.from,
+          to: to.href,
+          debit: money(debit, '$'),
+          receive: money(receive, euro ? '€' : '$'),
+          rate: euro ? '1 USD ≈ 0.8910 EUR (fees included)' : null,
+          quoteExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+          quoteExpired: false,
+          sent: null,
+          note: form.note.trim() || null,
+          problem: null,
+          grantId: null,
+          createdAt: new Date().toISOString(),
+        };
+        this.paymentList.unshift(payment);
+        return payment;
+      },
+      { form },
+    );
+  }
+
+  private findPayment(id: string): PaymentView | IpcError {
+    return this.paymentList.find((payment) => payment.id === id) ?? { code: 'grant', message: `there is no payment \`${id}\`` };
+  }
+
+  confirmPayment(id: string, approveIn: ApproveIn) {
+    return this.answer(
+      'confirm_payment',
+      (): PaymentView | Promise<never> => {
+        const payment = this.findPayment(id);
+        if ('code' in payment) return fail(payment.code, payment.message);
+        if (payment.quoteExpired) {
+          return fail('grant', 'the quote expired before the payment was sent; get a new quote and confirm it (nothing was paid)');
+        }
+        payment.state = 'authorizing';
+        payment.grantId = `grant-${this.nextGrant++}`;
+        return payment;
+      },
+      { id, approveIn },
+    );
+  }
+
+  requotePayment(id: string) {
+    return this.answer(
+      'requote_payment',
+      (): PaymentView | Promise<never> => {
+        const payment = this.findPayment(id);
+        if ('code' in payment) return fail(payment.code, payment.message);
+        payment.quoteExpired = false;
+        payment.quoteExpiresAt = new Date(Date.now() + 5 * 60_000).toISOString();
+        return payment;
+      },
+      { id },
+    );
+  }
+
+  cancelPayment(id: string) {
+    return this.answer(
+      'cancel_payment',
+      (): PaymentView | Promise<never> => {
+        const payment = this.findPayment(id);
+        if ('code' in payment) return fail(payment.code, payment.message);
+        payment.state = 'cancelled';
+        payment.problem = 'cancelled';
+        return payment;
+      },
+      { id },
+    );
+  }
+
+  payments(limit: number, offset: number) {
+    return this.answer('payments', () => this.paymentList.slice(offset, offset + limit), { limit, offset });
+  }
+
+  async onPaymentProgress(handler: (progress: PaymentProgress) => void) {
+    this.paymentHandlers.add(handler);
+    return () => this.paymentHandlers.delete(handler);
+  }
+
+  /** Moves a payment on as the core would and announces it. */
+  paymentProgress(id: string, state: PaymentView['state'], message: string, problem: string | null = null) {
+    const payment = this.paymentList.find((known) => known.id === id);
+    if (!payment) throw new Error(`no payment ${id}`);
+    payment.state = state;
+    payment.problem = problem;
+    if (state === 'completed') payment.sent = payment.debit;
+    for (const handler of this.paymentHandlers) handler(structuredClone({ payment, message }));
   }
 }

@@ -4,6 +4,9 @@ import type { Backend } from './backend';
 import {
   FLOW_PROGRESS,
   LINK_RECEIVED,
+  PAYMENT_PROGRESS,
+  type PaymentProgress,
+  type PaymentView,
   type About,
   type AppStatus,
   type FlowProgress,
@@ -46,4 +49,11 @@ export const tauriBackend: Backend = {
   cancelGrant: (id) => call<null>('cancel_grant', { id }),
   grants: () => call<GrantView[]>('grants'),
   onFlowProgress: (handler) => listen<FlowProgress>(FLOW_PROGRESS, (event) => handler(event.payload)),
+
+  quotePayment: (form) => call<PaymentView>('quote_payment', { form }),
+  confirmPayment: (id, approveIn) => call<PaymentView>('confirm_payment', { id, approveIn }),
+  requotePayment: (id) => call<PaymentView>('requote_payment', { id }),
+  cancelPayment: (id) => call<PaymentView>('cancel_payment', { id }),
+  payments: (limit, offset) => call<PaymentView[]>('payments', { limit, offset }),
+  onPaymentProgress: (handler) => listen<PaymentProgress>(PAYMENT_PROGRESS, (event) => handler(event.payload)),
 };

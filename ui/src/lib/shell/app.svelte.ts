@@ -4,6 +4,7 @@ import { ApproveForm } from '../approve/form.svelte';
 import { GrantsState } from '../approve/grants.svelte';
 import type { About, AppStatus, Backend, FlowProgress, GrantForm, ProfileView, ReceivedLink, UiError } from '../ipc';
 import { toUiError } from '../ipc';
+import { PayState } from '../pay/pay.svelte';
 import { ConnectFlow } from '../profiles/connect.svelte';
 import { ProfilesState } from '../profiles/profiles.svelte';
 
@@ -12,7 +13,7 @@ import { ProfilesState } from '../profiles/profiles.svelte';
  * `connect` is the "Connect my wallet" steps; `approve` is "Approve a
  * payment", the form or, once sent, its progress.
  */
-export type Screen = 'home' | 'welcome' | 'approve' | 'profiles' | 'connect' | 'about';
+export type Screen = 'home' | 'welcome' | 'approve' | 'pay' | 'profiles' | 'connect' | 'about';
 
 /** App-wide state: what the status bar, Home, Profiles and About show. */
 export class AppState {
@@ -21,6 +22,8 @@ export class AppState {
   readonly profiles: ProfilesState;
   /** The grants Home lists. */
   readonly grants: GrantsState;
+  /** The Pay screen: form, quote, payment. */
+  readonly pay: PayState;
   #screen = $state<Exclude<Screen, 'welcome'>>('home');
   #connect = $state<ConnectFlow | null>(null);
   /** Where "Cancel" in the connect steps goes back to. */
@@ -39,6 +42,7 @@ export class AppState {
     this.#backend = backend;
     this.profiles = new ProfilesState(backend);
     this.grants = new GrantsState(backend);
+    this.pay = new PayState(backend);
   }
 
   /** The screen to show. Home is the welcome screen whenever no profile is in use. */
@@ -86,9 +90,11 @@ export class AppState {
       }
     });
     const stopProgress = await this.#backend.onFlowProgress((progress) => this.#progress(progress));
+    const stopPayments = await this.#backend.onPaymentProgress((progress) => this.pay.receive(progress));
     const unsubscribe = () => {
       stopLinks();
       stopProgress();
+      stopPayments();
     };
     await Promise.all([
       this.#run(async () => {
@@ -122,6 +128,10 @@ export class AppState {
     this.#screen = screen === 'welcome' ? 'home' : screen;
     if (screen === 'about') await this.refreshAbout();
     if (screen === 'profiles' && !this.profiles.loaded) await this.profiles.load();
+    if (screen === 'pay') {
+      if (!this.profiles.loaded) await this.profiles.load();
+      if (!this.pay.from) this.pay.from = defaultPayer(this.profiles.active);
+    }
   }
 
   /**

@@ -1,0 +1,696 @@
+//! Sending a payment, the whole Open Payments flow: an incoming payment at
+//! the receiver (non-interactive grant), a quote at the sender
+//! (non-interactive grant), the person's confirmation of the quote, an
+//! interactive grant limited to the quote's debit amount and receiver, then
+//! the outgoing payment, followed until it settles.
+//!
+//! Every step is stored before and after it runs. A crash while the outgoing
+//! payment is being created leaves the payment in [`PaymentState::Sending`];
+//! resuming creates it again, which cannot pay twice: a wallet pays a quote
+//! once, and a payment already made for the quote is found and kept.
+
+use consent_desk_protocol::{
+    AccessItem, AccessToken, Amount, Client, CreateIncomingPayment, CreateOutgoingPayment,
+    CreateQuote, GrantRequest, GrantResponse, IncomingPaymentAction, OutgoingPayment,
+    OutgoingPaymentAction, PageQuery, Quote, QuoteAction, QuoteAmount,
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::store::{timestamp, GrantState};
+use crate::{FinishVia, FlowError, Flows, GrantRecord, GrantSpec};
+
+/// Where a payment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PaymentState {
+    /// Quoted: waiting for the person to confirm the quote.
+    Quoted,
+    /// Waiting for the person to approve the grant at the wallet.
+    Authorizing,
+    /// Creating the outgoing payment. A crash here is resumed safely.
+    Sending,
+    /// Created at the wallet, not settled yet.
+    Sent,
+    /// Settled: the receiver got the money.
+    Completed,
+    /// Failed; the record says why.
+    Failed,
+    /// Stopped by the person before any money moved.
+    Cancelled,
+}
+
+impl PaymentState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Quoted => "quoted",
+            Self::Authorizing => "authorizing",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// No further step will change it.
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// The amount a person gives, in the smallest unit of its asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "value")]
+pub enum PayAmount {
+    /// What leaves the sender's wallet, fees included (sender's asset).
+    Send(u64),
+    /// What the receiver gets (receiver's asset).
+    Receive(u64),
+}
+
+/// What to pay.
+#[derive(Debug, Clone)]
+pub struct PayRequest {
+    /// The sending wallet address (the person's own).
+    pub from: Url,
+    /// A wallet address, or an incoming payment URL a merchant gave.
+    pub to: Url,
+    /// The amount; `None` pays what an incoming payment asks for.
+    pub amount: Option<PayAmount>,
+    /// A note for the receiver.
+    pub note: Option<String>,
+}
+
+/// A payment as stored. No secrets: tokens stay in the keyring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentRecord {
+    /// Local id.
+    pub id: String,
+    /// The profile that signs for it.
+    pub profile: String,
+    /// The sending wallet address.
+    pub sender: String,
+    /// The sender's resource server.
+    pub resource_server: String,
+    /// The receiving wallet address, when the person gave one.
+    pub receiver_wallet: Option<String>,
+    /// The incoming payment it pays.
+    pub incoming_payment: String,
+    /// What the person asked for.
+    pub amount: Option<PayAmount>,
+    /// The note for the receiver.
+    pub note: Option<String>,
+    /// The quote in force.
+    pub quote: Quote,
+    /// The grant that allows it, once requested.
+    pub grant_id: Option<String>,
+    /// The outgoing payment, once created.
+    pub outgoing_payment: Option<OutgoingPayment>,
+    /// Where it is.
+    pub state: PaymentState,
+    /// Why it failed, in words.
+    pub problem: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl PaymentRecord {
+    /// Whether the quote's `expiresAt` has passed.
+    #[must_use]
+    pub fn quote_expired(&self) -> bool {
+        let Some(at) = self.quote.expires_at.as_deref() else {
+            return false;
+        };
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|at| at <= time::OffsetDateTime::now_utc())
+    }
+}
+
+/// An incoming payment URL rather than a wallet address: its path ends in
+/// `incoming-payments/<id>`.
+fn is_incoming_payment(url: &Url) -> bool {
+    let mut segments: Vec<&str> = url
+        .path_segments()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    segments.retain(|segment| !segment.is_empty());
+    segments.len() >= 2 && segments[segments.len() - 2] == "incoming-payments"
+}
+
+fn note_metadata(note: Option<&String>) -> Option<consent_desk_protocol::Metadata> {
+    note.filter(|note| !note.trim().is_empty()).map(|note| {
+        let mut metadata = consent_desk_protocol::Metadata::new();
+        metadata.insert("description".into(), note.trim().into());
+        metadata
+    })
+}
+
+/// A non-interactive grant's token (incoming payments and quotes need no
+/// consent); used for the step at hand and not kept.
+async fn token_now(
+    client: &Client,
+    auth_server: &Url,
+    access: Vec<AccessItem>,
+) -> Result<AccessToken, FlowError> {
+    let request = GrantRequest::non_interactive(client.client_wallet().clone(), access);
+    match client.request_grant(auth_server, &request).await? {
+        GrantResponse::Approved(grant) => Ok(grant.access_token.value),
+        GrantResponse::Pending(_) => Err(FlowError::Invalid(
+            "the wallet asked for consent where none is needed (incoming payment or quote); \
+             Consent Desk cannot go on with this wallet"
+                .to_owned(),
+        )),
+    }
+}
+
+impl Flows {
+    /// Steps 1–2: an incoming payment at the receiver (unless `to` is one)
+    /// and a quote at the sender. The payment waits for the person to
+    /// confirm the quote ([`PaymentState::Quoted`]).
+    ///
+    /// # Errors
+    ///
+    /// A wallet refused or could not be reached, or a value is wrong.
+    #[tracing::instrument(name = "pay.quote", skip_all)]
+    pub async fn quote_payment(
+        &self,
+        client: &Client,
+        profile: &str,
+        request: &PayRequest,
+    ) -> Result<PaymentRecord, FlowError> {
+        let sender = client.wallet_address(&request.from).await?;
+        let (incoming, receiver_wallet) = if is_incoming_payment(&request.to) {
+            if matches!(request.amount, Some(PayAmount::Receive(_))) {
+                return Err(FlowError::Invalid(
+                    "for an incoming payment link, give the amount you send, or no amount to pay \
+                     what it asks for"
+                        .to_owned(),
+                ));
+            }
+            (request.to.clone(), None)
+        } else {
+            let receiver = client.wallet_address(&request.to).await?;
+            let token = token_now(
+                client,
+                &receiver.auth_server,
+                vec![AccessItem::IncomingPayment {
+                    actions: vec![IncomingPaymentAction::Create, IncomingPaymentAction::Read],
+                    identifier: Some(receiver.id.clone()),
+                }],
+            )
+            .await?;
+            let incoming_amount = match request.amount {
+                Some(PayAmount::Receive(value)) => Some(Amount {
+                    value,
+                    asset_code: receiver.asset_code.clone(),
+                    asset_scale: receiver.asset_scale,
+                }),
+                _ => None,
+            };
+            let incoming = client
+                .create_incoming_payment(
+                    &receiver.resource_server,
+                    &token,
+                    &CreateIncomingPayment {
+                        wallet_address: receiver.id.clone(),
+                        incoming_amount,
+                        expires_at: None,
+                        metadata: note_metadata(request.note.as_ref()),
+                    },
+                )
+                .await?;
+            (incoming.id, Some(receiver.id.to_string()))
+        };
+        if request.amount.is_none() && receiver_wallet.is_some() {
+            return Err(FlowError::Invalid(
+                "say how much to send or how much they should receive".to_owned(),
+            ));
+        }
+        let quote = self
+            .new_quote(client, &sender, &incoming, request.amount)
+            .await?;
+        let now = timestamp();
+        let record = PaymentRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            profile: profile.to_owned(),
+            sender: sender.id.to_string(),
+            resource_server: sender.resource_server.to_string(),
+            receiver_wallet,
+            incoming_payment: incoming.to_string(),
+            amount: request.amount,
+            note: request.note.clone(),
+            quote,
+            grant_id: None,
+            outgoing_payment: None,
+            state: PaymentState::Quoted,
+            problem: None,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        self.store().insert_payment(&record)?;
+        tracing::info!(payment = %record.id, "payment quoted");
+        Ok(record)
+    }
+
+    async fn new_quote(
+        &self,
+        client: &Client,
+        sender: &consent_desk_protocol::WalletAddress,
+        incoming: &Url,
+        amount: Option<PayAmount>,
+    ) -> Result<Quote, FlowError> {
+        let token = token_now(
+            client,
+            &sender.auth_server,
+            vec![AccessItem::Quote {
+                actions: vec![QuoteAction::Create, QuoteAction::Read],
+            }],
+        )
+        .await?;
+        let amount = match amount {
+            Some(PayAmount::Send(value)) => Some(QuoteAmount::DebitAmount(Amount {
+                value,
+                asset_code: sender.asset_code.clone(),
+                asset_scale: sender.asset_scale,
+            })),
+            // The incoming payment carries the amount to receive.
+            Some(PayAmount::Receive(_)) | None => None,
+        };
+        Ok(client
+            .create_quote(
+                &sender.resource_server,
+                &token,
+                &CreateQuote {
+                    wallet_address: sender.id.clone(),
+                    receiver: incoming.clone(),
+                    method: "ilp".into(),
+                    amount,
+                },
+            )
+            .await?)
+    }
+
+    /// A new quote for a payment whose quote expired before it was sent;
+    /// the person confirms it again before [`send_payment`](Self::send_payment).
+    ///
+    /// # Errors
+    ///
+    /// The payment cannot be re-quoted in its state, or the wallet refused.
+    #[tracing::instrument(name = "pay.requote", skip_all, fields(payment = %id))]
+    pub async fn requote_payment(
+        &self,
+        client: &Client,
+        id: &str,
+    ) -> Result<PaymentRecord, FlowError> {
+        let mut payment = self.payment(id)?;
+        if !matches!(
+            payment.state,
+            PaymentState::Quoted | PaymentState::Authorizing
+        ) {
+            return Err(FlowError::Invalid(format!(
+                "this payment is {}; only one not sent yet can get a new quote",
+                payment.state.as_str()
+            )));
+        }
+        let sender =
+            client
+                .wallet_address(&Url::parse(&payment.sender).map_err(|e| {
+                    FlowError::Invalid(format!("the stored sender is not a URL ({e})"))
+                })?)
+                .await?;
+        let incoming = Url::parse(&payment.incoming_payment)
+            .map_err(|e| FlowError::Invalid(format!("the stored receiver is not a URL ({e})")))?;
+        let from = payment.state;
+        payment.quote = self
+            .new_quote(client, &sender, &incoming, payment.amount)
+            .await?;
+        payment.updated_at = timestamp();
+        self.save_payment(&payment, from)?;
+        Ok(payment)
+    }
+
+    /// Step 3: the interactive grant, limited to the quote's debit amount
+    /// and its receiver, after the person confirmed the quote.
+    ///
+    /// # Errors
+    ///
+    /// The quote expired ([`FlowError::QuoteExpired`]: re-quote), the
+    /// payment is past this step, or the wallet refused.
+    #[tracing::instrument(name = "pay.authorize", skip_all, fields(payment = %id))]
+    pub async fn authorize_payment(
+        &self,
+        client: &Client,
+        id: &str,
+        via: FinishVia,
+    ) -> Result<(PaymentRecord, GrantRecord), FlowError> {
+        let mut payment = self.payment(id)?;
+        if payment.state != PaymentState::Quoted {
+            return Err(FlowError::Invalid(format!(
+                "this payment is {}; it was already approved or ended",
+                payment.state.as_str()
+            )));
+        }
+        if payment.quote_expired() {
+            return Err(FlowError::QuoteExpired);
+        }
+        let spec = GrantSpec {
+            wallet: Url::parse(&payment.sender)
+                .map_err(|e| FlowError::Invalid(format!("the stored sender is not a URL ({e})")))?,
+            debit: Some(payment.quote.debit_amount.value),
+            receive: None,
+            receiver: Some(payment.quote.receiver.clone()),
+            interval: None,
+            // `list` lets a lost answer be found instead of paying again.
+            actions: Some(vec![
+                OutgoingPaymentAction::Create,
+                OutgoingPaymentAction::Read,
+                OutgoingPaymentAction::List,
+            ]),
+        };
+        let grant = self.request(client, &payment.profile, &spec, via).await?;
+        payment.grant_id = Some(grant.id.clone());
+        payment.state = PaymentState::Authorizing;
+        payment.updated_at = timestamp();
+        self.save_payment(&payment, PaymentState::Quoted)?;
+        Ok((payment, grant))
+    }
+
+    /// Step 4: the outgoing payment, once its grant is approved; then follows
+    /// it until it settles. Also resumes a payment interrupted while sending.
+    ///
+    /// # Errors
+    ///
+    /// The grant is not approved, the quote expired
+    /// ([`FlowError::QuoteExpired`]), or the wallet refused (the payment is
+    /// then failed, with the reason). A network failure leaves the payment
+    /// `sending`, to be resumed.
+    #[tracing::instrument(name = "pay.send", skip_all, fields(payment = %id))]
+    pub async fn send_payment(
+        &self,
+        client: &Client,
+        id: &str,
+    ) -> Result<PaymentRecord, FlowError> {
+        let mut payment = self.payment(id)?;
+        match payment.state {
+            PaymentState::Authorizing => {
+                let grant = self.grant_of(&payment)?;
+                match grant.state {
+                    GrantState::Approved => {}
+                    GrantState::Failed | GrantState::Cancelled => {
+                        return self.end_payment(
+                            payment,
+                            PaymentState::Cancelled,
+                            grant.problem.unwrap_or_else(|| "not approved".to_owned()),
+                        );
+                    }
+                    _ => {
+                        return Err(FlowError::Invalid(
+                            "the payment waits for your approval at the wallet".to_owned(),
+                        ))
+                    }
+                }
+                if payment.quote_expired() {
+                    return Err(FlowError::QuoteExpired);
+                }
+                payment.state = PaymentState::Sending;
+                payment.updated_at = timestamp();
+                self.save_payment(&payment, PaymentState::Authorizing)?;
+            }
+            PaymentState::Sending => {}
+            PaymentState::Sent => return self.settle_payment(client, id).await,
+            state => {
+                return Err(FlowError::Invalid(format!(
+                    "this payment is {}; there is nothing to send",
+                    state.as_str()
+                )))
+            }
+        }
+        let grant = self.grant_of(&payment)?;
+        let resource_server = Url::parse(&payment.resource_server)
+            .map_err(|e| FlowError::Invalid(format!("the stored wallet is not a URL ({e})")))?;
+        let wallet = Url::parse(&payment.sender)
+            .map_err(|e| FlowError::Invalid(format!("the stored sender is not a URL ({e})")))?;
+        let body = CreateOutgoingPayment::FromQuote {
+            wallet_address: wallet.clone(),
+            quote_id: payment.quote.id.clone(),
+            metadata: note_metadata(payment.note.as_ref()),
+        };
+        let mut token = self.access_token(&grant.id)?;
+        let mut created = client
+            .create_outgoing_payment(&resource_server, &token, &body)
+            .await;
+        if matches!(&created, Err(error) if error.needs_token_rotation()) {
+            token = self.rotate(client, &grant.id).await?;
+            created = client
+                .create_outgoing_payment(&resource_server, &token, &body)
+                .await;
+        }
+        let outgoing = match created {
+            Ok(outgoing) => outgoing,
+            Err(error) => {
+                // Made before a crash or a lost answer? The quote was paid.
+                if let Some(found) = self
+                    .find_paid(client, &resource_server, &wallet, &token, &payment.quote)
+                    .await
+                {
+                    found
+                } else if error.is_timeout() || error.status().is_none_or(|status| status >= 500) {
+                    // Unknown whether the wallet made it: stays `sending`,
+                    // to be resumed (the quote keeps it from being paid twice).
+                    return Err(error.into());
+                } else {
+                    let problem = error.to_string();
+                    self.end_payment(payment, PaymentState::Failed, problem)?;
+                    return Err(error.into());
+                }
+            }
+        };
+        tracing::info!(payment = %id, "outgoing payment created");
+        payment.outgoing_payment = Some(outgoing);
+        payment.state = PaymentState::Sent;
+        payment.updated_at = timestamp();
+        self.save_payment(&payment, PaymentState::Sending)?;
+        self.settle_payment(client, id).await
+    }
+
+    /// Follows a sent payment until it settles or fails (a bounded number of
+    /// looks; call again later for one that is slow).
+    ///
+    /// # Errors
+    ///
+    /// The wallet could not be asked.
+    pub async fn settle_payment(
+        &self,
+        client: &Client,
+        id: &str,
+    ) -> Result<PaymentRecord, FlowError> {
+        let mut payment = self.payment(id)?;
+        let Some(outgoing) = payment.outgoing_payment.clone() else {
+            return Ok(payment);
+        };
+        let grant = self.grant_of(&payment)?;
+        let mut current = outgoing;
+        for attempt in 0..20u32 {
+            if current.failed || current.sent_amount.value >= current.debit_amount.value {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(
+                250 * u64::from(attempt.min(8) + 1),
+            ))
+            .await;
+            let token = self.access_token(&grant.id)?;
+            current = client.get_outgoing_payment(&current.id, &token).await?;
+        }
+        let state = if current.failed {
+            PaymentState::Failed
+        } else if current.sent_amount.value >= current.debit_amount.value {
+            PaymentState::Completed
+        } else {
+            PaymentState::Sent
+        };
+        if state == PaymentState::Failed {
+            payment.problem = Some("the wallet could not deliver the payment".to_owned());
+        }
+        payment.outgoing_payment = Some(current);
+        payment.state = state;
+        payment.updated_at = timestamp();
+        self.save_payment(&payment, PaymentState::Sent)?;
+        Ok(payment)
+    }
+
+    /// Stops a payment that has not been sent: nothing moves. (The grant of
+    /// one waiting for approval is cancelled by the caller, at the wallet.)
+    ///
+    /// # Errors
+    ///
+    /// The payment was sent already.
+    pub fn cancel_payment(&self, id: &str) -> Result<PaymentRecord, FlowError> {
+        let payment = self.payment(id)?;
+        if !matches!(
+            payment.state,
+            PaymentState::Quoted | PaymentState::Authorizing
+        ) {
+            return Err(FlowError::Invalid(format!(
+                "this payment is {}; it can no longer be stopped",
+                payment.state.as_str()
+            )));
+        }
+        self.end_payment(payment, PaymentState::Cancelled, "cancelled".to_owned())
+    }
+
+    /// One payment.
+    ///
+    /// # Errors
+    ///
+    /// Unknown id, or the store failed.
+    pub fn payment(&self, id: &str) -> Result<PaymentRecord, FlowError> {
+        self.store()
+            .payment(id)?
+            .ok_or_else(|| FlowError::Invalid(format!("there is no payment `{id}`")))
+    }
+
+    /// The payment a grant was requested for, if any.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub fn payment_of_grant(&self, grant_id: &str) -> Result<Option<PaymentRecord>, FlowError> {
+        Ok(self.store().payment_of_grant(grant_id)?)
+    }
+
+    /// Payments, newest first: `limit` of them from `offset`.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub fn payments(&self, limit: usize, offset: usize) -> Result<Vec<PaymentRecord>, FlowError> {
+        Ok(self.store().payments(limit, offset)?)
+    }
+
+    /// Rotates a grant's access token (before it expires, or once after the
+    /// wallet called it invalid): the new token goes to the keyring, the new
+    /// management URI and expiry to the store. Returns the new token.
+    ///
+    /// # Errors
+    ///
+    /// The grant has no token to rotate, or the wallet refused.
+    #[tracing::instrument(name = "grant.rotate", skip_all, fields(grant = %grant_id))]
+    pub async fn rotate(&self, client: &Client, grant_id: &str) -> Result<AccessToken, FlowError> {
+        let grant = self
+            .get(grant_id)?
+            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{grant_id}`")))?;
+        let manage = grant
+            .manage_uri
+            .as_deref()
+            .and_then(|uri| Url::parse(uri).ok())
+            .ok_or_else(|| FlowError::Invalid("this grant has no token to rotate".to_owned()))?;
+        let token = self.access_token(grant_id)?;
+        let rotated = client
+            .rotate_token(&consent_desk_protocol::ManageUri(manage), &token)
+            .await?;
+        let new = rotated.access_token;
+        self.secrets.set(
+            crate::KEYRING_SERVICE,
+            &crate::secret_account(grant_id, "access"),
+            new.value.secret(),
+        )?;
+        let expires_at = new.expires_in.and_then(crate::expiry_after);
+        self.store()
+            .set_manage(grant_id, new.manage.0.as_str(), expires_at.as_deref())?;
+        tracing::info!("access token rotated");
+        Ok(new.value)
+    }
+
+    fn grant_of(&self, payment: &PaymentRecord) -> Result<GrantRecord, FlowError> {
+        let id = payment
+            .grant_id
+            .as_deref()
+            .ok_or_else(|| FlowError::Invalid("the payment has no grant yet".to_owned()))?;
+        self.get(id)?
+            .ok_or_else(|| FlowError::Invalid(format!("the payment's grant `{id}` is gone")))
+    }
+
+    /// A payment the wallet already made for `quote` (found after a crash or
+    /// a lost answer), so it is not made twice.
+    async fn find_paid(
+        &self,
+        client: &Client,
+        resource_server: &Url,
+        wallet: &Url,
+        token: &AccessToken,
+        quote: &Quote,
+    ) -> Option<OutgoingPayment> {
+        let mut page = PageQuery::Forward {
+            first: 100,
+            cursor: None,
+        };
+        for _ in 0..50 {
+            let found = client
+                .list_outgoing_payments(resource_server, token, wallet, &page)
+                .await
+                .ok()?;
+            if let Some(payment) = found
+                .result
+                .iter()
+                .find(|payment| payment.quote_id.as_ref() == Some(&quote.id))
+            {
+                return Some(payment.clone());
+            }
+            page = found.next_query(100)?;
+        }
+        None
+    }
+
+    fn save_payment(&self, payment: &PaymentRecord, from: PaymentState) -> Result<(), FlowError> {
+        if self.store().update_payment(payment, from)? {
+            Ok(())
+        } else {
+            Err(FlowError::AlreadyUsed {
+                state: "moved on by another step".to_owned(),
+            })
+        }
+    }
+
+    fn end_payment(
+        &self,
+        mut payment: PaymentRecord,
+        state: PaymentState,
+        problem: String,
+    ) -> Result<PaymentRecord, FlowError> {
+        let from = payment.state;
+        payment.state = state;
+        payment.problem = Some(problem);
+        payment.updated_at = timestamp();
+        self.save_payment(&payment, from)?;
+        Ok(payment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incoming_payment_links_are_told_from_wallet_addresses() {
+        let yes = |text: &str| is_incoming_payment(&Url::parse(text).unwrap());
+        assert!(yes("https://ilp.example/incoming-payments/5a6b"));
+        assert!(yes("http://127.0.0.1:4455/rs/incoming-payments/5a6b"));
+        assert!(!yes("https://ilp.example/alice"));
+        assert!(!yes("https://ilp.example/incoming-payments"));
+        assert!(!yes("https://ilp.example/incoming-payments/"));
+    }
+
+    #[test]
+    fn a_note_becomes_a_description_and_blank_notes_are_dropped() {
+        let note = Some("  rent  ".to_owned());
+        let metadata = note_metadata(note.as_ref()).unwrap();
+        assert_eq!(metadata["description"], "rent");
+        assert!(note_metadata(Some(&"  ".to_owned())).is_none());
+        assert!(note_metadata(None).is_none());
+    }
+}

@@ -1,0 +1,339 @@
+//! Payments end to end against the sandbox wallet over loopback HTTP: the
+//! engine quotes, asks for the grant, a cookie-keeping HTTP client approves
+//! on the consent page, the finish goes through the one continuation
+//! routine, and the payment is sent and settled. Balances are read from the
+//! wallet. Lost answers and interrupted sends never pay twice.
+
+use std::sync::Arc;
+
+use consent_desk_flow::{
+    Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentState,
+};
+use consent_desk_identity::MemoryBackend;
+use consent_desk_protocol::{Client, KeyId, SigningKey};
+use consent_desk_sandbox::{Faults, ManualClock, RouteFault, RunningSandbox, Sandbox};
+
+struct World {
+    sandbox: RunningSandbox,
+    client: Client,
+    key_pem: String,
+    flows: Flows,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+async fn world_with(clock: Option<ManualClock>) -> World {
+    let key = SigningKey::generate();
+    let key_id = KeyId::new("pay-test").unwrap();
+    let sandbox_dir = tempfile::tempdir().unwrap();
+    let mut builder = Sandbox::builder(sandbox_dir.path())
+        .wait_seconds(0)
+        .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id));
+    if let Some(clock) = clock {
+        builder = builder.clock(clock);
+    }
+    let sandbox = builder.start().await.unwrap();
+    let key_pem = key.to_pkcs8_pem().to_string();
+    let client = signing_client(&sandbox, &key_pem);
+    let data = tempfile::tempdir().unwrap();
+    let flows = Flows::open(
+        &data.path().join("grants.sqlite3"),
+        Arc::new(MemoryBackend::default()),
+    )
+    .unwrap();
+    World {
+        sandbox,
+        client,
+        key_pem,
+        flows,
+        _dirs: (sandbox_dir, data),
+    }
+}
+
+/// A client signing as the sandbox's `desk` wallet (the continuation
+/// routine asks for one per grant).
+fn signing_client(sandbox: &RunningSandbox, key_pem: &str) -> Client {
+    Client::builder()
+        .key(
+            SigningKey::from_pkcs8_pem(key_pem).unwrap(),
+            KeyId::new("pay-test").unwrap(),
+        )
+        .client_wallet(sandbox.wallet_address("desk").as_str())
+        .allow_http_loopback(true)
+        .build()
+        .unwrap()
+}
+
+async fn world() -> World {
+    world_with(None).await
+}
+
+impl World {
+    fn balance(&self, name: &str) -> u64 {
+        self.sandbox
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .find(|account| account.name == name)
+            .unwrap()
+            .balance
+    }
+
+    fn request(&self, to: &str, amount: Option<PayAmount>) -> PayRequest {
+        PayRequest {
+            from: self.sandbox.wallet_address("alice"),
+            to: if to.starts_with("http") {
+                url::Url::parse(to).unwrap()
+            } else {
+                self.sandbox.wallet_address(to)
+            },
+            amount,
+            note: Some("dinner".into()),
+        }
+    }
+
+    /// Quote, confirm, approve at the wallet, continue: the payment is ready
+    /// to send.
+    async fn authorized(&self, to: &str, amount: Option<PayAmount>) -> String {
+        let quoted = self
+            .flows
+            .quote_payment(&self.client, "desk", &self.request(to, amount))
+            .await
+            .unwrap();
+        assert_eq!(quoted.state, PaymentState::Quoted);
+        let (payment, grant) = self
+            .flows
+            .authorize_payment(&self.client, &quoted.id, FinishVia::DeepLink)
+            .await
+            .unwrap();
+        assert_eq!(payment.state, PaymentState::Authorizing);
+        let finish = approve(grant.redirect.as_deref().unwrap()).await;
+        let completed = self
+            .flows
+            .complete(&finish, |_| {
+                Ok(signing_client(&self.sandbox, &self.key_pem))
+            })
+            .await
+            .unwrap();
+        let Completed::Approved(grant) = completed else {
+            panic!("{completed:?}")
+        };
+        let access = grant.access.unwrap().to_string();
+        assert!(
+            access.contains(&format!(
+                "\"value\":\"{}\"",
+                payment.quote.debit_amount.value
+            )),
+            "the grant is limited to the quote: {access}"
+        );
+        assert!(access.contains(payment.quote.receiver.as_str()), "{access}");
+        payment.id
+    }
+}
+
+/// The person's browser: consent page, Approve, the finish link back.
+async fn approve(redirect: &str) -> String {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location =
+        |response: &reqwest::Response| response.headers()["location"].to_str().unwrap().to_owned();
+    let start = http.get(redirect).send().await.unwrap();
+    let page = url::Url::parse(redirect)
+        .unwrap()
+        .join(&location(&start))
+        .unwrap();
+    let chosen = http
+        .post(page.clone())
+        .form(&[("choice", "accept")])
+        .send()
+        .await
+        .unwrap();
+    let step = page.join(&location(&chosen)).unwrap();
+    location(&http.get(step).send().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_same_currency_payment_settles_and_moves_the_money_once() {
+    let world = world().await;
+    let (alice, dave) = (world.balance("alice"), world.balance("dave"));
+    let id = world.authorized("dave", Some(PayAmount::Send(1250))).await;
+    let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed, "{sent:?}");
+    let outgoing = sent.outgoing_payment.as_ref().unwrap();
+    assert_eq!(outgoing.sent_amount.value, 1250);
+    assert_eq!(outgoing.metadata.as_ref().unwrap()["description"], "dinner");
+    assert_eq!(world.balance("alice"), alice - 1250);
+    assert_eq!(world.balance("dave"), dave + 1250);
+
+    // Sending again does nothing: it is settled.
+    let again = world.flows.send_payment(&world.client, &id).await;
+    assert!(matches!(again, Err(FlowError::Invalid(_))), "{again:?}");
+    assert_eq!(world.balance("alice"), alice - 1250);
+    assert_eq!(world.flows.payments(10, 0).unwrap()[0].id, id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cross_currency_payment_delivers_what_the_receiver_should_get() {
+    let world = world().await;
+    let (alice, bob) = (world.balance("alice"), world.balance("bob"));
+    let id = world
+        .authorized("bob", Some(PayAmount::Receive(1000)))
+        .await;
+    let quoted = world.flows.payment(&id).unwrap().quote;
+    assert_eq!(quoted.receive_amount.value, 1000);
+    assert_eq!(quoted.receive_amount.asset_code, "EUR");
+    assert_eq!(quoted.debit_amount.asset_code, "USD");
+    assert!(
+        quoted.debit_amount.value > 1000,
+        "USD costs more, plus the fee"
+    );
+    let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed);
+    assert_eq!(world.balance("alice"), alice - quoted.debit_amount.value);
+    assert_eq!(world.balance("bob"), bob + 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_or_an_interrupted_send_never_pays_twice() {
+    let world = world().await;
+    let alice = world.balance("alice");
+
+    // The wallet makes the payment, the answer is lost: the payment is found.
+    let id = world.authorized("dave", Some(PayAmount::Send(300))).await;
+    world.sandbox.set_faults(Faults {
+        lose_answer: Some(RouteFault {
+            method: Some("POST".into()),
+            path: "/rs/outgoing-payments".into(),
+            status: 503,
+        }),
+        ..Faults::default()
+    });
+    let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed, "{sent:?}");
+    assert_eq!(world.balance("alice"), alice - 300);
+
+    // The connection drops before the wallet did anything: the payment stays
+    // `sending`; resuming sends it once.
+    let id = world.authorized("dave", Some(PayAmount::Send(200))).await;
+    world.sandbox.set_faults(Faults {
+        drop: Some(RouteFault {
+            method: Some("POST".into()),
+            path: "/rs/outgoing-payments".into(),
+            status: 503,
+        }),
+        ..Faults::default()
+    });
+    let interrupted = world.flows.send_payment(&world.client, &id).await;
+    assert!(interrupted.is_err());
+    assert_eq!(
+        world.flows.payment(&id).unwrap().state,
+        PaymentState::Sending
+    );
+    assert_eq!(world.balance("alice"), alice - 300);
+    world.sandbox.set_faults(Faults::default());
+    let resumed = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(resumed.state, PaymentState::Completed);
+    assert_eq!(world.balance("alice"), alice - 500);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_quote_is_quoted_again_before_anything_is_asked() {
+    // The wallet's clock runs an hour behind: its five-minute quotes look
+    // expired here at once.
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
+    let world = world_with(Some(clock.clone())).await;
+    let quoted = world
+        .flows
+        .quote_payment(
+            &world.client,
+            "desk",
+            &world.request("dave", Some(PayAmount::Send(100))),
+        )
+        .await
+        .unwrap();
+    assert!(quoted.quote_expired());
+    let refused = world
+        .flows
+        .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
+        .await;
+    assert!(
+        matches!(refused, Err(FlowError::QuoteExpired)),
+        "{refused:?}"
+    );
+    assert!(world.flows.list().unwrap().is_empty(), "no grant was asked");
+
+    clock.set(time::OffsetDateTime::now_utc());
+    let requoted = world
+        .flows
+        .requote_payment(&world.client, &quoted.id)
+        .await
+        .unwrap();
+    assert_ne!(requoted.quote.id, quoted.quote.id);
+    assert!(!requoted.quote_expired());
+    let (payment, _) = world
+        .flows
+        .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
+        .await
+        .unwrap();
+    assert_eq!(payment.state, PaymentState::Authorizing);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_approval_cancels_the_payment_and_moves_nothing() {
+    let world = world().await;
+    let alice = world.balance("alice");
+    let quoted = world
+        .flows
+        .quote_payment(
+            &world.client,
+            "desk",
+            &world.request("dave", Some(PayAmount::Send(100))),
+        )
+        .await
+        .unwrap();
+    let (payment, grant) = world
+        .flows
+        .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
+        .await
+        .unwrap();
+    // The person says no: the wallet finishes with a rejection.
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = grant.redirect.unwrap();
+    let start = http.get(&redirect).send().await.unwrap();
+    let page = url::Url::parse(&redirect)
+        .unwrap()
+        .join(start.headers()["location"].to_str().unwrap())
+        .unwrap();
+    let chosen = http
+        .post(page.clone())
+        .form(&[("choice", "reject")])
+        .send()
+        .await
+        .unwrap();
+    let step = page
+        .join(chosen.headers()["location"].to_str().unwrap())
+        .unwrap();
+    let back = http.get(step).send().await.unwrap();
+    let finish = back.headers()["location"].to_str().unwrap().to_owned();
+    let outcome = world
+        .flows
+        .complete(&finish, |_| {
+            Ok(signing_client(&world.sandbox, &world.key_pem))
+        })
+        .await
+        .unwrap();
+    assert!(matches!(outcome, Completed::NotApproved(_)));
+    let ended = world
+        .flows
+        .send_payment(&world.client, &payment.id)
+        .await
+        .unwrap();
+    assert_eq!(ended.state, PaymentState::Cancelled);
+    assert_eq!(world.balance("alice"), alice);
+}

@@ -1,0 +1,46 @@
+//! Payments: thin commands over `crate::payments`. Progress arrives as
+//! `payment://progress` events.
+
+use tauri::AppHandle;
+
+use crate::error::Result;
+use crate::ipc::{ApproveIn, PayForm, PaymentView};
+
+/// The incoming payment and the quote, for the person to check.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn quote_payment(app: AppHandle, form: PayForm) -> Result<PaymentView> {
+    crate::payments::quote(&app, &form).await
+}
+
+/// The person confirmed the quote: asks the wallet for the grant.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) async fn confirm_payment(
+    app: AppHandle,
+    id: String,
+    approve_in: ApproveIn,
+) -> Result<PaymentView> {
+    crate::payments::confirm(&app, &id, approve_in).await
+}
+
+/// A new quote for a payment whose quote expired.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) async fn requote_payment(app: AppHandle, id: String) -> Result<PaymentView> {
+    crate::payments::requote(&app, &id).await
+}
+
+/// Stops a payment that was not sent.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) async fn cancel_payment(app: AppHandle, id: String) -> Result<PaymentView> {
+    crate::payments::cancel(&app, &id).await
+}
+
+/// Payments, newest first, a page at a time.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn payments(app: AppHandle, limit: u32, offset: u32) -> Result<Vec<PaymentView>> {
+    crate::payments::list(&app, limit.clamp(1, 200) as usize, offset as usize)
+}

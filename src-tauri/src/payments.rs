@@ -1,0 +1,280 @@
+//! Payments in the desktop: the Pay screen's quote, its approval through the
+//! same consent flow as any grant, and the sending once the grant is
+//! approved (from whichever finish path). The engine is
+//! `consent_desk_flow::pay`; this module picks clients, windows and words.
+
+use consent_desk_flow::{FlowError, PayAmount, PayRequest, PaymentRecord, PaymentState};
+use consent_desk_protocol::describe::format_amount_of;
+use consent_desk_protocol::Amount;
+use tauri::{AppHandle, Manager};
+use url::Url;
+
+use crate::error::Result;
+use crate::flow::{active_profile, client_for, finish_route, present, unlocked_client, FlowState};
+use crate::ipc::{
+    ApproveIn, PayAmountKind, PayForm, PaymentProgress, PaymentStateView, PaymentView,
+};
+
+fn state_view(state: PaymentState) -> PaymentStateView {
+    match state {
+        PaymentState::Quoted => PaymentStateView::Quoted,
+        PaymentState::Authorizing => PaymentStateView::Authorizing,
+        PaymentState::Sending => PaymentStateView::Sending,
+        PaymentState::Sent => PaymentStateView::Sent,
+        PaymentState::Completed => PaymentStateView::Completed,
+        PaymentState::Failed => PaymentStateView::Failed,
+        // Not `_`: a new state must be given words here.
+        PaymentState::Cancelled => PaymentStateView::Cancelled,
+    }
+}
+
+/// "1 USD ≈ 0.9083 EUR (fees included)" across currencies; exact integer
+/// arithmetic, four decimals.
+fn rate(debit: &Amount, receive: &Amount) -> Option<String> {
+    if debit.asset_code == receive.asset_code || debit.value == 0 {
+        return None;
+    }
+    let scale = |s: u8| 10u128.checked_pow(u32::from(s));
+    let numerator = u128::from(receive.value) * scale(debit.asset_scale)? * 10_000;
+    let denominator = u128::from(debit.value) * scale(receive.asset_scale)?;
+    let per = numerator / denominator;
+    Some(format!(
+        "1 {} \u{2248} {}.{:04} {} (fees included)",
+        debit.asset_code,
+        per / 10_000,
+        per % 10_000,
+        receive.asset_code
+    ))
+}
+
+pub(crate) fn view(record: &PaymentRecord) -> PaymentView {
+    PaymentView {
+        id: record.id.clone(),
+        state: state_view(record.state),
+        from: record.sender.clone(),
+        to: record
+            .receiver_wallet
+            .clone()
+            .unwrap_or_else(|| record.incoming_payment.clone()),
+        debit: format_amount_of(&record.quote.debit_amount),
+        receive: format_amount_of(&record.quote.receive_amount),
+        rate: rate(&record.quote.debit_amount, &record.quote.receive_amount),
+        quote_expires_at: record.quote.expires_at.clone(),
+        quote_expired: !record.state.is_final()
+            && record.state != PaymentState::Sent
+            && record.quote_expired(),
+        sent: record
+            .outgoing_payment
+            .as_ref()
+            .map(|payment| format_amount_of(&payment.sent_amount)),
+        note: record.note.clone(),
+        problem: record.problem.as_deref().map(crate::error::sentence),
+        grant_id: record.grant_id.clone(),
+        created_at: record.created_at.clone(),
+    }
+}
+
+fn announce(app: &AppHandle, record: &PaymentRecord, message: impl Into<String>) -> PaymentView {
+    let payment = view(record);
+    crate::events::emit(
+        app,
+        PaymentProgress {
+            payment: payment.clone(),
+            message: message.into(),
+        },
+    );
+    payment
+}
+
+fn parse_url(text: &str, what: &str) -> Result<Url> {
+    Ok(
+        consent_desk_identity::wallet::parse_wallet_url(text.trim(), true)
+            .map_err(|error| FlowError::Invalid(format!("{what}: {error}")))?,
+    )
+}
+
+/// Steps 1–2: the incoming payment and the quote, for the person to confirm.
+pub(crate) async fn quote(app: &AppHandle, form: &PayForm) -> Result<PaymentView> {
+    let flows = app.state::<FlowState>().flows()?;
+    let profile = active_profile(app)?;
+    let client = unlocked_client(app, &profile, form.passphrase.clone()).await?;
+    let from = parse_url(&form.from, "the paying wallet")?;
+    let to = parse_url(&form.to, "the receiver")?;
+    let amount = if form.amount.trim().is_empty() {
+        None
+    } else {
+        // The amount is in the sender's asset when sending, the receiver's
+        // when receiving: its scale decides the smallest unit.
+        let wallet = match form.amount_kind {
+            PayAmountKind::Send => &from,
+            PayAmountKind::Receive => &to,
+        };
+        let scale = if form.amount_kind == PayAmountKind::Receive
+            && wallet.path().contains("/incoming-payments/")
+        {
+            return Err(FlowError::Invalid(
+                "for an incoming payment link, give the amount you send, or no amount to pay \
+                 what it asks for"
+                    .to_owned(),
+            )
+            .into());
+        } else {
+            client
+                .wallet_address(wallet)
+                .await
+                .map_err(FlowError::from)?
+                .asset_scale
+        };
+        let value = consent_desk_flow::parse_major_units(&form.amount, scale)?;
+        Some(match form.amount_kind {
+            PayAmountKind::Send => PayAmount::Send(value),
+            PayAmountKind::Receive => PayAmount::Receive(value),
+        })
+    };
+    let note = Some(form.note.trim().to_owned()).filter(|note| !note.is_empty());
+    let record = flows
+        .quote_payment(
+            &client,
+            &profile,
+            &PayRequest {
+                from,
+                to,
+                amount,
+                note,
+            },
+        )
+        .await?;
+    Ok(announce(app, &record, "Quoted. Check it, then approve."))
+}
+
+/// Step 3: the person confirmed the quote; the grant is requested and its
+/// consent page shown.
+pub(crate) async fn confirm(
+    app: &AppHandle,
+    id: &str,
+    approve_in: ApproveIn,
+) -> Result<PaymentView> {
+    let flows = app.state::<FlowState>().flows()?;
+    let payment = flows.payment(id)?;
+    let client = client_for(app, &payment.profile)?;
+    let (via, listener) = finish_route(app, &payment.profile).await?;
+    let (payment, grant) = flows.authorize_payment(&client, id, via).await?;
+    present(app, &grant, approve_in == ApproveIn::Browser, listener)?;
+    Ok(announce(
+        app,
+        &payment,
+        "Approve the payment at your wallet.",
+    ))
+}
+
+/// A new quote after the old one expired; confirmed again by the person.
+pub(crate) async fn requote(app: &AppHandle, id: &str) -> Result<PaymentView> {
+    let flows = app.state::<FlowState>().flows()?;
+    let payment = flows.payment(id)?;
+    let client = client_for(app, &payment.profile)?;
+    let record = flows.requote_payment(&client, id).await?;
+    Ok(announce(app, &record, "New quote. Check it, then approve."))
+}
+
+/// Stops a payment not sent yet; one waiting for approval has its grant
+/// cancelled at the wallet (closing the consent window).
+pub(crate) async fn cancel(app: &AppHandle, id: &str) -> Result<PaymentView> {
+    let flows = app.state::<FlowState>().flows()?;
+    let payment = flows.payment(id)?;
+    if let (PaymentState::Authorizing, Some(grant)) = (payment.state, payment.grant_id.as_deref()) {
+        // Cancelling the grant ends the payment through `after_grant`.
+        crate::flow::cancel(app, grant).await;
+        let record = flows.payment(id)?;
+        if record.state.is_final() {
+            return Ok(view(&record));
+        }
+    }
+    let record = flows.cancel_payment(id)?;
+    Ok(announce(app, &record, "Payment stopped; no money moved."))
+}
+
+/// Payments, newest first.
+pub(crate) fn list(app: &AppHandle, limit: usize, offset: usize) -> Result<Vec<PaymentView>> {
+    let flows = app.state::<FlowState>().flows()?;
+    Ok(flows.payments(limit, offset)?.iter().map(view).collect())
+}
+
+/// A grant's approval ended (approved, rejected or cancelled): the payment
+/// waiting on it is sent, or ends. Called by every finish path.
+pub(crate) async fn after_grant(app: &AppHandle, grant_id: &str) {
+    let Ok(flows) = app.state::<FlowState>().flows() else {
+        return;
+    };
+    let Ok(Some(payment)) = flows.payment_of_grant(grant_id) else {
+        return;
+    };
+    if payment.state != PaymentState::Authorizing {
+        return;
+    }
+    send(app, &payment.id).await;
+}
+
+/// Sends (or resumes sending) a payment and tells the UI how it went.
+pub(crate) async fn send(app: &AppHandle, id: &str) {
+    let Ok(flows) = app.state::<FlowState>().flows() else {
+        return;
+    };
+    let Ok(payment) = flows.payment(id) else {
+        return;
+    };
+    if payment.state == PaymentState::Authorizing {
+        let mut sending = payment.clone();
+        sending.state = PaymentState::Sending;
+        announce(app, &sending, "Approved. Sending the payment…");
+    }
+    let client = match client_for(app, &payment.profile) {
+        Ok(client) => client,
+        Err(error) => {
+            announce(app, &payment, crate::error::sentence(&error.to_string()));
+            return;
+        }
+    };
+    let result = flows.send_payment(&client, id).await;
+    let record = flows.payment(id).unwrap_or(payment);
+    let message = match (&result, record.state) {
+        (Ok(_), PaymentState::Completed) => "Paid: the receiver got the money.".to_owned(),
+        (Ok(_), PaymentState::Sent) => {
+            "Sent; the wallet is still delivering it. Check again later.".to_owned()
+        }
+        (Ok(_), PaymentState::Cancelled) => {
+            "Not approved at your wallet, so nothing was paid.".to_owned()
+        }
+        (Err(FlowError::QuoteExpired), _) => {
+            "The quote expired while you approved. Get a new quote; nothing was paid.".to_owned()
+        }
+        (Err(error), _) => crate::error::sentence(&error.to_string()),
+        (Ok(_), _) => "The payment moved on.".to_owned(),
+    };
+    announce(app, &record, message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amount(value: u64, code: &str, scale: u8) -> Amount {
+        Amount {
+            value,
+            asset_code: code.into(),
+            asset_scale: scale,
+        }
+    }
+
+    #[test]
+    fn the_rate_is_shown_across_currencies_only_and_exactly() {
+        assert_eq!(
+            rate(&amount(1101, "USD", 2), &amount(1000, "EUR", 2)).as_deref(),
+            Some("1 USD \u{2248} 0.9082 EUR (fees included)")
+        );
+        assert_eq!(
+            rate(&amount(1000, "USD", 2), &amount(1480, "JPY", 0)).as_deref(),
+            Some("1 USD \u{2248} 148.0000 JPY (fees included)")
+        );
+        assert_eq!(rate(&amount(1000, "USD", 2), &amount(1000, "USD", 2)), None);
+    }
+}

@@ -1,0 +1,123 @@
+import type { ApproveIn, Backend, PayAmountKind, PaymentProgress, PaymentView, UiError } from '../ipc';
+import { toUiError } from '../ipc';
+
+/**
+ * The Pay screen: the form, then the quote to confirm, then the payment as
+ * the core reports it (waiting for approval, sending, paid or not).
+ */
+export class PayState {
+  #backend: Backend;
+  from = $state('');
+  to = $state('');
+  amount = $state('');
+  amountKind = $state<PayAmountKind>('send');
+  note = $state('');
+  approveIn = $state<ApproveIn>('window');
+  /** The passphrase of a key kept in a protected file; sent once, never kept. */
+  passphrase = $state('');
+  #payment = $state<PaymentView | null>(null);
+  #message = $state<string | null>(null);
+  #busy = $state<'quote' | 'confirm' | 'requote' | 'cancel' | null>(null);
+  #error = $state<UiError | null>(null);
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  /** The payment being made (quoted, waiting, sent…), once quoted. */
+  get payment() {
+    return this.#payment;
+  }
+  /** The core's last sentence about it. */
+  get message() {
+    return this.#message;
+  }
+  get busy() {
+    return this.#busy;
+  }
+  get error() {
+    return this.#error;
+  }
+  /** "Get a quote" can be pressed. */
+  get canQuote() {
+    return this.#busy === null && this.from.trim() !== '' && this.to.trim() !== '' && this.amount.trim() !== '';
+  }
+  /** The payment reached an end: the form can start another. */
+  get ended() {
+    const state = this.#payment?.state;
+    return state === 'completed' || state === 'failed' || state === 'cancelled';
+  }
+
+  /** Steps 1–2 in the core: the incoming payment and the quote. */
+  async quote(): Promise<boolean> {
+    if (!this.canQuote) return false;
+    const passphrase = this.passphrase;
+    this.passphrase = '';
+    return this.#run('quote', () =>
+      this.#backend.quotePayment({
+        from: this.from.trim(),
+        to: this.to.trim(),
+        amount: this.amount.trim(),
+        amountKind: this.amountKind,
+        note: this.note,
+        ...(passphrase ? { passphrase } : {}),
+      }),
+    );
+  }
+
+  /** The person accepts the quote: the wallet's consent page opens. */
+  async confirm(): Promise<boolean> {
+    const id = this.#payment?.id;
+    if (!id || this.#payment?.state !== 'quoted') return false;
+    return this.#run('confirm', () => this.#backend.confirmPayment(id, this.approveIn));
+  }
+
+  /** A new quote after the old one expired. */
+  async requote(): Promise<boolean> {
+    const id = this.#payment?.id;
+    if (!id) return false;
+    return this.#run('requote', () => this.#backend.requotePayment(id));
+  }
+
+  /** Stops the payment before money moves. */
+  async cancel(): Promise<boolean> {
+    const id = this.#payment?.id;
+    if (!id || this.ended) return false;
+    return this.#run('cancel', () => this.#backend.cancelPayment(id));
+  }
+
+  /** Back to the form (kept as it was) for another payment. */
+  reset() {
+    this.#payment = null;
+    this.#message = null;
+    this.#error = null;
+  }
+
+  /** A `payment://progress` event: applies to the payment on screen only. */
+  receive(progress: PaymentProgress) {
+    if (progress.payment.id !== this.#payment?.id) return;
+    this.#payment = progress.payment;
+    this.#message = progress.message;
+  }
+
+  async #run(task: NonNullable<PayState['busy']>, work: () => Promise<PaymentView>): Promise<boolean> {
+    if (this.#busy !== null) return false;
+    this.#busy = task;
+    this.#error = null;
+    try {
+      const payment = await work();
+      // An event may have moved it on while the command answered.
+      if (this.#payment?.id !== payment.id || !isFinal(this.#payment.state)) this.#payment = payment;
+      return true;
+    } catch (reason) {
+      this.#error = toUiError(reason);
+      return false;
+    } finally {
+      this.#busy = null;
+    }
+  }
+}
+
+function isFinal(state: PaymentView['state']) {
+  return state === 'completed' || state === 'failed' || state === 'cancelled';
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { MockBackend } from '../ipc/mock';
+import { AppState } from '../shell/app.svelte';
+import { attribute, byTestId, renderApp } from '../testing/html';
+
+async function paying() {
+  const backend = new MockBackend();
+  backend.active = 'sandbox';
+  const app = new AppState(backend);
+  await app.start();
+  await app.show('pay');
+  return { app, backend, pay: app.pay };
+}
+
+describe('Pay', () => {
+  it('prefills the sandbox payer, quotes, and shows what each side gets before anything is asked', async () => {
+    const { app, backend, pay } = await paying();
+    expect(pay.from).toBe('http://127.0.0.1:4455/alice');
+    expect(pay.canQuote).toBe(false);
+    pay.to = 'http://127.0.0.1:4455/bob';
+    pay.amount = '10';
+    pay.amountKind = 'receive';
+    pay.note = 'rent';
+    expect(await pay.quote()).toBe(true);
+    expect(backend.calls.find((call) => call.command === 'quote_payment')?.args).toEqual({
+      form: { from: 'http://127.0.0.1:4455/alice', to: 'http://127.0.0.1:4455/bob', amount: '10', amountKind: 'receive', note: 'rent' },
+    });
+    const html = renderApp(app);
+    expect(attribute(byTestId(html, 'pay-state'), 'data-state')).toBe('quoted');
+    expect(byTestId(html, 'pay-receive')?.text).toBe('€10.00');
+    expect(byTestId(html, 'pay-rate')?.text).toContain('1 USD');
+    expect(byTestId(html, 'pay-confirm')?.text).toContain('Approve $11.23');
+    expect(backend.count('confirm_payment')).toBe(0);
+  });
+
+  it('follows the payment from approval to paid, and ignores other payments', async () => {
+    const { app, backend, pay } = await paying();
+    pay.to = '$ilp.example/dave';
+    pay.amount = '12.50';
+    await pay.quote();
+    const id = pay.payment?.id ?? '';
+    expect(await pay.confirm()).toBe(true);
+    expect(backend.calls.find((call) => call.command === 'confirm_payment')?.args).toEqual({ id, approveIn: 'window' });
+    expect(pay.payment?.state).toBe('authorizing');
+    expect(byTestId(renderApp(app), 'pay-cancel')).not.toBeNull();
+
+    backend.paymentList.push({ ...backend.paymentList[0]!, id: 'other' });
+    backend.paymentProgress('other', 'failed', 'Someone else’s payment.');
+    expect(pay.payment?.state).toBe('authorizing');
+
+    backend.paymentProgress(id, 'completed', 'Paid: the receiver got the money.');
+    const html = renderApp(app);
+    expect(attribute(byTestId(html, 'pay-state'), 'data-state')).toBe('completed');
+    expect(byTestId(html, 'pay-message')?.text).toBe('Paid: the receiver got the money.');
+    expect(byTestId(html, 'pay-sent')?.text).toBe('$12.50');
+    expect(byTestId(html, 'pay-cancel')).toBeNull();
+    pay.reset();
+    expect(byTestId(renderApp(app), 'pay-quote')).not.toBeNull();
+    expect(pay.to).toBe('$ilp.example/dave');
+  });
+
+  it('shows a refused quote as the core says it and keeps the form', async () => {
+    const { app, backend, pay } = await paying();
+    pay.to = 'http://127.0.0.1:4455/bob';
+    pay.amount = '10';
+    backend.failNext.set('quote_payment', { code: 'wallet', message: 'Your wallet at 127.0.0.1 is not answering.' });
+    expect(await pay.quote()).toBe(false);
+    const html = renderApp(app);
+    expect(byTestId(html, 'pay-error')?.text).toContain('not answering');
+    expect(byTestId(html, 'pay-quote')).not.toBeNull();
+    expect(pay.payment).toBeNull();
+  });
+});
