@@ -78,6 +78,9 @@ pub fn run() {
             if let Some(urls) = app.deep_link().get_current()? {
                 links::receive(app.handle(), urls, links::Arrival::Launch);
             }
+            // Payments a crash or kill interrupted go on where they stopped.
+            let resuming = app.handle().clone();
+            tauri::async_runtime::spawn(async move { payments::resume(&resuming).await });
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "consent desk started");
             Ok(())
         })

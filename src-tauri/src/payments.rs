@@ -214,6 +214,40 @@ pub(crate) async fn after_grant(app: &AppHandle, grant_id: &str) {
     send(app, &payment.id).await;
 }
 
+/// After a start: payments interrupted while sending are sent (at most
+/// once, see `consent_desk_flow::pay`), sent ones followed until they
+/// settle, and approved ones waiting to be sent, sent. The others wait for
+/// the person on the Pay screen.
+#[tracing::instrument(name = "payments.resume", skip_all)]
+pub(crate) async fn resume(app: &AppHandle) {
+    let Ok(flows) = app.state::<FlowState>().flows() else {
+        return;
+    };
+    let unfinished = match flows.unfinished_payments() {
+        Ok(unfinished) => unfinished,
+        Err(error) => {
+            tracing::error!(%error, "unfinished payments could not be read");
+            return;
+        }
+    };
+    for payment in unfinished {
+        let approved = payment
+            .grant_id
+            .as_deref()
+            .and_then(|id| flows.get(id).ok().flatten())
+            .is_some_and(|grant| grant.state != consent_desk_flow::GrantState::Pending);
+        let due = match payment.state {
+            PaymentState::Sending | PaymentState::Sent => true,
+            PaymentState::Authorizing => approved,
+            _ => false,
+        };
+        if due {
+            tracing::info!(payment = %payment.id, state = payment.state.as_str(), "resuming a payment");
+            send(app, &payment.id).await;
+        }
+    }
+}
+
 /// Sends (or resumes sending) a payment and tells the UI how it went.
 pub(crate) async fn send(app: &AppHandle, id: &str) {
     let Ok(flows) = app.state::<FlowState>().flows() else {

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use harness::{App, Desktop};
+use harness::{App, Desktop, OutsideWallet};
 
 async fn invoke(app: &App, command: &str, args: serde_json::Value) -> serde_json::Value {
     let script = r#"
@@ -166,7 +166,7 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
         .contains("\"interval\""));
     // The wallet sent the window to the app's private-use scheme; nothing
     // but the window's navigation hook could have caught it there.
-    let records = command(&desktop, &["grant", "list", "--json"]);
+    let records = desktop.command(&["grant", "list", "--json"]);
     let records = records.as_array().expect("a list of grants");
     assert_eq!(records.len(), 2, "{records:?}");
     for record in records {
@@ -208,7 +208,7 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
 
     // The wallet saw both cancellations (`DELETE` on the continue URI).
     let base = wallet.trim_end_matches("consent-desk");
-    let records = command(&desktop, &["grant", "list", "--json"]);
+    let records = desktop.command(&["grant", "list", "--json"]);
     let records = records.as_array().expect("a list of grants");
     assert_eq!(records.len(), 2, "{records:?}");
     for record in records {
@@ -253,108 +253,12 @@ async fn approving_in_the_browser_comes_back_through_a_link() -> harness::Result
     app.close().await
 }
 
-/// A wallet that outlives the app: the sandbox run alone by the app's binary.
-struct OutsideWallet {
-    child: std::process::Child,
-    base: String,
-    _data: tempfile::TempDir,
-    // Kept open: the sandbox keeps printing, and a closed pipe would end it.
-    _stdout: std::io::BufReader<std::process::ChildStdout>,
-}
-
-impl OutsideWallet {
-    fn start() -> Self {
-        use std::io::BufRead as _;
-        let data = tempfile::tempdir().expect("a temp dir");
-        let mut child = std::process::Command::new(harness::app_binary())
-            .args(["sandbox", "--port", "0", "--wait", "0", "--data"])
-            .arg(data.path())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the sandbox starts");
-        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("a line");
-        let base = line
-            .trim()
-            .trim_start_matches("Sandbox wallet listening on ")
-            .to_owned();
-        Self {
-            child,
-            base,
-            _data: data,
-            _stdout: stdout,
-        }
-    }
-
-    async fn admin(&self, path: &str, body: serde_json::Value) {
-        let response = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("the admin API answers");
-        assert_eq!(response.status(), 201, "{path}");
-    }
-}
-
-impl Drop for OutsideWallet {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs the app's binary as a command in the desktop's session (its keyring).
-fn command(desktop: &Desktop, args: &[&str]) -> serde_json::Value {
-    let output = std::process::Command::new(harness::app_binary())
-        .args(args)
-        .envs(desktop.env().iter().map(|(k, v)| (k, v)))
-        .env("QA_PASSPHRASE", "correct horse battery")
-        .output()
-        .expect("the app binary runs");
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
-}
-
 #[tokio::test]
 async fn a_finish_link_that_starts_the_app_completes_the_waiting_grant() -> harness::Result<()> {
     let desktop = Desktop::start()?;
     // A profile for a wallet outside the app, set up with the command line.
     let wallet = OutsideWallet::start();
-    wallet
-        .admin(
-            "admin/wallet-addresses",
-            serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
-        )
-        .await;
-    let client = format!("{}qa", wallet.base);
-    let profile = command(
-        &desktop,
-        &[
-            "profile",
-            "add",
-            "--name",
-            "QA",
-            "--wallet",
-            &client,
-            "--allow-http-loopback",
-            "--json",
-        ],
-    );
-    wallet
-        .admin(
-            "admin/wallet-addresses/qa/keys",
-            profile["publicJwk"].clone(),
-        )
-        .await;
-    command(&desktop, &["profile", "use", "qa", "--json"]);
+    wallet.connect(&desktop, &[]).await;
 
     let app = desktop.launch(&[]).await?;
     app.click("home-approve").await?;
@@ -430,34 +334,8 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
 {
     let desktop = Desktop::start()?;
     let wallet = OutsideWallet::start();
-    wallet
-        .admin(
-            "admin/wallet-addresses",
-            serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
-        )
-        .await;
-    let client = format!("{}qa", wallet.base);
-    let profile = command(
-        &desktop,
-        &[
-            "profile",
-            "add",
-            "--name",
-            "QA",
-            "--wallet",
-            &client,
-            "--allow-http-loopback",
-            "--json",
-        ],
-    );
+    let profile = wallet.connect(&desktop, &[]).await;
     assert_eq!(profile["loopbackFinish"], false);
-    wallet
-        .admin(
-            "admin/wallet-addresses/qa/keys",
-            profile["publicJwk"].clone(),
-        )
-        .await;
-    command(&desktop, &["profile", "use", "qa", "--json"]);
 
     let app = desktop.launch(&[]).await?;
     // The person switches the profile to loopback on the Profiles screen.
@@ -466,7 +344,7 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
     app.click_in("profile-item", &id, "profile-loopback-finish")
         .await?;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while command(&desktop, &["profile", "show", &id, "--json"])["loopbackFinish"] != true {
+    while desktop.command(&["profile", "show", &id, "--json"])["loopbackFinish"] != true {
         assert!(
             std::time::Instant::now() < deadline,
             "the profile was not switched to loopback"
@@ -515,7 +393,7 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
         .await?;
     assert_eq!(app.windows().await?.len(), 1, "the consent window closed");
-    let records = command(&desktop, &["grant", "list", "--json"]);
+    let records = desktop.command(&["grant", "list", "--json"]);
     let finishes: Vec<&str> = records
         .as_array()
         .expect("a list of grants")
@@ -534,38 +412,18 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
 async fn a_key_in_a_passphrase_file_signs_after_the_passphrase() -> harness::Result<()> {
     let desktop = Desktop::start()?;
     let wallet = OutsideWallet::start();
-    wallet
-        .admin(
-            "admin/wallet-addresses",
-            serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
-        )
-        .await;
-    let client = format!("{}qa", wallet.base);
     let key_file = desktop.home().join("qa.key.json");
-    let profile = command(
-        &desktop,
-        &[
-            "profile",
-            "add",
-            "--name",
-            "QA",
-            "--wallet",
-            &client,
-            "--allow-http-loopback",
-            "--key-file",
-            key_file.to_str().unwrap_or_default(),
-            "--passphrase-env",
-            "QA_PASSPHRASE",
-            "--json",
-        ],
-    );
     wallet
-        .admin(
-            "admin/wallet-addresses/qa/keys",
-            profile["publicJwk"].clone(),
+        .connect(
+            &desktop,
+            &[
+                "--key-file",
+                key_file.to_str().unwrap_or_default(),
+                "--passphrase-env",
+                "QA_PASSPHRASE",
+            ],
         )
         .await;
-    command(&desktop, &["profile", "use", "qa", "--json"]);
 
     let app = desktop.launch(&[]).await?;
     app.click("home-approve").await?;

@@ -2,33 +2,9 @@
 //! approved in the wallet's window, sent and settled; balances read from the
 //! wallet's admin API.
 
-use harness::{App, Desktop};
+use std::time::{Duration, Instant};
 
-/// Every account's balance at the sandbox, by name.
-async fn balances(base: &str) -> std::collections::HashMap<String, u64> {
-    let text = reqwest::get(format!("{base}admin/accounts"))
-        .await
-        .expect("the admin API answers")
-        .text()
-        .await
-        .unwrap_or_default();
-    let accounts: serde_json::Value = serde_json::from_str(&text).expect("accounts as JSON");
-    accounts
-        .as_array()
-        .expect("a list of accounts")
-        .iter()
-        .map(|account| {
-            let balance = match &account["balance"] {
-                serde_json::Value::String(text) => text.parse().unwrap_or_default(),
-                value => value.as_u64().unwrap_or_default(),
-            };
-            (
-                account["name"].as_str().unwrap_or_default().to_owned(),
-                balance,
-            )
-        })
-        .collect()
-}
+use harness::{balances, App, Desktop, OutsideWallet};
 
 /// Fills the Pay form, checks the quote, approves in the wallet's window and
 /// waits until the payment is paid.
@@ -111,5 +87,122 @@ async fn payments_in_one_and_across_currencies_settle_and_move_the_money() -> ha
         debit.starts_with(&format!("${}.{:02}", paid / 100, paid % 100)),
         "{debit} vs {paid}"
     );
+    app.close().await
+}
+
+/// The state of the newest listed payment on the Pay screen.
+async fn newest_state(app: &App) -> harness::Result<String> {
+    Ok(app
+        .attr("pay-history-item", "data-state")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Fills the Pay form for $7.25 from `alice` to `dave` and gets the quote.
+async fn quote(app: &App, alice: &str, dave: &str) -> harness::Result<()> {
+    app.click("nav-pay").await?;
+    app.type_into("pay-from", alice).await?;
+    app.type_into("pay-to", dave).await?;
+    app.type_into("pay-amount", "7.25").await?;
+    app.click("pay-quote").await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "quoted")
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_killed_app_loses_nothing_and_pays_once() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let wallet = OutsideWallet::start();
+    wallet.connect(&desktop, &[]).await;
+    let alice = format!("{}alice", wallet.base);
+    let dave = format!("{}dave", wallet.base);
+    let start = wallet.balances().await;
+
+    // 1. Killed with a quote on screen: after the restart it is listed,
+    //    nothing was paid, and it can be stopped.
+    let app = desktop.launch(&[]).await?;
+    quote(&app, &alice, &dave).await?;
+    desktop.kill_app(app).await?;
+    let app = desktop.launch(&[]).await?;
+    app.click("nav-pay").await?;
+    assert_eq!(newest_state(&app).await?, "quoted");
+    app.click("pay-open").await?;
+    app.click("pay-cancel").await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "cancelled")
+        .await?;
+    app.click("pay-again").await?;
+
+    // 2. Killed while the wallet's window waits for approval: listed as
+    //    waiting; Cancel stops it and cancels the grant at the wallet.
+    quote(&app, &alice, &dave).await?;
+    app.click("pay-confirm").await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "authorizing")
+        .await?;
+    desktop.kill_app(app).await?;
+    let app = desktop.launch(&[]).await?;
+    app.click("nav-pay").await?;
+    assert_eq!(newest_state(&app).await?, "authorizing");
+    app.click("pay-open").await?;
+    app.click("pay-cancel").await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "cancelled")
+        .await?;
+    let grants = desktop.command(&["grant", "list", "--json"]);
+    let continue_uri = grants[0]["continueUri"].as_str().unwrap_or_default();
+    let continue_id = continue_uri.rsplit('/').next().unwrap_or_default();
+    let seen = reqwest::get(format!("{}admin/grants/{continue_id}", wallet.base))
+        .await
+        .expect("the admin API answers")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        seen.contains("\"revoked\""),
+        "the wallet cancelled it: {seen}"
+    );
+    app.click("pay-again").await?;
+
+    // 3. Killed while sending (the wallet did not answer the payment): after
+    //    the restart the payment is sent once, by itself.
+    quote(&app, &alice, &dave).await?;
+    wallet
+        .set_faults(serde_json::json!({"fail": {"method": "POST", "path": "/rs/outgoing-payments", "status": 503}}))
+        .await;
+    let known = app.windows().await?;
+    app.click("pay-confirm").await?;
+    app.switch_to_new_window(&known).await?;
+    app.click("consent-approve").await?;
+    app.switch_to_main().await?;
+    app.wait_for_text("pay-message", |text| {
+        text.contains("503") || text.contains("not")
+    })
+    .await?;
+    assert_eq!(
+        app.attr("pay-state", "data-state").await?.as_deref(),
+        Some("sending")
+    );
+    desktop.kill_app(app).await?;
+    wallet.set_faults(serde_json::json!({})).await;
+    assert_eq!(
+        wallet.balances().await["alice"],
+        start["alice"],
+        "nothing paid yet"
+    );
+    let app = desktop.launch(&[]).await?;
+    app.click("nav-pay").await?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while newest_state(&app).await? != "completed" {
+        assert!(Instant::now() < deadline, "the payment was not resumed");
+        app.click("nav-home").await?;
+        app.click("nav-pay").await?;
+    }
+    // Once more: nothing is paid twice.
+    desktop.kill_app(app).await?;
+    let app = desktop.launch(&[]).await?;
+    app.click("nav-pay").await?;
+    assert_eq!(newest_state(&app).await?, "completed");
+    let end = wallet.balances().await;
+    assert_eq!(end["alice"], start["alice"] - 725);
+    assert_eq!(end["dave"], start["dave"] + 725);
     app.close().await
 }

@@ -291,6 +291,49 @@ impl Desktop {
         Ok(())
     }
 
+    /// Kills the running app with SIGKILL, as a crash or `kill -9` would:
+    /// no shutdown code runs. Finds it through the name its single-instance
+    /// lock owns on this session's bus.
+    /// The WebDriver session of `app` is ended after it (the driver
+    /// allows one at a time).
+    pub async fn kill_app(&self, app: App) -> Result<()> {
+        let gdbus = |args: &[&str]| -> Result<String> {
+            let output = Command::new("gdbus")
+                .args(["call", "--session", "--dest", "org.freedesktop.DBus"])
+                .args(["--object-path", "/org/freedesktop/DBus", "--method"])
+                .args(args)
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
+                .output()
+                .map_err(|source| Error::Spawn {
+                    program: "gdbus",
+                    source,
+                })?;
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        };
+        let names = gdbus(&["org.freedesktop.DBus.ListNames"])?;
+        let name = names
+            .split('\'')
+            .find(|name| name.to_lowercase().contains("consentdesk"))
+            .ok_or_else(|| Error::NotReady("no Consent Desk instance is running".into()))?
+            .to_owned();
+        let answer = gdbus(&["org.freedesktop.DBus.GetConnectionUnixProcessID", &name])?;
+        // `(uint32 12345,)`
+        let pid: String = answer
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let killed = Command::new("kill").args(["-KILL", &pid]).status()?;
+        if !killed.success() {
+            return Err(Error::NotReady(format!("kill -KILL {pid} failed")));
+        }
+        // The browser is gone; the driver only forgets the session.
+        let _ = app.client.close().await;
+        self.wait_until_no_instance()
+    }
+
     /// Waits (up to 20 s) until no Consent Desk instance owns a name on this
     /// session's bus (the single-instance plugin registers one per instance).
     fn wait_until_no_instance(&self) -> Result<()> {
@@ -820,3 +863,160 @@ impl Screenshot {
         })
     }
 }
+
+/// A wallet that outlives the app: the sandbox run alone by the app's binary.
+#[derive(Debug)]
+pub struct OutsideWallet {
+    child: std::process::Child,
+    /// Its base URL, ending in `/`.
+    pub base: String,
+    _data: tempfile::TempDir,
+    // Kept open: the sandbox keeps printing, and a closed pipe would end it.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl OutsideWallet {
+    /// Starts it on a free port with its own data folder.
+    #[must_use]
+    pub fn start() -> Self {
+        use std::io::BufRead as _;
+        let data = tempfile::tempdir().expect("a temp dir");
+        let mut child = std::process::Command::new(app_binary())
+            .args(["sandbox", "--port", "0", "--wait", "0", "--data"])
+            .arg(data.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the sandbox starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a line");
+        let base = line
+            .trim()
+            .trim_start_matches("Sandbox wallet listening on ")
+            .to_owned();
+        Self {
+            child,
+            base,
+            _data: data,
+            _stdout: stdout,
+        }
+    }
+
+    /// `POST`s `body` to one of its admin routes, expecting `201 Created`.
+    pub async fn admin(&self, path: &str, body: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the admin API answers");
+        assert_eq!(response.status(), 201, "{path}");
+    }
+}
+
+impl Drop for OutsideWallet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Desktop {
+    /// Runs the app's binary as a command in this session (its keyring and
+    /// folders), expecting success; its JSON output, or null.
+    pub fn command(&self, args: &[&str]) -> serde_json::Value {
+        let output = std::process::Command::new(app_binary())
+            .args(args)
+            .envs(self.env().iter().map(|(k, v)| (k, v)))
+            .env("QA_PASSPHRASE", QA_PASSPHRASE)
+            .output()
+            .expect("the app binary runs");
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl OutsideWallet {
+    /// Replaces its fault switches (`PUT /admin/faults`).
+    pub async fn set_faults(&self, faults: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .put(format!("{}admin/faults", self.base))
+            .header("content-type", "application/json")
+            .body(faults.to_string())
+            .send()
+            .await
+            .expect("the admin API answers");
+        assert_eq!(response.status(), 200, "faults {faults}");
+    }
+
+    /// Every account's balance, by name, in its smallest unit.
+    pub async fn balances(&self) -> std::collections::HashMap<String, u64> {
+        balances(&self.base).await
+    }
+
+    /// A client wallet `qa` ("QA Desk") here and a profile "QA" for it in
+    /// `desktop`, made with the CLI (`extra` adds options to `profile add`),
+    /// its key published, in use. Returns the profile as JSON.
+    pub async fn connect(&self, desktop: &Desktop, extra: &[&str]) -> serde_json::Value {
+        self.admin(
+            "admin/wallet-addresses",
+            serde_json::json!({"name": "qa", "publicName": "QA Desk"}),
+        )
+        .await;
+        let client = format!("{}qa", self.base);
+        let mut args = vec![
+            "profile",
+            "add",
+            "--name",
+            "QA",
+            "--wallet",
+            &client,
+            "--allow-http-loopback",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let profile = desktop.command(&args);
+        self.admin(
+            "admin/wallet-addresses/qa/keys",
+            profile["publicJwk"].clone(),
+        )
+        .await;
+        desktop.command(&["profile", "use", "qa", "--json"]);
+        profile
+    }
+}
+
+/// Every account's balance at the sandbox wallet at `base`, by name.
+pub async fn balances(base: &str) -> std::collections::HashMap<String, u64> {
+    let text = reqwest::get(format!("{base}admin/accounts"))
+        .await
+        .expect("the admin API answers")
+        .text()
+        .await
+        .unwrap_or_default();
+    let accounts: serde_json::Value = serde_json::from_str(&text).expect("accounts as JSON");
+    accounts
+        .as_array()
+        .expect("a list of accounts")
+        .iter()
+        .map(|account| {
+            let balance = match &account["balance"] {
+                serde_json::Value::String(text) => text.parse().unwrap_or_default(),
+                value => value.as_u64().unwrap_or_default(),
+            };
+            (
+                account["name"].as_str().unwrap_or_default().to_owned(),
+                balance,
+            )
+        })
+        .collect()
+}
+
+/// The passphrase [`Desktop::command`] offers in `QA_PASSPHRASE`.
+pub const QA_PASSPHRASE: &str = "correct horse battery";

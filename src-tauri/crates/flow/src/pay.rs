@@ -41,7 +41,9 @@ pub enum PaymentState {
 }
 
 impl PaymentState {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The stored name (`quoted`, `sending`, …).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Quoted => "quoted",
             Self::Authorizing => "authorizing",
@@ -561,6 +563,15 @@ impl Flows {
     /// The store failed.
     pub fn payment_of_grant(&self, grant_id: &str) -> Result<Option<PaymentRecord>, FlowError> {
         Ok(self.store().payment_of_grant(grant_id)?)
+    }
+
+    /// Payments not at an end (after a restart: to resume or show).
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub fn unfinished_payments(&self) -> Result<Vec<PaymentRecord>, FlowError> {
+        Ok(self.store().unfinished_payments()?)
     }
 
     /// Payments, newest first: `limit` of them from `offset`.

@@ -424,6 +424,20 @@ impl Store {
             .collect()
     }
 
+    /// Payments not at an end yet, oldest first.
+    pub(crate) fn unfinished_payments(&self) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT record FROM payments
+             WHERE state NOT IN ('completed', 'failed', 'cancelled') ORDER BY created_at",
+        )?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.iter()
+            .map(|text| Ok(serde_json::from_str(text)?))
+            .collect()
+    }
+
     /// Records a rotated access token's manage URI and expiry.
     pub(crate) fn set_manage(
         &mut self,

@@ -19,6 +19,8 @@ export class PayState {
   #message = $state<string | null>(null);
   #busy = $state<'quote' | 'confirm' | 'requote' | 'cancel' | null>(null);
   #error = $state<UiError | null>(null);
+  #recent = $state<PaymentView[]>([]);
+  #recentError = $state<UiError | null>(null);
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -27,6 +29,13 @@ export class PayState {
   /** The payment being made (quoted, waiting, sent…), once quoted. */
   get payment() {
     return this.#payment;
+  }
+  /** The latest payments, newest first (also those a restart left unfinished). */
+  get recent() {
+    return this.#recent;
+  }
+  get recentError() {
+    return this.#recentError;
   }
   /** The core's last sentence about it. */
   get message() {
@@ -86,6 +95,27 @@ export class PayState {
     return this.#run('cancel', () => this.#backend.cancelPayment(id));
   }
 
+  /** Reads the latest payments. */
+  async loadRecent(limit = 20): Promise<boolean> {
+    try {
+      this.#recent = await this.#backend.payments(limit, 0);
+      this.#recentError = null;
+      return true;
+    } catch (reason) {
+      this.#recentError = toUiError(reason);
+      return false;
+    }
+  }
+
+  /** Shows a listed payment (to go on with one not finished). */
+  open(id: string) {
+    const payment = this.#recent.find((known) => known.id === id);
+    if (!payment) return;
+    this.#payment = payment;
+    this.#message = null;
+    this.#error = null;
+  }
+
   /** Back to the form (kept as it was) for another payment. */
   reset() {
     this.#payment = null;
@@ -95,6 +125,9 @@ export class PayState {
 
   /** A `payment://progress` event: applies to the payment on screen only. */
   receive(progress: PaymentProgress) {
+    const index = this.#recent.findIndex((known) => known.id === progress.payment.id);
+    if (index >= 0) this.#recent[index] = progress.payment;
+    else this.#recent = [progress.payment, ...this.#recent];
     if (progress.payment.id !== this.#payment?.id) return;
     this.#payment = progress.payment;
     this.#message = progress.message;

@@ -71,3 +71,33 @@ describe('Pay', () => {
     expect(pay.payment).toBeNull();
   });
 });
+
+describe('Recent payments', () => {
+  it('lists them, keeps them current from events, and reopens one not finished', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const app = new AppState(backend);
+    await app.start();
+    await app.pay.quote(); // nothing typed: refused without a call
+    expect(backend.count('quote_payment')).toBe(0);
+    app.pay.from = 'http://127.0.0.1:4455/alice';
+    app.pay.to = 'http://127.0.0.1:4455/dave';
+    app.pay.amount = '5';
+    await app.pay.quote();
+    const id = app.pay.payment?.id ?? '';
+    await app.pay.confirm();
+    app.pay.reset();
+
+    // As after a restart: the list comes from the core.
+    await app.show('pay');
+    let html = renderApp(app);
+    expect(attribute(byTestId(html, 'pay-history-item'), 'data-state')).toBe('authorizing');
+    app.pay.open(id);
+    expect(app.pay.payment?.state).toBe('authorizing');
+    backend.paymentProgress(id, 'completed', 'Paid: the receiver got the money.');
+    app.pay.reset();
+    html = renderApp(app);
+    expect(attribute(byTestId(html, 'pay-history-item'), 'data-state')).toBe('completed');
+    expect(byTestId(html, 'pay-open')).toBeNull();
+  });
+});

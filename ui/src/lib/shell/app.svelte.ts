@@ -131,6 +131,7 @@ export class AppState {
     if (screen === 'pay') {
       if (!this.profiles.loaded) await this.profiles.load();
       if (!this.pay.from) this.pay.from = defaultPayer(this.profiles.active);
+      await this.pay.loadRecent();
     }
   }
 
