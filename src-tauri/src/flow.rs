@@ -230,6 +230,7 @@ fn state_view(state: GrantState) -> GrantStateView {
         GrantState::Approved => GrantStateView::Approved,
         GrantState::Failed => GrantStateView::Failed,
         GrantState::Cancelled => GrantStateView::Cancelled,
+        GrantState::Revoked => GrantStateView::Revoked,
     }
 }
 

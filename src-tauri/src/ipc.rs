@@ -417,6 +417,8 @@ pub enum GrantStateView {
     Failed,
     /// Cancelled.
     Cancelled,
+    /// Its token was revoked; it allows nothing more.
+    Revoked,
 }
 
 /// A step of a running approval, sent as an event.
@@ -453,6 +455,37 @@ pub enum FlowStep {
     Refused,
     /// Cancelled (the window was closed or Cancel pressed).
     Cancelled,
+}
+
+/// One grant with what it spent and the payments made with it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantDetail {
+    /// The grant.
+    pub grant: GrantView,
+    /// Its budget and what is used of it (this interval's, for a recurring
+    /// one), when the wallet could be asked.
+    pub spent: Option<SpentMeter>,
+    /// Why the wallet could not say what was spent, in words.
+    pub spent_problem: Option<String>,
+    /// The renewal in words ("every day from 25 Nov 2026"), if any.
+    pub interval: Option<String>,
+    /// Payments made with it, newest first.
+    pub payments: Vec<PaymentView>,
+}
+
+/// Spent against a limit, for a bar.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SpentMeter {
+    /// What was spent ("$4.00"), debit or delivered as the limit counts.
+    pub spent: String,
+    /// The limit ("$10.00"); none for a grant without an amount limit.
+    pub limit: Option<String>,
+    /// Spent as a share of the limit, 0 to 100.
+    pub percent: Option<u8>,
+    /// Whether the limit counts what leaves (`debit`) or arrives.
+    pub counts: AmountLimit,
 }
 
 /// The Pay screen's form.
@@ -620,6 +653,8 @@ mod tests {
             declaration::<GrantStateView>(&cfg),
             declaration::<FlowProgress>(&cfg),
             declaration::<FlowStep>(&cfg),
+            declaration::<GrantDetail>(&cfg),
+            declaration::<SpentMeter>(&cfg),
             declaration::<PayForm>(&cfg),
             declaration::<PayAmountKind>(&cfg),
             declaration::<PaymentView>(&cfg),

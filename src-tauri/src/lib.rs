@@ -12,6 +12,7 @@ mod identity;
 pub mod ipc;
 mod links;
 mod logging;
+mod manage;
 mod payments;
 mod sandbox;
 
@@ -52,6 +53,10 @@ pub fn run() {
             commands::grants::request_grant,
             commands::grants::cancel_grant,
             commands::grants::grants,
+            commands::grants::grant_detail,
+            commands::grants::rotate_grant,
+            commands::grants::revoke_grant,
+            commands::grants::end_grant,
             commands::payments::quote_payment,
             commands::payments::confirm_payment,
             commands::payments::requote_payment,

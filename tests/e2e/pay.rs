@@ -87,6 +87,32 @@ async fn payments_in_one_and_across_currencies_settle_and_move_the_money() -> ha
         debit.starts_with(&format!("${}.{:02}", paid / 100, paid % 100)),
         "{debit} vs {paid}"
     );
+
+    // Home lists the grants; the newest (the euro payment's) shows its
+    // budget spent in full, the payment made with it, and is managed there.
+    app.click("nav-home").await?;
+    app.click("grant-open").await?;
+    let spent = app.text("grant-spent").await?;
+    assert!(
+        spent.starts_with(&format!("${}.{:02} used of", paid / 100, paid % 100)),
+        "{spent}"
+    );
+    assert_eq!(
+        app.attr("grant-meter", "aria-valuenow").await?.as_deref(),
+        Some("100")
+    );
+    assert_eq!(app.find_all("grant-payment").await?.len(), 1);
+    app.click("grant-rotate").await?;
+    app.find("grant-spent").await?;
+    app.click("grant-revoke").await?;
+    app.click("grant-revoke-confirm").await?;
+    app.wait_for_attr("grant-item", "data-state", |s| s == "revoked")
+        .await?;
+    app.click("grant-end").await?;
+    app.click("grant-end-confirm").await?;
+    app.wait_for_attr("grant-item", "data-state", |s| s == "cancelled")
+        .await?;
+    app.screenshot("grant-detail").await?;
     app.close().await
 }
 

@@ -26,6 +26,7 @@
 
 pub mod cli;
 pub mod loopback;
+mod manage;
 pub mod pay;
 mod store;
 
@@ -577,6 +578,14 @@ impl Flows {
             &secret_account(&id, "access"),
             approved.access_token.value.secret(),
         )?;
+        // The approved grant's own continuation: what cancels it later.
+        self.secrets.set(
+            KEYRING_SERVICE,
+            &secret_account(&id, "continue"),
+            approved.continue_.access_token.value.secret(),
+        )?;
+        self.store()
+            .set_continue_uri(&id, approved.continue_.uri.0.as_str())?;
         let expires_at = approved.access_token.expires_in.and_then(expiry_after);
         let access = serde_json::to_value(&approved.access_token.access)
             .map_err(|e| FlowError::Invalid(e.to_string()))?;

@@ -442,7 +442,7 @@ impl Flows {
             quote_id: payment.quote.id.clone(),
             metadata: note_metadata(payment.note.as_ref()),
         };
-        let mut token = self.access_token(&grant.id)?;
+        let mut token = self.usable_token(client, &grant.id).await?;
         let mut created = client
             .create_outgoing_payment(&resource_server, &token, &body)
             .await;
@@ -505,7 +505,7 @@ impl Flows {
                 250 * u64::from(attempt.min(8) + 1),
             ))
             .await;
-            let token = self.access_token(&grant.id)?;
+            let token = self.usable_token(client, &grant.id).await?;
             current = client.get_outgoing_payment(&current.id, &token).await?;
         }
         let state = if current.failed {
@@ -565,6 +565,15 @@ impl Flows {
         Ok(self.store().payment_of_grant(grant_id)?)
     }
 
+    /// Payments made with a grant, newest first.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub fn payments_with_grant(&self, grant_id: &str) -> Result<Vec<PaymentRecord>, FlowError> {
+        Ok(self.store().payments_of_grant(grant_id)?)
+    }
+
     /// Payments not at an end (after a restart: to resume or show).
     ///
     /// # Errors
@@ -581,40 +590,6 @@ impl Flows {
     /// The store failed.
     pub fn payments(&self, limit: usize, offset: usize) -> Result<Vec<PaymentRecord>, FlowError> {
         Ok(self.store().payments(limit, offset)?)
-    }
-
-    /// Rotates a grant's access token (before it expires, or once after the
-    /// wallet called it invalid): the new token goes to the keyring, the new
-    /// management URI and expiry to the store. Returns the new token.
-    ///
-    /// # Errors
-    ///
-    /// The grant has no token to rotate, or the wallet refused.
-    #[tracing::instrument(name = "grant.rotate", skip_all, fields(grant = %grant_id))]
-    pub async fn rotate(&self, client: &Client, grant_id: &str) -> Result<AccessToken, FlowError> {
-        let grant = self
-            .get(grant_id)?
-            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{grant_id}`")))?;
-        let manage = grant
-            .manage_uri
-            .as_deref()
-            .and_then(|uri| Url::parse(uri).ok())
-            .ok_or_else(|| FlowError::Invalid("this grant has no token to rotate".to_owned()))?;
-        let token = self.access_token(grant_id)?;
-        let rotated = client
-            .rotate_token(&consent_desk_protocol::ManageUri(manage), &token)
-            .await?;
-        let new = rotated.access_token;
-        self.secrets.set(
-            crate::KEYRING_SERVICE,
-            &crate::secret_account(grant_id, "access"),
-            new.value.secret(),
-        )?;
-        let expires_at = new.expires_in.and_then(crate::expiry_after);
-        self.store()
-            .set_manage(grant_id, new.manage.0.as_str(), expires_at.as_deref())?;
-        tracing::info!("access token rotated");
-        Ok(new.value)
     }
 
     fn grant_of(&self, payment: &PaymentRecord) -> Result<GrantRecord, FlowError> {

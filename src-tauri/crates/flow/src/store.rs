@@ -68,16 +68,21 @@ pub enum GrantState {
     Failed,
     /// Cancelled by the person.
     Cancelled,
+    /// Its access token was revoked: it allows nothing more.
+    Revoked,
 }
 
 impl GrantState {
-    fn as_str(self) -> &'static str {
+    /// The stored name (`pending`, `approved`, …).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Finishing => "finishing",
             Self::Approved => "approved",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::Revoked => "revoked",
         }
     }
 
@@ -87,6 +92,7 @@ impl GrantState {
             "finishing" => Self::Finishing,
             "approved" => Self::Approved,
             "failed" => Self::Failed,
+            "revoked" => Self::Revoked,
             _ => Self::Cancelled,
         }
     }
@@ -424,6 +430,22 @@ impl Store {
             .collect()
     }
 
+    /// Payments made with grant `grant_id`, newest first.
+    pub(crate) fn payments_of_grant(
+        &self,
+        grant_id: &str,
+    ) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT record FROM payments WHERE grant_id = ?1 ORDER BY created_at DESC")?;
+        let rows = statement
+            .query_map([grant_id], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.iter()
+            .map(|text| Ok(serde_json::from_str(text)?))
+            .collect()
+    }
+
     /// Payments not at an end yet, oldest first.
     pub(crate) fn unfinished_payments(&self) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
         let mut statement = self.conn.prepare(
@@ -436,6 +458,45 @@ impl Store {
         rows.iter()
             .map(|text| Ok(serde_json::from_str(text)?))
             .collect()
+    }
+
+    /// Records the continuation URI an approved grant answered with.
+    pub(crate) fn set_continue_uri(&mut self, id: &str, uri: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE grants SET continue_uri = ?1, updated_at = ?2 WHERE id = ?3",
+            params![uri, now(), id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets a grant's state, whatever it was.
+    pub(crate) fn set_state(&mut self, id: &str, state: GrantState) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE grants SET state = ?1, updated_at = ?2 WHERE id = ?3",
+            params![state.as_str(), now(), id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Grants, newest first, `limit` from `offset` (one page of a long history).
+    pub(crate) fn page(&self, limit: usize, offset: usize) -> Result<Vec<GrantRecord>, StoreError> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM grants ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2"
+        ))?;
+        let rows = statement
+            .query_map(
+                params![
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX)
+                ],
+                record,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(parse).collect()
     }
 
     /// Records a rotated access token's manage URI and expiry.

@@ -337,3 +337,94 @@ async fn a_rejected_approval_cancels_the_payment_and_moves_nothing() {
     assert_eq!(ended.state, PaymentState::Cancelled);
     assert_eq!(world.balance("alice"), alice);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_shows_what_it_spent_and_its_token_rotates_revokes_and_cancels() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let world = world_with(Some(clock.clone())).await;
+    let id = world.authorized("dave", Some(PayAmount::Send(400))).await;
+    world.flows.send_payment(&world.client, &id).await.unwrap();
+    let grant_id = world.flows.payment(&id).unwrap().grant_id.unwrap();
+    let spent = world.flows.spent(&world.client, &grant_id).await.unwrap();
+    assert_eq!(spent.spent_debit_amount.unwrap().value, 400);
+
+    // The wallet's clock passes the token's ten minutes: it answers 401; the
+    // token is rotated once and the call goes through.
+    let before = world.flows.get(&grant_id).unwrap().unwrap();
+    clock.advance(std::time::Duration::from_secs(11 * 60));
+    let spent = world.flows.spent(&world.client, &grant_id).await.unwrap();
+    assert_eq!(spent.spent_debit_amount.unwrap().value, 400);
+    let after = world.flows.get(&grant_id).unwrap().unwrap();
+    assert_ne!(after.manage_uri, before.manage_uri, "rotated");
+
+    // Revoked: nothing more with it; then the grant is cancelled at the wallet.
+    let revoked = world.flows.revoke(&world.client, &grant_id).await.unwrap();
+    assert_eq!(revoked.state, consent_desk_flow::GrantState::Revoked);
+    assert!(
+        world.flows.access_token(&grant_id).is_err(),
+        "token forgotten"
+    );
+    assert!(world.flows.spent(&world.client, &grant_id).await.is_err());
+    let cancelled = world.flows.cancel(&world.client, &grant_id).await.unwrap();
+    assert_eq!(cancelled.state, consent_desk_flow::GrantState::Cancelled);
+    let continue_id = after
+        .continue_uri
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let seen: serde_json::Value = serde_json::from_str(
+        &reqwest::get(
+            world
+                .sandbox
+                .base_url()
+                .join(&format!("admin/grants/{continue_id}"))
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(seen["state"], "revoked", "{seen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_about_to_expire_is_rotated_before_use() {
+    let key = SigningKey::generate();
+    let key_id = KeyId::new("pay-test").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::builder(dir.path())
+        .wait_seconds(0)
+        .access_token_lifetime(std::time::Duration::from_secs(30))
+        .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id))
+        .start()
+        .await
+        .unwrap();
+    let key_pem = key.to_pkcs8_pem().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let world = World {
+        client: signing_client(&sandbox, &key_pem),
+        sandbox,
+        key_pem,
+        flows: Flows::open(
+            &data.path().join("grants.sqlite3"),
+            Arc::new(MemoryBackend::default()),
+        )
+        .unwrap(),
+        _dirs: (dir, data),
+    };
+    let id = world.authorized("dave", Some(PayAmount::Send(100))).await;
+    let grant_id = world.flows.payment(&id).unwrap().grant_id.unwrap();
+    let before = world.flows.get(&grant_id).unwrap().unwrap();
+    let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed);
+    let after = world.flows.get(&grant_id).unwrap().unwrap();
+    assert_ne!(
+        after.manage_uri, before.manage_uri,
+        "rotated before sending"
+    );
+}

@@ -65,6 +65,8 @@ export function grantStateLabel(state: GrantStateView): string {
       return 'Failed';
     case 'cancelled':
       return 'Cancelled';
+    case 'revoked':
+      return 'Revoked';
   }
 }
 

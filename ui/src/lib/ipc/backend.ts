@@ -15,6 +15,7 @@ import type {
   PayForm,
   PaymentProgress,
   PaymentView,
+  GrantDetail,
 } from './bindings';
 
 /**
@@ -56,8 +57,16 @@ export interface Backend {
   requestGrant(form: GrantForm): Promise<GrantView>;
   /** Cancels a grant that waits for approval (its window closes); a `cancelled` progress event follows. */
   cancelGrant(id: string): Promise<null>;
-  /** Every grant, newest first. */
-  grants(): Promise<GrantView[]>;
+  /** Grants, newest first: `limit` of them from `offset`. */
+  grants(limit: number, offset: number): Promise<GrantView[]>;
+  /** A grant with what it spent (asked of the wallet) and the payments made with it. */
+  grantDetail(id: string): Promise<GrantDetail>;
+  /** A new access token for the grant; the old one stops working. */
+  rotateGrant(id: string): Promise<GrantView>;
+  /** Revokes the grant's token at the wallet: nothing more can be paid with it. */
+  revokeGrant(id: string): Promise<GrantView>;
+  /** Cancels the grant at the wallet. */
+  endGrant(id: string): Promise<GrantView>;
   /** Calls `handler` for each step of any running approval; returns an unsubscribe function. */
   onFlowProgress(handler: (progress: FlowProgress) => void): Promise<() => void>;
 

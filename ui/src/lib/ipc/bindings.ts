@@ -373,7 +373,7 @@ createdAt: string, };
 /**
  * Where a grant is.
  */
-export type GrantStateView = "pending" | "finishing" | "approved" | "failed" | "cancelled";
+export type GrantStateView = "pending" | "finishing" | "approved" | "failed" | "cancelled" | "revoked";
 
 /**
  * A step of a running approval, sent as an event.
@@ -400,6 +400,53 @@ grant: GrantView | null, };
  * The steps of an approval.
  */
 export type FlowStep = "requesting" | "waiting" | "verifying" | "continuing" | "done" | "failed" | "refused" | "cancelled";
+
+/**
+ * One grant with what it spent and the payments made with it.
+ */
+export type GrantDetail = { 
+/**
+ * The grant.
+ */
+grant: GrantView, 
+/**
+ * Its budget and what is used of it (this interval's, for a recurring
+ * one), when the wallet could be asked.
+ */
+spent: SpentMeter | null, 
+/**
+ * Why the wallet could not say what was spent, in words.
+ */
+spentProblem: string | null, 
+/**
+ * The renewal in words ("every day from 25 Nov 2026"), if any.
+ */
+interval: string | null, 
+/**
+ * Payments made with it, newest first.
+ */
+payments: Array<PaymentView>, };
+
+/**
+ * Spent against a limit, for a bar.
+ */
+export type SpentMeter = { 
+/**
+ * What was spent ("$4.00"), debit or delivered as the limit counts.
+ */
+spent: string, 
+/**
+ * The limit ("$10.00"); none for a grant without an amount limit.
+ */
+limit: string | null, 
+/**
+ * Spent as a share of the limit, 0 to 100.
+ */
+percent: number | null, 
+/**
+ * Whether the limit counts what leaves (`debit`) or arrives.
+ */
+counts: AmountLimit, };
 
 /**
  * The Pay screen's form.

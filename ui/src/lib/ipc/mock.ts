@@ -7,6 +7,7 @@ import type {
   FlowProgress,
   FlowStep,
   GrantAction,
+  GrantDetail,
   GrantForm,
   GrantPreview,
   GrantView,
@@ -571,8 +572,79 @@ export class MockBackend implements Backend {
     );
   }
 
-  grants() {
-    return this.answer('grants', () => this.grantList);
+  grants(limit: number, offset: number) {
+    return this.answer('grants', () => this.grantList.slice(offset, offset + limit), { limit, offset });
+  }
+
+  /** What each grant has spent, as the wallet would say, by id (cents of its limit's asset). */
+  spentCents = new Map<string, number>();
+
+  private grantOrFail(id: string): GrantView | IpcError {
+    return this.grantList.find((grant) => grant.id === id) ?? { code: 'grant', message: `there is no grant \`${id}\`` };
+  }
+
+  grantDetail(id: string) {
+    return this.answer(
+      'grant_detail',
+      (): GrantDetail | Promise<never> => {
+        const grant = this.grantOrFail(id);
+        if ('code' in grant) return fail(grant.code, grant.message);
+        const limit = /\$(\d+\.\d{2})/.exec(grant.summary)?.[1];
+        const spent = this.spentCents.get(id) ?? 0;
+        return {
+          grant,
+          spent:
+            grant.state === 'approved'
+              ? {
+                  spent: `$${(spent / 100).toFixed(2)}`,
+                  limit: limit ? `$${limit}` : null,
+                  percent: limit ? Math.min(100, Math.floor((spent * 100) / Math.round(Number(limit) * 100))) : null,
+                  counts: limit ? 'debit' : 'none',
+                }
+              : null,
+          spentProblem: null,
+          interval: grant.summary.includes('every day') ? 'every day' : null,
+          payments: this.paymentList.filter((payment) => payment.grantId === id),
+        };
+      },
+      { id },
+    );
+  }
+
+  private grantAction(command: string, id: string, change: (grant: GrantView) => string | null) {
+    return this.answer(
+      command,
+      (): GrantView | Promise<never> => {
+        const grant = this.grantOrFail(id);
+        if ('code' in grant) return fail(grant.code, grant.message);
+        const refusal = change(grant);
+        return refusal ? fail('grant', refusal) : grant;
+      },
+      { id },
+    );
+  }
+
+  rotateGrant(id: string) {
+    return this.grantAction('rotate_grant', id, (grant) => {
+      if (grant.state !== 'approved') return `this grant is ${grant.state}; only an approved one has a token`;
+      grant.expiresAt = new Date(Date.now() + 10 * 60_000).toISOString();
+      return null;
+    });
+  }
+
+  revokeGrant(id: string) {
+    return this.grantAction('revoke_grant', id, (grant) => {
+      if (grant.state !== 'approved') return `this grant is ${grant.state}; only an approved one has a token`;
+      grant.state = 'revoked';
+      return null;
+    });
+  }
+
+  endGrant(id: string) {
+    return this.grantAction('end_grant', id, (grant) => {
+      grant.state = 'cancelled';
+      return null;
+    });
   }
 
   async onFlowProgress(handler: (progress: FlowProgress) => void) {

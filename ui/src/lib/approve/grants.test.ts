@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { GrantForm } from '../ipc';
+import { MockBackend } from '../ipc/mock';
+import { AppState } from '../shell/app.svelte';
+import { allByTestId, attribute, byTestId, renderApp } from '../testing/html';
+import { GRANTS_PAGE } from './grants.svelte';
+
+const form: GrantForm = {
+  wallet: 'http://127.0.0.1:4455/alice',
+  limit: 'debit',
+  amount: '10',
+  receiver: null,
+  interval: null,
+  actions: [],
+};
+
+async function withApproved(backend = new MockBackend()) {
+  backend.active = 'sandbox';
+  const grant = await backend.requestGrant(form);
+  backend.progress(grant.id, 'done');
+  const app = new AppState(backend);
+  await app.start();
+  return { app, backend, id: grant.id };
+}
+
+describe('A grant’s details', () => {
+  it('shows the budget used as a bar, and renews, revokes (asked twice) and cancels', async () => {
+    const backend = new MockBackend();
+    backend.spentCents.set('grant-1', 400);
+    const { app, id } = await withApproved(backend);
+    expect(await app.grants.open(id)).toBe(true);
+    let html = renderApp(app);
+    expect(byTestId(html, 'grant-spent')?.text).toContain('$4.00 used of $10.00');
+    expect(attribute(byTestId(html, 'grant-meter'), 'aria-valuenow')).toBe('40');
+
+    expect(await app.grants.act('rotate')).toBe(true);
+    expect(backend.count('rotate_grant')).toBe(1);
+
+    // Revoke needs a second click.
+    expect(await app.grants.act('revoke')).toBe(false);
+    expect(backend.count('revoke_grant')).toBe(0);
+    app.grants.ask('revoke');
+    expect(byTestId(renderApp(app), 'grant-revoke-confirm')).not.toBeNull();
+    expect(await app.grants.act('revoke')).toBe(true);
+    html = renderApp(app);
+    expect(attribute(byTestId(html, 'grant-item'), 'data-state')).toBe('revoked');
+    expect(byTestId(html, 'grant-rotate')).toBeNull();
+
+    app.grants.ask('end');
+    expect(await app.grants.act('end')).toBe(true);
+    expect(attribute(byTestId(renderApp(app), 'grant-item'), 'data-state')).toBe('cancelled');
+  });
+
+  it('says why an action failed and keeps the grant as it was', async () => {
+    const { app, backend, id } = await withApproved();
+    await app.grants.open(id);
+    backend.failNext.set('rotate_grant', { code: 'network', message: 'Your wallet is not answering.' });
+    expect(await app.grants.act('rotate')).toBe(false);
+    const html = renderApp(app);
+    expect(byTestId(html, 'grant-detail-error')?.text).toBe('Your wallet is not answering.');
+    expect(attribute(byTestId(html, 'grant-item'), 'data-state')).toBe('approved');
+  });
+});
+
+describe('A long history', () => {
+  it('reads one page at first and the next on request', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    for (let n = 0; n < GRANTS_PAGE + 5; n++) await backend.requestGrant(form);
+    const app = new AppState(backend);
+    await app.start();
+    expect(backend.calls.find((call) => call.command === 'grants')?.args).toEqual({ limit: GRANTS_PAGE, offset: 0 });
+    let html = renderApp(app);
+    expect(allByTestId(html, 'grant-item')).toHaveLength(GRANTS_PAGE);
+    expect(byTestId(html, 'grants-more')).not.toBeNull();
+    await app.grants.loadMore();
+    html = renderApp(app);
+    expect(allByTestId(html, 'grant-item')).toHaveLength(GRANTS_PAGE + 5);
+    expect(byTestId(html, 'grants-more')).toBeNull();
+  });
+});
