@@ -10,7 +10,9 @@ fn main() {
         Some("profile" | "key") => {
             std::process::exit(consent_desk_identity::cli::main_with(std::env::args()))
         }
-        Some("grant") => std::process::exit(consent_desk_flow::cli::main_with(std::env::args())),
+        Some("grant" | "grants" | "pay" | "payments" | "payment") => {
+            std::process::exit(consent_desk_flow::cli::main_with(std::env::args()))
+        }
         _ => {}
     }
     consent_desk_lib::run();

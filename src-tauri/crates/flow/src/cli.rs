@@ -1,8 +1,11 @@
-//! `consent-desk grant …`: the grant flow for QA scripts. `request` asks for
-//! an outgoing-payment grant, prints the consent URL and, with the loopback
+//! `consent-desk grant …`, `consent-desk pay …` and `consent-desk payments …`:
+//! the app's engine for QA scripts. `grant request` asks for an
+//! outgoing-payment grant, prints the consent URL and, with the loopback
 //! finish, waits for the wallet to send the browser back, verifies and
-//! continues; `continue` completes a finish URL delivered some other way;
-//! `list`, `show` and `cancel` manage the rest. Secrets are never printed.
+//! continues; `grant continue` completes a finish URL delivered some other
+//! way; `list`, `show`, `spent`, `rotate`, `revoke` and `cancel` manage the
+//! rest. `pay` runs a whole payment (quote, confirmation, grant, payment).
+//! Secrets are never printed unless `--show-secrets` asks.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +16,10 @@ use consent_desk_identity::{Identities, Profile, ProfileStore, SystemKeyring};
 use consent_desk_protocol::{Client, KeyId};
 use serde_json::json;
 
-use crate::{Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, GRANTS_FILE};
+use crate::{
+    Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, PayAmount, PayRequest,
+    PaymentRecord, PaymentState, GRANTS_FILE,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "consent-desk", version, about = "Consent Desk grants")]
@@ -57,8 +63,73 @@ enum Finish {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Manage grants.
-    #[command(subcommand)]
+    #[command(subcommand, alias = "grants")]
     Grant(GrantCommand),
+    /// Send a payment: quote, your confirmation, the wallet's approval, the
+    /// payment, until it settles.
+    Pay {
+        /// The paying wallet address (yours).
+        #[arg(long)]
+        from: String,
+        /// A wallet address, or an incoming payment URL.
+        #[arg(long)]
+        to: String,
+        /// The amount in the asset's normal unit (12.50); what you send,
+        /// fees included, unless --receive. Leave out to pay what an incoming
+        /// payment asks for.
+        #[arg(long)]
+        amount: Option<String>,
+        /// The amount is what the receiver gets (in their asset).
+        #[arg(long)]
+        receive: bool,
+        /// A note for the receiver.
+        #[arg(long)]
+        note: Option<String>,
+        /// Pay the quote without asking.
+        #[arg(long)]
+        yes: bool,
+        /// How the wallet sends the browser back.
+        #[arg(long, value_enum, default_value = "loopback")]
+        finish: Finish,
+        /// Open the consent page in the system browser.
+        #[arg(long)]
+        open_browser: bool,
+        /// How long to wait for the approval, in seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Payments made, and those a crash interrupted.
+    #[command(subcommand, alias = "payment")]
+    Payments(PaymentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PaymentsCommand {
+    /// List payments, newest first.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// How many newer ones to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+    /// Show one payment.
+    Show {
+        /// The payment id.
+        id: String,
+    },
+    /// Go on with a payment a crash or a lost connection interrupted (never
+    /// pays twice).
+    Resume {
+        /// The payment id.
+        id: String,
+    },
+    /// Stop a payment that was not sent.
+    Cancel {
+        /// The payment id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,7 +173,29 @@ enum GrantCommand {
         id: String,
     },
     /// List grants, newest first.
-    List,
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// How many newer ones to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+    /// What an approved grant has spent (this interval's, for a recurring one).
+    Spent {
+        /// The grant id.
+        id: String,
+    },
+    /// Get a new access token for a grant (the old one stops working).
+    Rotate {
+        /// The grant id.
+        id: String,
+    },
+    /// Revoke a grant's access token: nothing more can be paid with it.
+    Revoke {
+        /// The grant id.
+        id: String,
+    },
     /// Show one grant.
     Show {
         /// The grant id.
@@ -131,6 +224,17 @@ impl Context {
                         .to_owned()
                 }),
         }
+    }
+
+    /// The signing client of the profile that asked for grant `id`.
+    fn client_of_grant(&self, id: &str) -> Result<Client, String> {
+        let record = self
+            .flows
+            .get(id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("there is no grant `{id}`"))?;
+        let profile = self.profile(Some(&record.profile))?;
+        self.client(&profile).map_err(|e| e.to_string())
     }
 
     fn client(&self, profile: &Profile) -> Result<Client, FlowError> {
@@ -210,7 +314,34 @@ async fn run(cli: Cli) -> Result<i32, String> {
         passphrase_env: cli.passphrase_env.clone(),
     };
     let json_mode = cli.json;
-    let Command::Grant(command) = cli.command;
+    let command = match cli.command {
+        Command::Grant(command) => command,
+        Command::Pay {
+            from,
+            to,
+            amount,
+            receive,
+            note,
+            yes,
+            finish,
+            open_browser,
+            timeout,
+        } => {
+            let request = PayArgs {
+                from,
+                to,
+                amount,
+                receive,
+                note,
+                yes,
+                loopback: matches!(finish, Finish::Loopback),
+                open_browser,
+                timeout,
+            };
+            return pay(&context, cli.profile.as_deref(), json_mode, request).await;
+        }
+        Command::Payments(command) => return payments(&context, json_mode, command).await,
+    };
     match command {
         GrantCommand::Request {
             wallet,
@@ -279,33 +410,10 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 }
                 return Ok(0);
             };
-            loop {
-                let finish_url =
-                    tokio::time::timeout(Duration::from_secs(timeout), listener.next())
-                        .await
-                        .map_err(|_| {
-                            format!(
-                        "no approval arrived within {timeout} s; the grant {} is still pending",
-                        pending.id
-                    )
-                        })?
-                        .ok_or("the loopback listener stopped")?;
-                match context
-                    .flows
-                    .complete(&finish_url, |_| context.client(&profile))
-                    .await
-                {
-                    Ok(completed) => {
-                        let token = shown_token(&context, cli.show_secrets, &completed);
-                        return Ok(report(json_mode, &completed, token));
-                    }
-                    // A forged or stray finish: say so and keep waiting for the real one.
-                    Err(error @ (FlowError::Refused(_) | FlowError::UnknownFinish)) => {
-                        eprintln!("refused: {error}");
-                    }
-                    Err(error) => return Err(error.to_string()),
-                }
-            }
+            let completed =
+                await_finish(&context, &profile, listener, timeout, &pending.id).await?;
+            let token = shown_token(&context, cli.show_secrets, &completed);
+            Ok(report(json_mode, &completed, token))
         }
         GrantCommand::Continue { finish_url } => {
             let completed = context
@@ -342,8 +450,64 @@ async fn run(cli: Cli) -> Result<i32, String> {
             );
             Ok(0)
         }
-        GrantCommand::List => {
-            let grants = context.flows.list().map_err(|e| e.to_string())?;
+        GrantCommand::Spent { id } => {
+            let client = context.client_of_grant(&id)?;
+            let spent = context
+                .flows
+                .spent(&client, &id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let words = |amount: &Option<consent_desk_protocol::Amount>| {
+                amount.as_ref().map_or_else(
+                    || "nothing".to_owned(),
+                    consent_desk_protocol::describe::format_amount_of,
+                )
+            };
+            print(
+                json_mode,
+                &serde_json::to_value(&spent).unwrap_or_default(),
+                &format!(
+                    "Spent: {} debited, {} delivered.",
+                    words(&spent.spent_debit_amount),
+                    words(&spent.spent_receive_amount)
+                ),
+            );
+            Ok(0)
+        }
+        GrantCommand::Rotate { id } => {
+            let client = context.client_of_grant(&id)?;
+            let token = context
+                .flows
+                .rotate(&client, &id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let record = context.flows.get(&id).map_err(|e| e.to_string())?;
+            let mut value = serde_json::to_value(&record).unwrap_or_default();
+            if cli.show_secrets {
+                value["accessToken"] = token.secret().into();
+            }
+            print(json_mode, &value, &format!("New token for {id}."));
+            Ok(0)
+        }
+        GrantCommand::Revoke { id } => {
+            let client = context.client_of_grant(&id)?;
+            let record = context
+                .flows
+                .revoke(&client, &id)
+                .await
+                .map_err(|e| e.to_string())?;
+            print(
+                json_mode,
+                &serde_json::to_value(&record).unwrap_or_default(),
+                &format!("Revoked the token of {id}."),
+            );
+            Ok(0)
+        }
+        GrantCommand::List { limit, offset } => {
+            let grants = context
+                .flows
+                .grants_page(limit, offset)
+                .map_err(|e| e.to_string())?;
             let text = if grants.is_empty() {
                 "No grants yet.".to_owned()
             } else {
@@ -404,6 +568,306 @@ fn report(json_mode: bool, completed: &Completed, token: Option<String>) -> i32 
                 &format!("Not approved.\n{}", describe(record)),
             );
             4
+        }
+    }
+}
+
+/// Waits on the loopback listener for the finish of grant `id` and
+/// completes it; a forged or stray finish is reported and the wait goes on.
+async fn await_finish(
+    context: &Context,
+    profile: &Profile,
+    listener: &mut crate::loopback::Listener,
+    timeout: u64,
+    id: &str,
+) -> Result<Completed, String> {
+    loop {
+        let finish_url = tokio::time::timeout(Duration::from_secs(timeout), listener.next())
+            .await
+            .map_err(|_| {
+                format!("no approval arrived within {timeout} s; the grant {id} is still pending")
+            })?
+            .ok_or("the loopback listener stopped")?;
+        match context
+            .flows
+            .complete(&finish_url, |_| context.client(profile))
+            .await
+        {
+            Ok(completed) => return Ok(completed),
+            Err(error @ (FlowError::Refused(_) | FlowError::UnknownFinish)) => {
+                eprintln!("refused: {error}");
+            }
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+}
+
+/// `consent-desk pay`'s options.
+struct PayArgs {
+    from: String,
+    to: String,
+    amount: Option<String>,
+    receive: bool,
+    note: Option<String>,
+    yes: bool,
+    loopback: bool,
+    open_browser: bool,
+    timeout: u64,
+}
+
+fn payment_text(payment: &PaymentRecord) -> String {
+    use consent_desk_protocol::describe::format_amount_of;
+    let mut text = format!(
+        "{}  {}  you pay {} (fees included), they get {}\n  to {}",
+        payment.id,
+        payment.state.as_str(),
+        format_amount_of(&payment.quote.debit_amount),
+        format_amount_of(&payment.quote.receive_amount),
+        payment
+            .receiver_wallet
+            .as_deref()
+            .unwrap_or(&payment.incoming_payment),
+    );
+    if let Some(expires) = &payment.quote.expires_at {
+        if payment.state == PaymentState::Quoted {
+            text.push_str(&format!("\n  quote valid until {expires}"));
+        }
+    }
+    if let Some(problem) = &payment.problem {
+        text.push_str(&format!("\n  problem: {problem}"));
+    }
+    text
+}
+
+/// Exit code for how a payment ended: 0 paid, 4 not approved or stopped,
+/// 5 still settling, 1 failed.
+fn payment_code(payment: &PaymentRecord) -> i32 {
+    match payment.state {
+        PaymentState::Completed => 0,
+        PaymentState::Cancelled => 4,
+        PaymentState::Failed => 1,
+        _ => 5,
+    }
+}
+
+async fn pay(
+    context: &Context,
+    profile: Option<&str>,
+    json_mode: bool,
+    args: PayArgs,
+) -> Result<i32, String> {
+    let profile = context.profile(profile)?;
+    let client = context.client(&profile).map_err(|e| e.to_string())?;
+    let url = |text: &str, what: &str| {
+        url::Url::parse(text).map_err(|e| format!("{what} `{text}` is not a URL ({e})"))
+    };
+    let (from, to) = (url(&args.from, "--from")?, url(&args.to, "--to")?);
+    let amount = match &args.amount {
+        None => None,
+        Some(text) => {
+            let wallet = if args.receive { &to } else { &from };
+            let scale = client
+                .wallet_address(wallet)
+                .await
+                .map_err(|e| e.to_string())?
+                .asset_scale;
+            let value = crate::parse_major_units(text, scale).map_err(|e| e.to_string())?;
+            Some(if args.receive {
+                PayAmount::Receive(value)
+            } else {
+                PayAmount::Send(value)
+            })
+        }
+    };
+    let quoted = context
+        .flows
+        .quote_payment(
+            &client,
+            &profile.id,
+            &PayRequest {
+                from,
+                to,
+                amount,
+                note: args.note,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut event = serde_json::to_value(&quoted).unwrap_or_default();
+    event["event"] = "quoted".into();
+    print(json_mode, &event, &payment_text(&quoted));
+    if !args.yes && !confirmed()? {
+        let stopped = context
+            .flows
+            .cancel_payment(&quoted.id)
+            .map_err(|e| e.to_string())?;
+        print(
+            json_mode,
+            &serde_json::to_value(&stopped).unwrap_or_default(),
+            "Not paid.",
+        );
+        return Ok(4);
+    }
+    let loopback = args.loopback || profile.loopback_finish;
+    let mut listener = if loopback {
+        Some(
+            crate::loopback::Listener::bind()
+                .await
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
+    let via = match &listener {
+        Some(listener) => FinishVia::Loopback {
+            port: listener.port(),
+        },
+        None => FinishVia::DeepLink,
+    };
+    let (payment, grant) = context
+        .flows
+        .authorize_payment(&client, &quoted.id, via)
+        .await
+        .map_err(|e| e.to_string())?;
+    let redirect = grant.redirect.clone().unwrap_or_default();
+    print(
+        json_mode,
+        &json!({"event": "pending", "id": payment.id, "grant": grant.id, "redirect": redirect}),
+        &format!("Approve the payment in your browser: {redirect}"),
+    );
+    if args.open_browser {
+        if let Err(error) = std::process::Command::new("xdg-open")
+            .arg(&redirect)
+            .status()
+        {
+            eprintln!("note: the browser could not be opened ({error}); open the link yourself");
+        }
+    }
+    let Some(listener) = listener.as_mut() else {
+        if !json_mode {
+            println!(
+                "The payment {} waits for the wallet to send you back to Consent Desk.",
+                payment.id
+            );
+        }
+        return Ok(0);
+    };
+    await_finish(context, &profile, listener, args.timeout, &grant.id).await?;
+    let sent = match context.flows.send_payment(&client, &payment.id).await {
+        Ok(sent) => sent,
+        Err(FlowError::QuoteExpired) => {
+            return Err(format!(
+                "the quote expired while you approved; nothing was paid. `consent-desk payments \
+                 cancel {}` and pay again",
+                payment.id
+            ))
+        }
+        Err(error) => {
+            let record = context
+                .flows
+                .payment(&payment.id)
+                .map_err(|e| e.to_string())?;
+            if record.state == PaymentState::Sending {
+                return Err(format!(
+                    "{error}; the payment may still go through: `consent-desk payments resume {}` \
+                     finishes it without paying twice",
+                    payment.id
+                ));
+            }
+            return Err(error.to_string());
+        }
+    };
+    print(
+        json_mode,
+        &serde_json::to_value(&sent).unwrap_or_default(),
+        &payment_text(&sent),
+    );
+    Ok(payment_code(&sent))
+}
+
+/// Asks "Pay? [y/N]" on the terminal.
+fn confirmed() -> Result<bool, String> {
+    use std::io::Write as _;
+    eprint!("Pay this? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| format!("no answer could be read ({e}); use --yes to pay without asking"))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+async fn payments(
+    context: &Context,
+    json_mode: bool,
+    command: PaymentsCommand,
+) -> Result<i32, String> {
+    match command {
+        PaymentsCommand::List { limit, offset } => {
+            let list = context
+                .flows
+                .payments(limit, offset)
+                .map_err(|e| e.to_string())?;
+            let text = if list.is_empty() {
+                "No payments yet.".to_owned()
+            } else {
+                list.iter().map(payment_text).collect::<Vec<_>>().join("\n")
+            };
+            print(
+                json_mode,
+                &serde_json::to_value(&list).unwrap_or_default(),
+                &text,
+            );
+            Ok(0)
+        }
+        PaymentsCommand::Show { id } => {
+            let payment = context.flows.payment(&id).map_err(|e| e.to_string())?;
+            print(
+                json_mode,
+                &serde_json::to_value(&payment).unwrap_or_default(),
+                &payment_text(&payment),
+            );
+            Ok(0)
+        }
+        PaymentsCommand::Resume { id } => {
+            let payment = context.flows.payment(&id).map_err(|e| e.to_string())?;
+            let profile = context.profile(Some(&payment.profile))?;
+            let client = context.client(&profile).map_err(|e| e.to_string())?;
+            let sent = context
+                .flows
+                .send_payment(&client, &id)
+                .await
+                .map_err(|e| e.to_string())?;
+            print(
+                json_mode,
+                &serde_json::to_value(&sent).unwrap_or_default(),
+                &payment_text(&sent),
+            );
+            Ok(payment_code(&sent))
+        }
+        PaymentsCommand::Cancel { id } => {
+            let payment = context.flows.payment(&id).map_err(|e| e.to_string())?;
+            if let (PaymentState::Authorizing, Some(grant)) =
+                (payment.state, payment.grant_id.as_deref())
+            {
+                let profile = context.profile(Some(&payment.profile))?;
+                let client = context.client(&profile).map_err(|e| e.to_string())?;
+                context
+                    .flows
+                    .cancel(&client, grant)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let stopped = context
+                .flows
+                .cancel_payment(&id)
+                .map_err(|e| e.to_string())?;
+            print(
+                json_mode,
+                &serde_json::to_value(&stopped).unwrap_or_default(),
+                "Stopped; no money moved.",
+            );
+            Ok(0)
         }
     }
 }

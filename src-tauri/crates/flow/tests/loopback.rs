@@ -51,9 +51,13 @@ fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
-// Multi-threaded: the sandbox keeps serving while the test waits on the CLI.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cli_completes_a_grant_through_its_loopback_listener() {
+/// A private keyring session, the sandbox wallet with the `qa` client, and
+/// a profile signing as `qa` with its key in a passphrase file.
+async fn world() -> (
+    Session,
+    consent_desk_sandbox::RunningSandbox,
+    tempfile::TempDir,
+) {
     let session = Session::start(Mode::Unlocked);
     let key = SigningKey::generate();
     let key_id = KeyId::new("qa-desk-1").unwrap();
@@ -89,6 +93,13 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
     })
     .unwrap();
 
+    (session, sandbox, sandbox_dir)
+}
+
+// Multi-threaded: the sandbox keeps serving while the test waits on the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_completes_a_grant_through_its_loopback_listener() {
+    let (session, sandbox, _sandbox_dir) = world().await;
     let alice = sandbox.wallet_address("alice").to_string();
     let mut child = grant_cli(
         &session,
@@ -238,4 +249,186 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
         .unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(listed[0]["state"], "cancelled");
+}
+
+/// The person's browser on the consent page: Approve, then the finish link.
+async fn approve(redirect: &str) -> String {
+    let http = browser();
+    let start = http.get(redirect).send().await.unwrap();
+    let page = url::Url::parse(redirect)
+        .unwrap()
+        .join(&location(&start))
+        .unwrap();
+    let chosen = http
+        .post(page.clone())
+        .form(&[("choice", "accept")])
+        .send()
+        .await
+        .unwrap();
+    let step = page.join(&location(&chosen)).unwrap();
+    location(&http.get(step).send().await.unwrap())
+}
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_pays_across_currencies_and_manages_the_grant() {
+    let (session, sandbox, _dir) = world().await;
+    let balance = |name: &str| {
+        sandbox
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .find(|account| account.name == name)
+            .unwrap()
+            .balance
+    };
+    let (alice, bob) = (balance("alice"), balance("bob"));
+    let from = sandbox.wallet_address("alice").to_string();
+    let to = sandbox.wallet_address("bob").to_string();
+    let mut child = grant_cli(
+        &session,
+        &[
+            "pay",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--amount",
+            "10.00",
+            "--receive",
+            "--note",
+            "rent",
+            "--yes",
+            "--json",
+            "--passphrase-env",
+            "PW",
+            "--timeout",
+            "60",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let quoted: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(quoted["event"], "quoted");
+    assert_eq!(quoted["quote"]["receiveAmount"]["value"], "1000");
+    assert_eq!(quoted["quote"]["receiveAmount"]["assetCode"], "EUR");
+    let debit: u64 = quoted["quote"]["debitAmount"]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    let pending: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(pending["event"], "pending");
+    let grant = pending["grant"].as_str().unwrap().to_owned();
+    let finish = approve(pending["redirect"].as_str().unwrap()).await;
+    reqwest::get(&finish).await.unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    let paid: serde_json::Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(paid["state"], "completed");
+    assert_eq!(paid["outgoingPayment"]["metadata"]["description"], "rent");
+    assert_eq!(balance("bob"), bob + 1000);
+    assert_eq!(balance("alice"), alice - debit);
+    assert!(
+        !rest.to_lowercase().contains("accesstoken"),
+        "no token printed"
+    );
+
+    // The same engine lists it and manages its grant.
+    let listed = json_of(
+        &grant_cli(&session, &["payments", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(listed[0]["id"], paid["id"]);
+    let spent = json_of(
+        &grant_cli(
+            &session,
+            &[
+                "grants",
+                "spent",
+                &grant,
+                "--json",
+                "--passphrase-env",
+                "PW",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(spent["spentDebitAmount"]["value"], debit.to_string());
+    let before = json_of(
+        &grant_cli(&session, &["grants", "show", &grant, "--json"])
+            .output()
+            .unwrap(),
+    );
+    let rotated = json_of(
+        &grant_cli(
+            &session,
+            &[
+                "grants",
+                "rotate",
+                &grant,
+                "--json",
+                "--passphrase-env",
+                "PW",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    assert_ne!(rotated["manageUri"], before["manageUri"]);
+    assert!(
+        rotated.get("accessToken").is_none(),
+        "no token without --show-secrets"
+    );
+    let revoked = json_of(
+        &grant_cli(
+            &session,
+            &[
+                "grants",
+                "revoke",
+                &grant,
+                "--json",
+                "--passphrase-env",
+                "PW",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(revoked["state"], "revoked");
+    let refused = grant_cli(
+        &session,
+        &["grants", "spent", &grant, "--passphrase-env", "PW"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("revoked"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 }
