@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "end_grant",
     "quote_payment",
     "confirm_payment",
+    "pay_with_grant",
     "requote_payment",
     "cancel_payment",
     "payments",

@@ -59,6 +59,7 @@ pub fn run() {
             commands::grants::end_grant,
             commands::payments::quote_payment,
             commands::payments::confirm_payment,
+            commands::payments::pay_with_grant,
             commands::payments::requote_payment,
             commands::payments::cancel_payment,
             commands::payments::payments,

@@ -167,6 +167,30 @@ pub(crate) async fn confirm(
     ))
 }
 
+/// Pays a quoted payment with a grant approved earlier: no new consent.
+pub(crate) async fn with_grant(app: &AppHandle, id: &str, grant_id: &str) -> Result<PaymentView> {
+    let flows = app.state::<FlowState>().flows()?;
+    let payment = flows.payment(id)?;
+    let client = client_for(app, &payment.profile)?;
+    let result = flows.pay_with_grant(&client, id, grant_id).await;
+    let record = flows.payment(id)?;
+    let budget_spent =
+        matches!(&result, Err(FlowError::Protocol(error)) if error.is_budget_spent());
+    let message = match result {
+        Ok(_) if record.state == PaymentState::Completed => {
+            "Paid: the receiver got the money.".to_owned()
+        }
+        Ok(_) => "Sent; the wallet is still delivering it. Check again later.".to_owned(),
+        Err(_) if budget_spent => {
+            "That grant's budget is spent: approve a new grant to pay.".to_owned()
+        }
+        // Refused before anything was asked of the wallet: the form says why.
+        Err(error) if record.state == PaymentState::Quoted => return Err(error.into()),
+        Err(error) => crate::error::sentence(&error.to_string()),
+    };
+    Ok(announce(app, &record, message))
+}
+
 /// A new quote after the old one expired; confirmed again by the person.
 pub(crate) async fn requote(app: &AppHandle, id: &str) -> Result<PaymentView> {
     let flows = app.state::<FlowState>().flows()?;

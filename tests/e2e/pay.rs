@@ -232,3 +232,88 @@ async fn a_killed_app_loses_nothing_and_pays_once() -> harness::Result<()> {
     assert_eq!(end["dave"], start["dave"] + 725);
     app.close().await
 }
+
+/// Quotes $3.00 to `dave` and pays it with the grant approved earlier.
+async fn pay_with_grant(app: &App, dave: &str) -> harness::Result<()> {
+    app.type_into("pay-to", dave).await?;
+    app.type_into("pay-amount", "3").await?;
+    app.click("pay-kind-send").await?;
+    app.click("pay-quote").await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "quoted")
+        .await?;
+    app.click("pay-with-grant").await?;
+    app.wait_for_text("pay-confirm", |text| text.contains("with that grant"))
+        .await?;
+    app.click("pay-confirm").await
+}
+
+#[tokio::test]
+async fn a_daily_grant_pays_in_two_days_and_is_refused_past_its_budget_in_one(
+) -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    let wallet = app.text("profile-active-wallet").await?;
+    let base = wallet.trim_end_matches("consent-desk").to_owned();
+    let dave = format!("{base}dave");
+    let start = balances(&base).await;
+
+    // $5.00 a day, approved once in the wallet's window.
+    app.click("home-approve").await?;
+    app.type_into("approve-amount", "5").await?;
+    app.click("approve-repeat-day").await?;
+    app.wait_for_text("approve-summary", |t| {
+        t.contains("$5.00") && t.contains("every day")
+    })
+    .await?;
+    let known = app.windows().await?;
+    app.click("approve-submit").await?;
+    app.switch_to_new_window(&known).await?;
+    app.click("consent-approve").await?;
+    app.switch_to_main().await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
+
+    // Day one: $3.00 with the grant, from its details; no consent asked.
+    app.click("nav-home").await?;
+    app.click("grant-open").await?;
+    app.click("grant-pay").await?;
+    let windows = app.windows().await?.len();
+    pay_with_grant(&app, &dave).await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "completed")
+        .await?;
+    assert_eq!(app.windows().await?.len(), windows, "no consent window");
+
+    // Another $3.00 the same day passes the $5.00: refused, nothing paid,
+    // and a new approval is offered.
+    app.click("pay-again").await?;
+    pay_with_grant(&app, &dave).await?;
+    let problem = app.text("pay-problem").await?;
+    assert!(problem.contains("budget"), "{problem}");
+    assert_eq!(
+        app.attr("pay-state", "data-state").await?.as_deref(),
+        Some("quoted")
+    );
+    let confirm = app.text("pay-confirm").await?;
+    assert!(confirm.contains("at my wallet"), "{confirm}");
+    app.click("pay-cancel").await?;
+    assert_eq!(balances(&base).await["alice"], start["alice"] - 300);
+
+    // The wallet's clock moves to the next day: the budget renews.
+    let moved = reqwest::Client::new()
+        .put(format!("{base}admin/clock"))
+        .header("content-type", "application/json")
+        .body(r#"{"advanceSeconds":86460}"#)
+        .send()
+        .await
+        .expect("the admin API answers");
+    assert_eq!(moved.status(), 200);
+    app.click("pay-again").await?;
+    pay_with_grant(&app, &dave).await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "completed")
+        .await?;
+    let end = balances(&base).await;
+    assert_eq!(end["alice"], start["alice"] - 600);
+    assert_eq!(end["dave"], start["dave"] + 600);
+    app.close().await
+}

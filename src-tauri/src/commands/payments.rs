@@ -24,6 +24,17 @@ pub(crate) async fn confirm_payment(
     crate::payments::confirm(&app, &id, approve_in).await
 }
 
+/// Pays a quoted payment with a grant approved earlier.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) async fn pay_with_grant(
+    app: AppHandle,
+    id: String,
+    grant_id: String,
+) -> Result<PaymentView> {
+    crate::payments::with_grant(&app, &id, &grant_id).await
+}
+
 /// A new quote for a payment whose quote expired.
 #[tauri::command]
 #[tracing::instrument(skip(app), err(Debug))]

@@ -328,9 +328,19 @@ impl Flows {
         let incoming = Url::parse(&payment.incoming_payment)
             .map_err(|e| FlowError::Invalid(format!("the stored receiver is not a URL ({e})")))?;
         let from = payment.state;
+        let granted = payment.quote.debit_amount.value;
         payment.quote = self
             .new_quote(client, &sender, &incoming, payment.amount)
             .await?;
+        // The grant allows the old quote's debit: a dearer quote needs a new one.
+        if from == PaymentState::Authorizing && payment.quote.debit_amount.value > granted {
+            payment.state = PaymentState::Quoted;
+            payment.grant_id = None;
+            payment.problem = Some(
+                "the new quote costs more than the approved grant allows; approve it again"
+                    .to_owned(),
+            );
+        }
         payment.updated_at = timestamp();
         self.save_payment(&payment, from)?;
         Ok(payment)
@@ -380,6 +390,55 @@ impl Flows {
         payment.updated_at = timestamp();
         self.save_payment(&payment, PaymentState::Quoted)?;
         Ok((payment, grant))
+    }
+
+    /// Step 3 without a new consent: pays a quoted payment with a grant the
+    /// person approved earlier (a budget that renews, say), then sends it.
+    /// When that grant's budget is spent, the payment goes back to
+    /// [`PaymentState::Quoted`] with the reason, for a new grant.
+    ///
+    /// # Errors
+    ///
+    /// The grant is not approved or belongs to another wallet, the quote
+    /// expired, or sending failed.
+    #[tracing::instrument(name = "pay.with_grant", skip_all, fields(payment = %id, grant = %grant_id))]
+    pub async fn pay_with_grant(
+        &self,
+        client: &Client,
+        id: &str,
+        grant_id: &str,
+    ) -> Result<PaymentRecord, FlowError> {
+        let mut payment = self.payment(id)?;
+        if payment.state != PaymentState::Quoted {
+            return Err(FlowError::Invalid(format!(
+                "this payment is {}; only a quoted one can be paid with a grant",
+                payment.state.as_str()
+            )));
+        }
+        let grant = self
+            .get(grant_id)?
+            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{grant_id}`")))?;
+        if grant.state != GrantState::Approved {
+            return Err(FlowError::Invalid(format!(
+                "that grant is {}; only an approved one can pay",
+                grant.state.as_str()
+            )));
+        }
+        if grant.wallet != payment.sender {
+            return Err(FlowError::Invalid(format!(
+                "that grant is for {}, not for {}",
+                grant.wallet, payment.sender
+            )));
+        }
+        if payment.quote_expired() {
+            return Err(FlowError::QuoteExpired);
+        }
+        payment.grant_id = Some(grant.id);
+        payment.state = PaymentState::Authorizing;
+        payment.problem = None;
+        payment.updated_at = timestamp();
+        self.save_payment(&payment, PaymentState::Quoted)?;
+        self.send_payment(client, id).await
     }
 
     /// Step 4: the outgoing payment, once its grant is approved; then follows
@@ -461,6 +520,18 @@ impl Flows {
                     .await
                 {
                     found
+                } else if error.is_budget_spent() {
+                    // Nothing was paid: back to the quote, for a new grant.
+                    payment.state = PaymentState::Quoted;
+                    payment.grant_id = None;
+                    payment.problem = Some(
+                        "the grant's budget is spent (for this period, if it renews); approve \
+                         a new grant to pay"
+                            .to_owned(),
+                    );
+                    payment.updated_at = timestamp();
+                    self.save_payment(&payment, PaymentState::Sending)?;
+                    return Err(error.into());
                 } else if error.is_timeout() || error.status().is_none_or(|status| status >= 500) {
                     // Unknown whether the wallet made it: stays `sending`,
                     // to be resumed (the quote keeps it from being paid twice).

@@ -428,3 +428,77 @@ async fn a_token_about_to_expire_is_rotated_before_use() {
         "rotated before sending"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in_one() {
+    let start = time::OffsetDateTime::now_utc();
+    let clock = ManualClock::new(start);
+    let world = world_with(Some(clock.clone())).await;
+    let alice = world.balance("alice");
+
+    // $5.00 a day, approved once.
+    let day = start
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let spec = consent_desk_flow::GrantSpec::parse(
+        world.sandbox.wallet_address("alice").as_str(),
+        Some("500"),
+        None,
+        None,
+        Some(&format!("R/{}Z/P1D", &day[..19])),
+    )
+    .unwrap();
+    let grant = world
+        .flows
+        .request(&world.client, "desk", &spec, FinishVia::DeepLink)
+        .await
+        .unwrap();
+    let finish = approve(grant.redirect.as_deref().unwrap()).await;
+    world
+        .flows
+        .complete(&finish, |_| {
+            Ok(signing_client(&world.sandbox, &world.key_pem))
+        })
+        .await
+        .unwrap();
+
+    let pay = |cents: u64| {
+        let request = world.request("dave", Some(PayAmount::Send(cents)));
+        let flows = &world.flows;
+        let client = &world.client;
+        let grant = grant.id.clone();
+        async move {
+            let quoted = flows.quote_payment(client, "desk", &request).await.unwrap();
+            (
+                quoted.id.clone(),
+                flows.pay_with_grant(client, &quoted.id, &grant).await,
+            )
+        }
+    };
+    // Day one: $3.00 goes through, another $3.00 would pass the $5.00.
+    let (_, first) = pay(300).await;
+    assert_eq!(first.unwrap().state, PaymentState::Completed);
+    let (refused_id, second) = pay(300).await;
+    assert!(second.is_err(), "{second:?}");
+    let refused = world.flows.payment(&refused_id).unwrap();
+    assert_eq!(refused.state, PaymentState::Quoted, "back to the quote");
+    assert!(refused.grant_id.is_none());
+    assert!(refused.problem.unwrap().contains("budget is spent"));
+    assert_eq!(world.balance("alice"), alice - 300);
+
+    // Day two: the budget renews (the token has expired meanwhile, and is
+    // rotated on the wallet's 401).
+    clock.advance(std::time::Duration::from_secs(24 * 60 * 60 + 60));
+    let requoted = world
+        .flows
+        .requote_payment(&world.client, &refused_id)
+        .await
+        .unwrap();
+    let paid = world
+        .flows
+        .pay_with_grant(&world.client, &requoted.id, &grant.id)
+        .await
+        .unwrap();
+    assert_eq!(paid.state, PaymentState::Completed);
+    assert_eq!(world.balance("alice"), alice - 600);
+}

@@ -5,6 +5,8 @@
 //! - `GET /admin/accounts`: every account with its balance;
 //! - `GET /admin/grants/{id}`: a grant's state, by grant id or continuation id
 //!   (the last segment of the client's continue URI);
+//! - `GET|PUT /admin/clock`: the sandbox's time; `{"advanceSeconds": n}` moves
+//!   it on (recurring budgets renew, tokens and quotes expire);
 //! - `POST /admin/reset`: drop grants and payments, restore seeded balances.
 //!
 //! [`Faults`]: crate::Faults
@@ -31,6 +33,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/wallet-addresses/{name}/keys", post(add_key))
         .route("/admin/accounts", get(accounts))
         .route("/admin/grants/{id}", get(grant))
+        .route("/admin/clock", get(get_clock).put(put_clock))
         .route("/admin/reset", post(reset))
         .layer(axum::middleware::from_fn(loopback_only))
 }
@@ -140,6 +143,49 @@ async fn add_key(
 
 async fn accounts(State(state): State<AppState>) -> ApiResult<Json<Vec<AccountBalance>>> {
     Ok(Json(state.account_balances()?))
+}
+
+/// The sandbox's time.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClockView {
+    /// RFC 3339.
+    now: String,
+    /// How far the admin API moved it on, in seconds.
+    offset_seconds: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClockChange {
+    advance_seconds: u32,
+}
+
+fn clock_view(state: &AppState) -> Json<ClockView> {
+    Json(ClockView {
+        now: state
+            .now()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        offset_seconds: state.clock_offset(),
+    })
+}
+
+async fn get_clock(State(state): State<AppState>) -> Json<ClockView> {
+    clock_view(&state)
+}
+
+async fn put_clock(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ClockView>> {
+    let change: ClockChange = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::invalid_request(format!(
+            "the clock change is invalid ({error}); send {{\"advanceSeconds\": 86400}}"
+        ))
+    })?;
+    state.advance_clock(change.advance_seconds);
+    Ok(clock_view(&state))
 }
 
 /// What QA needs to see of a grant; its tokens stay out.

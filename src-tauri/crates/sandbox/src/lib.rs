@@ -316,6 +316,7 @@ impl SandboxBuilder {
             base: base.clone(),
             store: Mutex::new(store),
             clock: self.clock,
+            clock_offset: std::sync::atomic::AtomicI64::new(0),
             faults: RwLock::new(self.faults),
             verifier: Verifier::new().max_clock_skew(self.timing.max_clock_skew),
             timing: self.timing,
@@ -536,6 +537,9 @@ struct Inner {
     base: Url,
     store: Mutex<Store>,
     clock: Arc<dyn Clock>,
+    /// Seconds added to the clock through `PUT /admin/clock` (QA moving
+    /// time on, for recurring budgets and expiries).
+    clock_offset: std::sync::atomic::AtomicI64,
     faults: RwLock<Faults>,
     verifier: Verifier,
     timing: Timing,
@@ -572,7 +576,22 @@ impl AppState {
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {
-        self.0.clock.now()
+        self.0.clock.now() + time::Duration::seconds(self.clock_offset())
+    }
+
+    /// Seconds the admin API moved the clock on.
+    pub(crate) fn clock_offset(&self) -> i64 {
+        self.0
+            .clock_offset
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Moves the clock on by `seconds` (never back: time only goes forward).
+    pub(crate) fn advance_clock(&self, seconds: u32) {
+        self.0
+            .clock_offset
+            .fetch_add(i64::from(seconds), std::sync::atomic::Ordering::SeqCst);
+        tracing::info!(seconds, "sandbox clock moved on");
     }
 
     pub(crate) fn now_ms(&self) -> i64 {

@@ -74,6 +74,8 @@ export interface Backend {
   quotePayment(form: PayForm): Promise<PaymentView>;
   /** The person confirmed the quote: asks the wallet for the grant (its consent page opens). */
   confirmPayment(id: string, approveIn: ApproveIn): Promise<PaymentView>;
+  /** Pays a quoted payment with a grant approved earlier: no new consent. */
+  payWithGrant(id: string, grantId: string): Promise<PaymentView>;
   /** A new quote for a payment whose quote expired. */
   requotePayment(id: string): Promise<PaymentView>;
   /** Stops a payment that was not sent. */

@@ -761,6 +761,31 @@ export class MockBackend implements Backend {
     );
   }
 
+  payWithGrant(id: string, grantId: string) {
+    return this.answer(
+      'pay_with_grant',
+      (): PaymentView | Promise<never> => {
+        const payment = this.findPayment(id);
+        if ('code' in payment) return fail(payment.code, payment.message);
+        const grant = this.grantList.find((known) => known.id === grantId);
+        if (grant?.state !== 'approved') return fail('grant', 'that grant is not approved; only an approved one can pay');
+        if (this.budgetSpent.has(grantId)) {
+          payment.problem = "the grant's budget is spent (for this period, if it renews); approve a new grant to pay";
+          payment.grantId = null;
+          return payment;
+        }
+        payment.grantId = grantId;
+        payment.state = 'completed';
+        payment.sent = payment.debit;
+        return payment;
+      },
+      { id, grantId },
+    );
+  }
+
+  /** Grants whose budget the mock wallet calls spent. */
+  budgetSpent = new Set<string>();
+
   requotePayment(id: string) {
     return this.answer(
       'requote_payment',

@@ -57,6 +57,7 @@ export const tauriBackend: Backend = {
 
   quotePayment: (form) => call<PaymentView>('quote_payment', { form }),
   confirmPayment: (id, approveIn) => call<PaymentView>('confirm_payment', { id, approveIn }),
+  payWithGrant: (id, grantId) => call<PaymentView>('pay_with_grant', { id, grantId }),
   requotePayment: (id) => call<PaymentView>('requote_payment', { id }),
   cancelPayment: (id) => call<PaymentView>('cancel_payment', { id }),
   payments: (limit, offset) => call<PaymentView[]>('payments', { limit, offset }),

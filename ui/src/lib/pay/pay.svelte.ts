@@ -13,6 +13,8 @@ export class PayState {
   amountKind = $state<PayAmountKind>('send');
   note = $state('');
   approveIn = $state<ApproveIn>('window');
+  /** An approved grant to pay with instead of asking for a new one; `null` asks. */
+  useGrant = $state<string | null>(null);
   /** The passphrase of a key kept in a protected file; sent once, never kept. */
   passphrase = $state('');
   #payment = $state<PaymentView | null>(null);
@@ -74,11 +76,20 @@ export class PayState {
     );
   }
 
-  /** The person accepts the quote: the wallet's consent page opens. */
+  /**
+   * The person accepts the quote: with a grant approved earlier it is paid at
+   * once; otherwise the wallet's consent page opens.
+   */
   async confirm(): Promise<boolean> {
     const id = this.#payment?.id;
     if (!id || this.#payment?.state !== 'quoted') return false;
-    return this.#run('confirm', () => this.#backend.confirmPayment(id, this.approveIn));
+    const grant = this.useGrant;
+    const done = await this.#run('confirm', () =>
+      grant ? this.#backend.payWithGrant(id, grant) : this.#backend.confirmPayment(id, this.approveIn),
+    );
+    // A spent budget sends the payment back to its quote: a new grant is needed.
+    if (grant && this.#payment?.state === 'quoted') this.useGrant = null;
+    return done;
   }
 
   /** A new quote after the old one expired. */
@@ -118,6 +129,7 @@ export class PayState {
 
   /** Back to the form (kept as it was) for another payment. */
   reset() {
+    this.useGrant = null;
     this.#payment = null;
     this.#message = null;
     this.#error = null;

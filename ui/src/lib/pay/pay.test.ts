@@ -101,3 +101,46 @@ describe('Recent payments', () => {
     expect(byTestId(html, 'pay-open')).toBeNull();
   });
 });
+
+describe('Paying with a grant approved earlier', () => {
+  it('offers the wallet’s approved grants, pays without a new consent, and asks for one when the budget is spent', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const grant = await backend.requestGrant({
+      wallet: 'http://127.0.0.1:4455/alice',
+      limit: 'debit',
+      amount: '20',
+      receiver: null,
+      interval: 'R/2026-11-25T00:00:00Z/P1D',
+      actions: [],
+    });
+    backend.progress(grant.id, 'done');
+    const app = new AppState(backend);
+    await app.start();
+    await app.payWith(app.grants.list[0]!);
+    expect(app.screen).toBe('pay');
+    expect(app.pay.from).toBe('http://127.0.0.1:4455/alice');
+    expect(app.pay.useGrant).toBe(grant.id);
+    app.pay.to = 'http://127.0.0.1:4455/dave';
+    app.pay.amount = '5';
+    await app.pay.quote();
+    let html = renderApp(app);
+    expect(attribute(byTestId(html, 'pay-with-grant'), 'data-id')).toBe(grant.id);
+    expect(byTestId(html, 'pay-confirm')?.text).toContain('Pay $5.00 with that grant');
+    expect(await app.pay.confirm()).toBe(true);
+    expect(backend.count('confirm_payment')).toBe(0);
+    expect(app.pay.payment?.state).toBe('completed');
+
+    // Spent: back to the quote, and the next confirmation asks the wallet.
+    app.pay.reset();
+    app.pay.useGrant = grant.id;
+    backend.budgetSpent.add(grant.id);
+    await app.pay.quote();
+    await app.pay.confirm();
+    html = renderApp(app);
+    expect(app.pay.payment?.state).toBe('quoted');
+    expect(byTestId(html, 'pay-problem')?.text).toContain('budget is spent');
+    expect(app.pay.useGrant).toBeNull();
+    expect(byTestId(html, 'pay-confirm')?.text).toContain('Approve $5.00 at my wallet');
+  });
+});

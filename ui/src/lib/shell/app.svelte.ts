@@ -2,7 +2,17 @@ import { defaultPayer } from '../approve/describe';
 import { GrantFlow } from '../approve/flow.svelte';
 import { ApproveForm } from '../approve/form.svelte';
 import { GrantsState } from '../approve/grants.svelte';
-import type { About, AppStatus, Backend, FlowProgress, GrantForm, ProfileView, ReceivedLink, UiError } from '../ipc';
+import type {
+  About,
+  AppStatus,
+  Backend,
+  FlowProgress,
+  GrantForm,
+  GrantView,
+  ProfileView,
+  ReceivedLink,
+  UiError,
+} from '../ipc';
 import { toUiError } from '../ipc';
 import { PayState } from '../pay/pay.svelte';
 import { ConnectFlow } from '../profiles/connect.svelte';
@@ -202,6 +212,14 @@ export class AppState {
     if (!profile) return;
     this.#leaveApprove();
     this.#startConnect(profile).startPolling();
+  }
+
+  /** "Pay with this grant": the Pay form for the grant's wallet, that grant chosen. */
+  async payWith(grant: GrantView) {
+    this.pay.reset();
+    this.pay.from = grant.wallet;
+    this.pay.useGrant = grant.id;
+    await this.show('pay');
   }
 
   /** "Cancel" (back where the person came from) or "Finish later" (to Profiles). */

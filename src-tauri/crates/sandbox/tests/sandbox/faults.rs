@@ -233,3 +233,45 @@ async fn the_command_line_serves_with_faults() {
     child.kill().await.unwrap();
     assert!(dir.path().join(consent_desk_sandbox::STATE_FILE).exists());
 }
+
+#[tokio::test]
+async fn the_clock_moves_on_through_the_admin_api_and_never_back() {
+    let world = world().await;
+    let admin = reqwest::Client::new();
+    let url = world.sandbox.base_url().join("admin/clock").unwrap();
+    let read = |value: &serde_json::Value| {
+        time::OffsetDateTime::parse(
+            value["now"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    let before: serde_json::Value = admin
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["offsetSeconds"], 0);
+    let moved: serde_json::Value = admin
+        .put(url.clone())
+        .json(&serde_json::json!({"advanceSeconds": 86400}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(moved["offsetSeconds"], 86400);
+    let gained = read(&moved) - read(&before);
+    assert!(gained >= time::Duration::days(1), "{gained}");
+    let back = admin
+        .put(url)
+        .json(&serde_json::json!({"advanceSeconds": -60}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 400);
+}
