@@ -25,6 +25,8 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+#[doc(hidden)]
+pub mod history;
 pub mod loopback;
 mod manage;
 pub mod pay;

@@ -49,6 +49,10 @@ CREATE INDEX payments_by_grant ON payments (grant_id);
 CREATE INDEX payments_by_time ON payments (created_at);
 CREATE INDEX grants_by_time ON grants (created_at);
 ",
+    // 3: the start-up resume reads unfinished payments by state.
+    "
+CREATE INDEX payments_by_state ON payments (state);
+",
 ];
 
 /// The schema this build writes.
@@ -450,7 +454,7 @@ impl Store {
     pub(crate) fn unfinished_payments(&self) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
         let mut statement = self.conn.prepare(
             "SELECT record FROM payments
-             WHERE state NOT IN ('completed', 'failed', 'cancelled') ORDER BY created_at",
+             WHERE state IN ('quoted', 'authorizing', 'sending', 'sent') ORDER BY created_at",
         )?;
         let rows = statement
             .query_map([], |row| row.get::<_, String>(0))?
