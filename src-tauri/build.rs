@@ -5,6 +5,8 @@ use std::process::Command;
 const COMMANDS: &[&str] = &[
     "app_status",
     "about",
+    "activity",
+    "export_activity",
     "received_links",
     "profiles",
     "use_profile",

@@ -112,10 +112,15 @@ fn client_unlocking(
     };
     let key_id =
         KeyId::new(profile.key_id.clone()).map_err(|e| FlowError::Client(e.to_string()))?;
-    Client::builder()
+    let mut builder = Client::builder()
         .key(key, key_id)
         .client_wallet(profile.wallet_address.as_str())
-        .allow_http_loopback(profile.allow_http_loopback)
+        .allow_http_loopback(profile.allow_http_loopback);
+    // Every request it makes goes to the activity log.
+    if let Ok(flows) = app.state::<FlowState>().flows() {
+        builder = builder.observer(flows.recorder());
+    }
+    builder
         .build()
         .map_err(|error| FlowError::Client(error.to_string()))
 }

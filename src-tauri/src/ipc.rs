@@ -488,6 +488,67 @@ pub struct SpentMeter {
     pub counts: AmountLimit,
 }
 
+/// Which activity entries to list.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityQuery {
+    /// Text found in the operation, the URL or the details.
+    #[serde(default)]
+    pub text: String,
+    /// Only failures: no answer, a status of 400 or more, refused finishes.
+    #[serde(default)]
+    pub failures_only: bool,
+}
+
+/// One thing the app did: a request to a wallet, or a finish link checked.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityView {
+    /// Grows with time.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// RFC 3339, milliseconds.
+    pub at: String,
+    /// `request` or `finish`.
+    pub kind: String,
+    /// The OpenAPI operation, or `finish`.
+    pub operation: String,
+    /// For a request.
+    pub method: Option<String>,
+    /// The URL asked, or the finish link without its query.
+    pub url: Option<String>,
+    /// The answer's status.
+    pub status: Option<u16>,
+    /// How long it took.
+    #[ts(type = "number | null")]
+    pub duration_ms: Option<u64>,
+    /// Answered below 400, or a finish verified and completed.
+    pub ok: bool,
+    /// A request's `Signature-Input` (covered components, key id, time).
+    pub signature_input: Option<String>,
+    /// A token went with the request (its value is never kept).
+    pub with_token: bool,
+    /// Why a request got no answer, or how a finish ended.
+    pub outcome: Option<String>,
+    /// For a finish: the grant it named.
+    pub grant: Option<String>,
+    /// For a finish: whether its hash matched (none when it named no
+    /// waiting grant).
+    pub hash_verified: Option<bool>,
+    /// For a finish: the `hash` it carried.
+    pub hash: Option<String>,
+}
+
+/// Where the activity log was written.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityExport {
+    /// The file.
+    pub path: String,
+    /// How many entries.
+    pub entries: u32,
+}
+
 /// The Pay screen's form.
 #[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -655,6 +716,9 @@ mod tests {
             declaration::<FlowStep>(&cfg),
             declaration::<GrantDetail>(&cfg),
             declaration::<SpentMeter>(&cfg),
+            declaration::<ActivityQuery>(&cfg),
+            declaration::<ActivityView>(&cfg),
+            declaration::<ActivityExport>(&cfg),
             declaration::<PayForm>(&cfg),
             declaration::<PayAmountKind>(&cfg),
             declaration::<PaymentView>(&cfg),

@@ -41,6 +41,8 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::app::about,
+            commands::activity::activity,
+            commands::activity::export_activity,
             commands::links::received_links,
             commands::profiles::profiles,
             commands::profiles::use_profile,

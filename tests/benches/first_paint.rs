@@ -30,7 +30,11 @@ async fn first_paints(count: usize) -> harness::Result<Vec<Duration>> {
     for _ in 0..LAUNCHES {
         let started = Instant::now();
         let app = desktop.launch(&[]).await?;
-        let shown = if count == 0 { "grants-empty" } else { "grants-list" };
+        let shown = if count == 0 {
+            "grants-empty"
+        } else {
+            "grants-list"
+        };
         if let Err(error) = app.find(shown).await {
             app.screenshot("first-paint-failed").await?;
             eprintln!("{}", desktop.log());

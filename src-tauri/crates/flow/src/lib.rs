@@ -24,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod activity;
 pub mod cli;
 #[doc(hidden)]
 pub mod history;
@@ -488,6 +489,18 @@ impl Flows {
     /// As [`complete`](Self::complete).
     #[tracing::instrument(name = "flow.complete", skip_all)]
     pub async fn complete_observed(
+        &self,
+        finish_url: &str,
+        client_for: impl FnOnce(&str) -> Result<Client, FlowError>,
+        observer: impl Fn(&str, Step),
+    ) -> Result<Completed, FlowError> {
+        let started = std::time::Instant::now();
+        let result = self.complete_steps(finish_url, client_for, observer).await;
+        self.record_finish(finish_url, &result, started.elapsed());
+        result
+    }
+
+    async fn complete_steps(
         &self,
         finish_url: &str,
         client_for: impl FnOnce(&str) -> Result<Client, FlowError>,

@@ -53,6 +53,21 @@ CREATE INDEX grants_by_time ON grants (created_at);
     "
 CREATE INDEX payments_by_state ON payments (state);
 ",
+    // 4: the activity log (requests made, finishes checked), newest by id.
+    "
+CREATE TABLE activity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    method TEXT,
+    url TEXT,
+    status INTEGER,
+    duration_ms INTEGER,
+    ok INTEGER NOT NULL,
+    detail TEXT NOT NULL
+);
+",
 ];
 
 /// The schema this build writes.
@@ -160,7 +175,7 @@ pub enum StoreError {
 
 #[derive(Debug)]
 pub(crate) struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 fn now() -> String {
@@ -333,6 +348,16 @@ impl Store {
 
 pub(crate) fn timestamp() -> String {
     now()
+}
+
+/// Now, RFC 3339 with milliseconds (the activity log orders within a second).
+pub(crate) fn timestamp_ms() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 impl Store {

@@ -17,7 +17,7 @@ struct World {
     sandbox: RunningSandbox,
     client: Client,
     key_pem: String,
-    flows: Flows,
+    flows: Arc<Flows>,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
@@ -33,13 +33,25 @@ async fn world_with(clock: Option<ManualClock>) -> World {
     }
     let sandbox = builder.start().await.unwrap();
     let key_pem = key.to_pkcs8_pem().to_string();
-    let client = signing_client(&sandbox, &key_pem);
     let data = tempfile::tempdir().unwrap();
-    let flows = Flows::open(
-        &data.path().join("grants.sqlite3"),
-        Arc::new(MemoryBackend::default()),
-    )
-    .unwrap();
+    let flows = Arc::new(
+        Flows::open(
+            &data.path().join("grants.sqlite3"),
+            Arc::new(MemoryBackend::default()),
+        )
+        .unwrap(),
+    );
+    // The engine's client records what it asks in the activity log.
+    let client = Client::builder()
+        .key(
+            SigningKey::from_pkcs8_pem(&key_pem).unwrap(),
+            KeyId::new("pay-test").unwrap(),
+        )
+        .client_wallet(sandbox.wallet_address("desk").as_str())
+        .allow_http_loopback(true)
+        .observer(flows.recorder())
+        .build()
+        .unwrap();
     World {
         sandbox,
         client,
@@ -410,11 +422,13 @@ async fn a_token_about_to_expire_is_rotated_before_use() {
         client: signing_client(&sandbox, &key_pem),
         sandbox,
         key_pem,
-        flows: Flows::open(
-            &data.path().join("grants.sqlite3"),
-            Arc::new(MemoryBackend::default()),
-        )
-        .unwrap(),
+        flows: Arc::new(
+            Flows::open(
+                &data.path().join("grants.sqlite3"),
+                Arc::new(MemoryBackend::default()),
+            )
+            .unwrap(),
+        ),
         _dirs: (dir, data),
     };
     let id = world.authorized("dave", Some(PayAmount::Send(100))).await;
@@ -501,4 +515,134 @@ async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in
         .unwrap();
     assert_eq!(paid.state, PaymentState::Completed);
     assert_eq!(world.balance("alice"), alice - 600);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_activity_log_shows_requests_and_finishes_without_secrets() {
+    use consent_desk_flow::activity::{ActivityFilter, ActivityKind};
+    let world = world().await;
+    let quoted = world
+        .flows
+        .quote_payment(
+            &world.client,
+            "desk",
+            &world.request("dave", Some(PayAmount::Send(100))),
+        )
+        .await
+        .unwrap();
+    let (_, grant) = world
+        .flows
+        .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
+        .await
+        .unwrap();
+    let finish = approve(grant.redirect.as_deref().unwrap()).await;
+    // A forged finish first: refused, and logged as such.
+    let forged = finish.replace("hash=", "hash=AAAA");
+    assert!(world
+        .flows
+        .complete(&forged, |_| Ok(signing_client(
+            &world.sandbox,
+            &world.key_pem
+        )))
+        .await
+        .is_err());
+    world
+        .flows
+        .complete(&finish, |_| {
+            Ok(signing_client(&world.sandbox, &world.key_pem))
+        })
+        .await
+        .unwrap();
+
+    let all = world
+        .flows
+        .activity(&ActivityFilter::default(), 100, 0)
+        .unwrap();
+    let operations: Vec<&str> = all.iter().rev().map(|e| e.operation.as_str()).collect();
+    assert_eq!(
+        operations,
+        [
+            "get-wallet-address",
+            "get-wallet-address",
+            "post-request",
+            "create-incoming-payment",
+            "post-request",
+            "create-quote",
+            "get-wallet-address",
+            "post-request",
+            "finish",
+            "finish",
+        ],
+        "{all:#?}"
+    );
+    let request = all.iter().find(|e| e.operation == "create-quote").unwrap();
+    assert_eq!(request.status, Some(201));
+    assert!(request.ok);
+    let input = request.detail["signatureInput"].as_str().unwrap();
+    assert!(
+        input.contains("\"content-digest\"") && input.contains("keyid=\"pay-test\""),
+        "{input}"
+    );
+    assert_eq!(request.detail["withToken"], true);
+
+    let refused = world
+        .flows
+        .activity(
+            &ActivityFilter {
+                failures_only: true,
+                ..ActivityFilter::default()
+            },
+            100,
+            0,
+        )
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused[0].kind, ActivityKind::Finish);
+    assert_eq!(refused[0].detail["hashVerified"], false);
+    assert_eq!(refused[0].detail["grant"], grant.id.as_str());
+    assert!(
+        !refused[0].url.as_deref().unwrap().contains('?'),
+        "no query kept"
+    );
+    let finished = &all[0];
+    assert_eq!(finished.detail["hashVerified"], true);
+    assert_eq!(finished.detail["outcome"], "approved and continued");
+
+    let quotes = world
+        .flows
+        .activity(
+            &ActivityFilter {
+                text: Some("quote".into()),
+                ..ActivityFilter::default()
+            },
+            100,
+            0,
+        )
+        .unwrap();
+    assert!(
+        quotes
+            .iter()
+            .all(|e| e.operation.contains("quote")
+                || e.url.as_deref().unwrap_or("").contains("quote"))
+    );
+    assert!(!quotes.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("activity.jsonl");
+    let written = world
+        .flows
+        .export_activity(&ActivityFilter::default(), &file)
+        .unwrap();
+    assert_eq!(written, all.len());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.lines().count(), all.len());
+    let token = world.flows.access_token(&grant.id).unwrap();
+    assert!(
+        !text.contains(token.secret()),
+        "no access token in the export"
+    );
+    assert!(
+        !text.contains("interact_ref"),
+        "no interaction reference in the export"
+    );
 }

@@ -92,7 +92,38 @@ pub struct Client<T = reqwest::Client> {
     timeout: Duration,
     allow_http_loopback: bool,
     too_fast_retries: u32,
+    observer: Option<Observer>,
 }
+
+/// One request the client made, as an activity log shows it: what, where,
+/// the answer's status and how long it took, and what the signature covered.
+/// Never a token, a key or a body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exchange {
+    /// The OpenAPI operation (`post-request`, `create-quote`, …).
+    pub operation: &'static str,
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The URL asked.
+    pub url: String,
+    /// The answer's status; none when there was no answer.
+    pub status: Option<u16>,
+    /// From sending to the answer's headers (or the failure).
+    pub duration_ms: u64,
+    /// `Signature-Input` as sent (covered components, key id, time), for a
+    /// signed request.
+    pub signature_input: Option<String>,
+    /// Whether an access or continuation token went with it (its value is
+    /// never kept).
+    pub with_token: bool,
+    /// Why there was no answer.
+    pub failure: Option<String>,
+}
+
+/// Called with every [`Exchange`] a client makes (see
+/// [`ClientBuilder::observer`]).
+pub type Observer = Arc<dyn Fn(&Exchange) + Send + Sync>;
 
 impl<T> std::fmt::Debug for Client<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,6 +147,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     allow_http_loopback: bool,
     too_fast_retries: u32,
+    observer: Option<Observer>,
     error: Option<Error>,
 }
 
@@ -139,6 +171,7 @@ impl Client {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             allow_http_loopback: false,
             too_fast_retries: DEFAULT_TOO_FAST_RETRIES,
+            observer: None,
             error: None,
         }
     }
@@ -185,6 +218,13 @@ impl ClientBuilder {
     /// local sandboxes. Off by default: everything else must be HTTPS.
     pub fn allow_http_loopback(mut self, allow: bool) -> Self {
         self.allow_http_loopback = allow;
+        self
+    }
+
+    /// Calls `observer` after every request with what was asked and how it
+    /// went (an activity log); tokens and bodies are not in it.
+    pub fn observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -235,6 +275,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             allow_http_loopback: self.allow_http_loopback,
             too_fast_retries: self.too_fast_retries,
+            observer: self.observer,
         })
     }
 }
@@ -313,7 +354,10 @@ impl<T: Transport> Client<T> {
         self.check_url(url)?;
         let host = host_of(url);
         let span = tracing::debug_span!("open_payments", operation, host = %host);
-        async {
+        let started = std::time::Instant::now();
+        let mut signature_input = None;
+        let method_name = method.as_str().to_owned();
+        let result = async {
             let mut builder = http::Request::builder()
                 .method(method)
                 .uri(url.as_str())
@@ -332,6 +376,11 @@ impl<T: Transport> Client<T> {
                     })?;
             if !matches!(auth, Auth::Public) {
                 sign_request(&mut request, &self.key, &self.key_id, SystemTime::now())?;
+                signature_input = request
+                    .headers()
+                    .get("signature-input")
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned);
             }
             let sent = tokio::time::timeout(self.timeout, self.transport.send(request)).await;
             let response = match sent {
@@ -355,7 +404,20 @@ impl<T: Transport> Client<T> {
             Ok(response)
         }
         .instrument(span)
-        .await
+        .await;
+        if let Some(observer) = &self.observer {
+            observer(&Exchange {
+                operation,
+                method: method_name,
+                url: url.to_string(),
+                status: result.as_ref().ok().map(|r| r.status().as_u16()),
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                signature_input,
+                with_token: matches!(auth, Auth::Token(_)),
+                failure: result.as_ref().err().map(ToString::to_string),
+            });
+        }
+        result
     }
 
     async fn call<R: DeserializeOwned>(

@@ -81,7 +81,7 @@ pub use http;
 pub use url;
 
 pub use crate::amount::Amount;
-pub use crate::client::{Client, ClientBuilder};
+pub use crate::client::{Client, ClientBuilder, Exchange, Observer};
 pub use crate::error::{
     AmountError, Error, FinishError, GnapError, GnapErrorCode, GrantRequestError, IntervalError,
     KeyError, SignError, TokenProblem, VerifyError,

@@ -16,6 +16,9 @@ import type {
   PaymentProgress,
   PaymentView,
   GrantDetail,
+  ActivityExport,
+  ActivityQuery,
+  ActivityView,
 } from './bindings';
 
 /**
@@ -27,6 +30,10 @@ export interface Backend {
   appStatus(): Promise<AppStatus>;
   /** Versions and folders for the About screen. */
   about(): Promise<About>;
+  /** The activity log, newest first: `limit` entries from `offset`, filtered. */
+  activity(query: ActivityQuery, limit: number, offset: number): Promise<ActivityView[]>;
+  /** Writes the (filtered) activity log to a file for a bug report. */
+  exportActivity(query: ActivityQuery): Promise<ActivityExport>;
   /** Links received through the OS since the app started, oldest first. */
   receivedLinks(): Promise<ReceivedLink[]>;
   /** Calls `handler` for each link that arrives from now on; returns an unsubscribe function. */

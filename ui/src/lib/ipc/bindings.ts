@@ -449,6 +449,98 @@ percent: number | null,
 counts: AmountLimit, };
 
 /**
+ * Which activity entries to list.
+ */
+export type ActivityQuery = { 
+/**
+ * Text found in the operation, the URL or the details.
+ */
+text: string, 
+/**
+ * Only failures: no answer, a status of 400 or more, refused finishes.
+ */
+failuresOnly: boolean, };
+
+/**
+ * One thing the app did: a request to a wallet, or a finish link checked.
+ */
+export type ActivityView = { 
+/**
+ * Grows with time.
+ */
+id: number, 
+/**
+ * RFC 3339, milliseconds.
+ */
+at: string, 
+/**
+ * `request` or `finish`.
+ */
+kind: string, 
+/**
+ * The OpenAPI operation, or `finish`.
+ */
+operation: string, 
+/**
+ * For a request.
+ */
+method: string | null, 
+/**
+ * The URL asked, or the finish link without its query.
+ */
+url: string | null, 
+/**
+ * The answer's status.
+ */
+status: number | null, 
+/**
+ * How long it took.
+ */
+durationMs: number | null, 
+/**
+ * Answered below 400, or a finish verified and completed.
+ */
+ok: boolean, 
+/**
+ * A request's `Signature-Input` (covered components, key id, time).
+ */
+signatureInput: string | null, 
+/**
+ * A token went with the request (its value is never kept).
+ */
+withToken: boolean, 
+/**
+ * Why a request got no answer, or how a finish ended.
+ */
+outcome: string | null, 
+/**
+ * For a finish: the grant it named.
+ */
+grant: string | null, 
+/**
+ * For a finish: whether its hash matched (none when it named no
+ * waiting grant).
+ */
+hashVerified: boolean | null, 
+/**
+ * For a finish: the `hash` it carried.
+ */
+hash: string | null, };
+
+/**
+ * Where the activity log was written.
+ */
+export type ActivityExport = { 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * How many entries.
+ */
+entries: number, };
+
+/**
  * The Pay screen's form.
  */
 export type PayForm = { 

@@ -1,6 +1,9 @@
 import type { Backend } from './backend';
 import type {
   About,
+  ActivityExport,
+  ActivityQuery,
+  ActivityView,
   ApproveIn,
   AddProfileRequest,
   AppStatus,
@@ -831,5 +834,28 @@ export class MockBackend implements Backend {
     payment.problem = problem;
     if (state === 'completed') payment.sent = payment.debit;
     for (const handler of this.paymentHandlers) handler(structuredClone({ payment, message }));
+  }
+
+  /** What the mock app did, newest last (as the core records it). */
+  activityLog: ActivityView[] = [];
+
+  private matching(query: ActivityQuery) {
+    const text = query.text.trim().toLowerCase();
+    return [...this.activityLog]
+      .reverse()
+      .filter((entry) => !query.failuresOnly || !entry.ok)
+      .filter((entry) => !text || JSON.stringify(entry).toLowerCase().includes(text));
+  }
+
+  activity(query: ActivityQuery, limit: number, offset: number) {
+    return this.answer('activity', () => this.matching(query).slice(offset, offset + limit), { query, limit, offset });
+  }
+
+  exportActivity(query: ActivityQuery) {
+    return this.answer(
+      'export_activity',
+      (): ActivityExport => ({ path: '/home/me/.local/share/dev.consentdesk.client/logs/activity.jsonl', entries: this.matching(query).length }),
+      { query },
+    );
   }
 }

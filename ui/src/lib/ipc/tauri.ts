@@ -8,6 +8,8 @@ import {
   type PaymentProgress,
   type PaymentView,
   type About,
+  type ActivityExport,
+  type ActivityView,
   type AppStatus,
   type FlowProgress,
   type GrantDetail,
@@ -34,6 +36,8 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
 export const tauriBackend: Backend = {
   appStatus: () => call<AppStatus>('app_status'),
   about: () => call<About>('about'),
+  activity: (query, limit, offset) => call<ActivityView[]>('activity', { query, limit, offset }),
+  exportActivity: (query) => call<ActivityExport>('export_activity', { query }),
   receivedLinks: () => call<ReceivedLink[]>('received_links'),
   onLinkReceived: (handler) => listen<ReceivedLink>(LINK_RECEIVED, (event) => handler(event.payload)),
 

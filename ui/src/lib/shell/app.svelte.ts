@@ -14,6 +14,7 @@ import type {
   UiError,
 } from '../ipc';
 import { toUiError } from '../ipc';
+import { ActivityState } from '../activity/activity.svelte';
 import { PayState } from '../pay/pay.svelte';
 import { ConnectFlow } from '../profiles/connect.svelte';
 import { ProfilesState } from '../profiles/profiles.svelte';
@@ -23,7 +24,7 @@ import { ProfilesState } from '../profiles/profiles.svelte';
  * `connect` is the "Connect my wallet" steps; `approve` is "Approve a
  * payment", the form or, once sent, its progress.
  */
-export type Screen = 'home' | 'welcome' | 'approve' | 'pay' | 'profiles' | 'connect' | 'about';
+export type Screen = 'home' | 'welcome' | 'approve' | 'pay' | 'activity' | 'profiles' | 'connect' | 'about';
 
 /** App-wide state: what the status bar, Home, Profiles and About show. */
 export class AppState {
@@ -34,6 +35,8 @@ export class AppState {
   readonly grants: GrantsState;
   /** The Pay screen: form, quote, payment. */
   readonly pay: PayState;
+  /** The activity log screen. */
+  readonly activity: ActivityState;
   #screen = $state<Exclude<Screen, 'welcome'>>('home');
   #connect = $state<ConnectFlow | null>(null);
   /** Where "Cancel" in the connect steps goes back to. */
@@ -53,6 +56,7 @@ export class AppState {
     this.profiles = new ProfilesState(backend);
     this.grants = new GrantsState(backend);
     this.pay = new PayState(backend);
+    this.activity = new ActivityState(backend);
   }
 
   /** The screen to show. Home is the welcome screen whenever no profile is in use. */
@@ -138,6 +142,7 @@ export class AppState {
     this.#screen = screen === 'welcome' ? 'home' : screen;
     if (screen === 'about') await this.refreshAbout();
     if (screen === 'profiles' && !this.profiles.loaded) await this.profiles.load();
+    if (screen === 'activity') await this.activity.load();
     if (screen === 'pay') {
       if (!this.profiles.loaded) await this.profiles.load();
       if (!this.pay.from) this.pay.from = defaultPayer(this.profiles.active);

@@ -4,7 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use consent_desk_protocol::{
     http, AccessItem, Amount, Client, Continue, GnapErrorCode, GrantRequest, GrantResponse,
-    IncomingPaymentAction, InteractRef, Nonce, QuoteAction, TransportError, Verifier,
+    IncomingPaymentAction, InteractRef, KeyId, Nonce, QuoteAction, SigningKey, TransportError,
+    Verifier,
 };
 
 use crate::support::fixture;
@@ -273,4 +274,82 @@ async fn too_fast_retries_are_bounded() {
         3,
         "one try and two retries"
     );
+}
+
+#[tokio::test]
+async fn an_observer_sees_every_request_and_never_a_token() {
+    let (key, key_id, jwks) = key_and_jwks();
+    let server = TestServer::start(jwks, |seen, base| {
+        match (seen.method.as_str(), seen.target.as_str()) {
+            ("POST", "/auth/continue/4CF492MLVMSW9MKMXKHQ") => {
+                (200, fixture("grant_approved.json", base))
+            }
+            _ => (404, String::new()),
+        }
+    })
+    .await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let client = Client::builder()
+        .key(key, key_id)
+        .client_wallet(&format!("{}/client", server.base))
+        .allow_http_loopback(true)
+        .observer(Arc::new(
+            move |exchange: &consent_desk_protocol::Exchange| {
+                log.lock().unwrap().push(exchange.clone());
+            },
+        ))
+        .build()
+        .unwrap();
+    let pending = pending_continue(&server.base, None);
+    let token = pending.access_token.value.secret().to_owned();
+    client
+        .continue_grant(&pending, &InteractRef::new("ad82597c-bbfa"))
+        .await
+        .unwrap();
+    let missing = client
+        .wallet_address(&server.url("/nobody"))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.status(), Some(404));
+    let closed = Client::builder()
+        .key(SigningKey::generate(), KeyId::new("k").unwrap())
+        .client_wallet("http://127.0.0.1:9/client")
+        .allow_http_loopback(true)
+        .observer({
+            let log = seen.clone();
+            Arc::new(move |exchange: &consent_desk_protocol::Exchange| {
+                log.lock().unwrap().push(exchange.clone());
+            })
+        })
+        .build()
+        .unwrap();
+    assert!(closed
+        .wallet_address(&"http://127.0.0.1:9/alice".parse().unwrap())
+        .await
+        .is_err());
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    let (cont, public, failed) = (&seen[0], &seen[1], &seen[2]);
+    assert_eq!(cont.operation, "post-continue");
+    assert_eq!((cont.method.as_str(), cont.status), ("POST", Some(200)));
+    assert!(cont.with_token);
+    let input = cont.signature_input.as_deref().unwrap();
+    assert!(
+        input.contains("\"@method\"")
+            && input.contains("\"authorization\"")
+            && input.contains("keyid=\"test-key\""),
+        "{input}"
+    );
+    assert_eq!(public.status, Some(404));
+    assert!(public.signature_input.is_none() && !public.with_token);
+    assert_eq!(failed.status, None);
+    assert!(failed
+        .failure
+        .as_deref()
+        .unwrap_or_default()
+        .contains("127.0.0.1"));
+    let printed = format!("{seen:?}");
+    assert!(!printed.contains(&token), "no token in what is observed");
 }

@@ -1,0 +1,98 @@
+import type { ActivityExport, ActivityView, Backend, UiError } from '../ipc';
+import { toUiError } from '../ipc';
+
+/** Entries read at a time. */
+export const ACTIVITY_PAGE = 100;
+
+/** The activity log as QA reads it: filtered, a page at a time, exportable. */
+export class ActivityState {
+  #backend: Backend;
+  /** Text to look for in operations, URLs and details. */
+  text = $state('');
+  /** Only what failed. */
+  failuresOnly = $state(false);
+  #entries = $state<ActivityView[]>([]);
+  #more = $state(false);
+  #loading = $state(false);
+  #error = $state<UiError | null>(null);
+  #open = $state<number | null>(null);
+  #exported = $state<ActivityExport | null>(null);
+  #generation = 0;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  get entries() {
+    return this.#entries;
+  }
+  get more() {
+    return this.#more;
+  }
+  get loading() {
+    return this.#loading;
+  }
+  get error() {
+    return this.#error;
+  }
+  /** The entry whose details are shown. */
+  get open() {
+    return this.#open;
+  }
+  /** Where the last export went. */
+  get exported() {
+    return this.#exported;
+  }
+
+  #query() {
+    return { text: this.text, failuresOnly: this.failuresOnly };
+  }
+
+  /** Reads the newest page for the current filter; only the latest answer counts. */
+  async load(): Promise<boolean> {
+    const generation = ++this.#generation;
+    this.#loading = true;
+    try {
+      const entries = await this.#backend.activity(this.#query(), ACTIVITY_PAGE, 0);
+      if (generation !== this.#generation) return false;
+      this.#entries = entries;
+      this.#more = entries.length === ACTIVITY_PAGE;
+      this.#error = null;
+      return true;
+    } catch (reason) {
+      if (generation === this.#generation) this.#error = toUiError(reason);
+      return false;
+    } finally {
+      if (generation === this.#generation) this.#loading = false;
+    }
+  }
+
+  /** The next, older page. */
+  async loadMore(): Promise<boolean> {
+    try {
+      const page = await this.#backend.activity(this.#query(), ACTIVITY_PAGE, this.#entries.length);
+      this.#entries = [...this.#entries, ...page];
+      this.#more = page.length === ACTIVITY_PAGE;
+      return true;
+    } catch (reason) {
+      this.#error = toUiError(reason);
+      return false;
+    }
+  }
+
+  toggle(id: number) {
+    this.#open = this.#open === id ? null : id;
+  }
+
+  /** Writes the filtered log to a file for a bug report. */
+  async export(): Promise<boolean> {
+    try {
+      this.#exported = await this.#backend.exportActivity(this.#query());
+      this.#error = null;
+      return true;
+    } catch (reason) {
+      this.#error = toUiError(reason);
+      return false;
+    }
+  }
+}
