@@ -180,6 +180,10 @@ pub(crate) async fn with_grant(app: &AppHandle, id: &str, grant_id: &str) -> Res
         Ok(_) if record.state == PaymentState::Completed => {
             "Paid: the receiver got the money.".to_owned()
         }
+        Ok(_) if record.state == PaymentState::Failed => record
+            .problem
+            .as_deref()
+            .map_or_else(|| "Not paid.".to_owned(), crate::error::sentence),
         Ok(_) => "Sent; the wallet is still delivering it. Check again later.".to_owned(),
         Err(_) if budget_spent => {
             "That grant's budget is spent: approve a new grant to pay.".to_owned()
@@ -280,7 +284,12 @@ pub(crate) async fn send(app: &AppHandle, id: &str) {
     let Ok(payment) = flows.payment(id) else {
         return;
     };
-    if payment.state == PaymentState::Authorizing {
+    let approved = payment
+        .grant_id
+        .as_deref()
+        .and_then(|id| flows.get(id).ok().flatten())
+        .is_some_and(|grant| grant.state == consent_desk_flow::GrantState::Approved);
+    if payment.state == PaymentState::Authorizing && approved {
         let mut sending = payment.clone();
         sending.state = PaymentState::Sending;
         announce(app, &sending, "Approved. Sending the payment…");

@@ -136,7 +136,13 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(|t| format!("%{}%", t.replace('%', "\\%").replace('_', "\\_")));
+            .map(|t| {
+                let escaped = t
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            });
         let mut statement = self.conn.prepare(
             "SELECT id, at, kind, operation, method, url, status, duration_ms, ok, detail
              FROM activity
@@ -233,6 +239,7 @@ impl Flows {
         let mut bare = url::Url::parse(finish_url).ok();
         if let Some(url) = bare.as_mut() {
             url.set_query(None);
+            url.set_fragment(None);
         }
         let entry = ActivityEntry {
             id: 0,

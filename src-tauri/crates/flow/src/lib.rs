@@ -205,7 +205,8 @@ pub enum FlowError {
     /// The quote expired before the payment was sent: get a new one and
     /// confirm it.
     #[error(
-        "the quote expired before the payment was sent; get a new quote and confirm it          (nothing was paid)"
+        "the quote expired before the payment was sent; get a new quote and confirm it \
+         (nothing was paid)"
     )]
     QuoteExpired,
 }
@@ -624,6 +625,7 @@ impl Flows {
     #[tracing::instrument(name = "flow.cancel", skip_all, fields(grant = %id))]
     pub async fn cancel(&self, client: &Client, id: &str) -> Result<GrantRecord, FlowError> {
         let record = self.get(id)?.ok_or(FlowError::UnknownFinish)?;
+        self.no_payment_in_flight(id)?;
         let continuation = self.continuation(&record)?;
         client.cancel_grant(&continuation).await?;
         self.store().finish(

@@ -71,6 +71,7 @@ impl Flows {
     #[tracing::instrument(name = "grant.revoke", skip_all, fields(grant = %grant_id))]
     pub async fn revoke(&self, client: &Client, grant_id: &str) -> Result<GrantRecord, FlowError> {
         let grant = self.approved(grant_id)?;
+        self.no_payment_in_flight(grant_id)?;
         let manage = manage_uri(&grant)?;
         let token = self.access_token(grant_id)?;
         client
@@ -121,6 +122,24 @@ impl Flows {
     /// The store failed.
     pub fn grants_page(&self, limit: usize, offset: usize) -> Result<Vec<GrantRecord>, FlowError> {
         Ok(self.store().page(limit, offset)?)
+    }
+
+    /// Refuses while a payment made with the grant is being sent or settles:
+    /// without its token that payment could not be followed to its end.
+    pub(crate) fn no_payment_in_flight(&self, grant_id: &str) -> Result<(), FlowError> {
+        let busy = self.payments_with_grant(grant_id)?.into_iter().any(|p| {
+            matches!(
+                p.state,
+                crate::PaymentState::Sending | crate::PaymentState::Sent
+            )
+        });
+        if busy {
+            return Err(FlowError::Invalid(
+                "a payment made with this grant is still being sent; wait until it settles"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     fn approved(&self, grant_id: &str) -> Result<GrantRecord, FlowError> {

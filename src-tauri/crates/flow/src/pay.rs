@@ -332,14 +332,18 @@ impl Flows {
         payment.quote = self
             .new_quote(client, &sender, &incoming, payment.amount)
             .await?;
-        // The grant allows the old quote's debit: a dearer quote needs a new one.
-        if from == PaymentState::Authorizing && payment.quote.debit_amount.value > granted {
+        // A new quote is confirmed again before anything is paid; a grant
+        // approved for the old one can pay it if it costs no more (the person
+        // picks it), else a new grant is asked for.
+        if from == PaymentState::Authorizing {
             payment.state = PaymentState::Quoted;
             payment.grant_id = None;
-            payment.problem = Some(
+            payment.problem = Some(if payment.quote.debit_amount.value > granted {
                 "the new quote costs more than the approved grant allows; approve it again"
-                    .to_owned(),
-            );
+                    .to_owned()
+            } else {
+                "a new quote: check it and confirm".to_owned()
+            });
         }
         payment.updated_at = timestamp();
         self.save_payment(&payment, from)?;
@@ -424,6 +428,12 @@ impl Flows {
                 grant.state.as_str()
             )));
         }
+        if grant.profile != payment.profile {
+            return Err(FlowError::Invalid(
+                "that grant was asked for by another profile; use one of this profile's grants"
+                    .to_owned(),
+            ));
+        }
         if grant.wallet != payment.sender {
             return Err(FlowError::Invalid(format!(
                 "that grant is for {}, not for {}",
@@ -457,6 +467,8 @@ impl Flows {
         id: &str,
     ) -> Result<PaymentRecord, FlowError> {
         let mut payment = self.payment(id)?;
+        // Resuming an interrupted send: the wallet may have made it already.
+        let resumed = payment.state == PaymentState::Sending;
         match payment.state {
             PaymentState::Authorizing => {
                 let grant = self.grant_of(&payment)?;
@@ -515,11 +527,21 @@ impl Flows {
             Ok(outgoing) => outgoing,
             Err(error) => {
                 // Made before a crash or a lost answer? The quote was paid.
-                if let Some(found) = self
+                let found = self
                     .find_paid(client, &resource_server, &wallet, &token, &payment.quote)
-                    .await
-                {
+                    .await;
+                let ambiguous = error.is_timeout()
+                    || matches!(
+                        error,
+                        consent_desk_protocol::Error::Network { .. }
+                            | consent_desk_protocol::Error::InvalidResponse { .. }
+                    )
+                    || error.status().is_some_and(|status| status >= 500);
+                if let Ok(Some(found)) = found {
                     found
+                } else if found.is_err() && (resumed || ambiguous) {
+                    // Cannot tell whether the wallet made it: stays `sending`.
+                    return Err(error.into());
                 } else if error.is_budget_spent() {
                     // Nothing was paid: back to the quote, for a new grant.
                     payment.state = PaymentState::Quoted;
@@ -532,7 +554,7 @@ impl Flows {
                     payment.updated_at = timestamp();
                     self.save_payment(&payment, PaymentState::Sending)?;
                     return Err(error.into());
-                } else if error.is_timeout() || error.status().is_none_or(|status| status >= 500) {
+                } else if ambiguous {
                     // Unknown whether the wallet made it: stays `sending`,
                     // to be resumed (the quote keeps it from being paid twice).
                     return Err(error.into());
@@ -674,6 +696,9 @@ impl Flows {
 
     /// A payment the wallet already made for `quote` (found after a crash or
     /// a lost answer), so it is not made twice.
+    ///
+    /// An error when the wallet could not be asked (the grant may lack
+    /// `list`): then nobody knows.
     async fn find_paid(
         &self,
         client: &Client,
@@ -681,7 +706,7 @@ impl Flows {
         wallet: &Url,
         token: &AccessToken,
         quote: &Quote,
-    ) -> Option<OutgoingPayment> {
+    ) -> Result<Option<OutgoingPayment>, consent_desk_protocol::Error> {
         let mut page = PageQuery::Forward {
             first: 100,
             cursor: None,
@@ -689,27 +714,34 @@ impl Flows {
         for _ in 0..50 {
             let found = client
                 .list_outgoing_payments(resource_server, token, wallet, &page)
-                .await
-                .ok()?;
+                .await?;
             if let Some(payment) = found
                 .result
                 .iter()
                 .find(|payment| payment.quote_id.as_ref() == Some(&quote.id))
             {
-                return Some(payment.clone());
+                return Ok(Some(payment.clone()));
             }
-            page = found.next_query(100)?;
+            let Some(next) = found.next_query(100) else {
+                return Ok(None);
+            };
+            page = next;
         }
-        None
+        Ok(None)
     }
 
     fn save_payment(&self, payment: &PaymentRecord, from: PaymentState) -> Result<(), FlowError> {
         if self.store().update_payment(payment, from)? {
             Ok(())
         } else {
-            Err(FlowError::AlreadyUsed {
-                state: "moved on by another step".to_owned(),
-            })
+            let now = self
+                .store()
+                .payment(&payment.id)?
+                .map_or("gone", |p| p.state.as_str());
+            Err(FlowError::Invalid(format!(
+                "this payment was moved on elsewhere while this step ran (it is {now} now); \
+                 look at it again before doing anything else"
+            )))
         }
     }
 

@@ -231,19 +231,47 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema(version));
+        // WAL persists in the file; switching to it needs the file alone, and
+        // SQLite answers "busy" at once rather than waiting: retry briefly.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let mode: String = conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+                .or_else(|error| match error {
+                    rusqlite::Error::SqliteFailure(e, _)
+                        if e.code == rusqlite::ErrorCode::DatabaseBusy
+                            && std::time::Instant::now() < deadline =>
+                    {
+                        Ok(String::new())
+                    }
+                    other => Err(other),
+                })?;
+            if !mode.is_empty() {
+                // A file system without WAL keeps its mode; SQLite still works.
+                if !mode.eq_ignore_ascii_case("wal") {
+                    tracing::warn!(%mode, "the grant store could not use WAL");
+                }
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        for (from, migration) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(version).unwrap_or(0))
-        {
-            let tx = conn.transaction()?;
+        // One migration per write transaction, the version read inside it: of
+        // two processes opening an older file together (the app and the
+        // CLI), the second finds the work done.
+        loop {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema(version));
+            }
+            let Some(migration) = usize::try_from(version)
+                .ok()
+                .and_then(|version| MIGRATIONS.get(version))
+            else {
+                break;
+            };
             tx.execute_batch(migration)?;
-            tx.pragma_update(None, "user_version", from + 1)?;
+            tx.pragma_update(None, "user_version", version + 1)?;
             tx.commit()?;
         }
         Ok(Self { conn })
@@ -590,5 +618,27 @@ mod tests {
             Store::open(&path),
             Err(StoreError::NewerSchema(v)) if v == SCHEMA_VERSION + 1
         ));
+    }
+
+    #[test]
+    fn two_processes_opening_an_older_file_together_both_succeed() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("grants.sqlite3");
+            {
+                let conn = Connection::open(&path).unwrap();
+                conn.execute_batch(MIGRATIONS[0]).unwrap();
+                conn.pragma_update(None, "user_version", 1).unwrap();
+            }
+            let openers: Vec<_> = (0..2)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || Store::open(&path).map(drop))
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().unwrap();
+            }
+        }
     }
 }

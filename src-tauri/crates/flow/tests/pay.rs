@@ -244,6 +244,14 @@ async fn a_lost_answer_or_an_interrupted_send_never_pays_twice() {
         PaymentState::Sending
     );
     assert_eq!(world.balance("alice"), alice - 300);
+    // Its grant cannot be revoked or cancelled while it may still be sent.
+    let grant = world.flows.payment(&id).unwrap().grant_id.unwrap();
+    let refused = world.flows.revoke(&world.client, &grant).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("still being sent"),
+        "{refused}"
+    );
+    assert!(world.flows.cancel(&world.client, &grant).await.is_err());
     world.sandbox.set_faults(Faults::default());
     let resumed = world.flows.send_payment(&world.client, &id).await.unwrap();
     assert_eq!(resumed.state, PaymentState::Completed);
@@ -645,4 +653,37 @@ async fn the_activity_log_shows_requests_and_finishes_without_secrets() {
         !text.contains("interact_ref"),
         "no interaction reference in the export"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_quote_after_approval_is_confirmed_again_and_can_use_the_approved_grant() {
+    let world = world().await;
+    let alice = world.balance("alice");
+    let id = world.authorized("dave", Some(PayAmount::Send(250))).await;
+    let grant = world.flows.payment(&id).unwrap().grant_id.unwrap();
+    // As when the quote expired while the person approved: quoted again.
+    let requoted = world
+        .flows
+        .requote_payment(&world.client, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        requoted.state,
+        PaymentState::Quoted,
+        "confirmed again first"
+    );
+    assert!(requoted.grant_id.is_none());
+    assert!(requoted.problem.unwrap().contains("new quote"));
+    assert_eq!(world.balance("alice"), alice, "nothing paid by re-quoting");
+
+    // The grant approved for the old quote pays the new one (no dearer).
+    let paid = world
+        .flows
+        .pay_with_grant(&world.client, &id, &grant)
+        .await
+        .unwrap();
+    assert_eq!(paid.state, PaymentState::Completed);
+    assert_eq!(world.balance("alice"), alice - 250);
+    // Settled now: revoking is allowed.
+    world.flows.revoke(&world.client, &grant).await.unwrap();
 }

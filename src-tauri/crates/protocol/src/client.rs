@@ -845,7 +845,7 @@ fn parse_json<R: DeserializeOwned>(body: &[u8], host: &str) -> Result<R, Error> 
         host: host.to_owned(),
         path: error.path().to_string(),
         reason: error.inner().to_string(),
-        body: body.to_vec(),
+        body: crate::error::RawBody(body.to_vec()),
     })
 }
 

@@ -116,8 +116,9 @@ pub enum Error {
         path: String,
         /// What the parser tripped over.
         reason: String,
-        /// The raw response body.
-        body: Vec<u8>,
+        /// The raw response body. `Debug` shows only its length: a
+        /// successful answer that failed to parse can carry a token.
+        body: RawBody,
     },
     /// A URL that is not HTTPS (or allowed loopback HTTP).
     #[error(
@@ -201,9 +202,30 @@ impl Error {
         match self {
             Self::Token { body, .. }
             | Self::Status { body, .. }
-            | Self::InvalidResponse { body, .. } => Some(body),
+            | Self::InvalidResponse {
+                body: RawBody(body),
+                ..
+            } => Some(body),
             _ => None,
         }
+    }
+}
+
+/// A response body kept for diagnosis, whose `Debug` (logs, crash output)
+/// shows its length only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawBody(pub Vec<u8>);
+
+impl std::fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+impl std::ops::Deref for RawBody {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
     }
 }
 

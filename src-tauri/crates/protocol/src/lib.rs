@@ -84,7 +84,7 @@ pub use crate::amount::Amount;
 pub use crate::client::{Client, ClientBuilder, Exchange, Observer};
 pub use crate::error::{
     AmountError, Error, FinishError, GnapError, GnapErrorCode, GrantRequestError, IntervalError,
-    KeyError, SignError, TokenProblem, VerifyError,
+    KeyError, RawBody, SignError, TokenProblem, VerifyError,
 };
 pub use crate::finish::{
     finish_hash, verify_finish, FinishOutcome, FinishRedirect, FinishResult, InteractRef, Nonce,

@@ -71,7 +71,9 @@ export class ActivityState {
   async loadMore(): Promise<boolean> {
     try {
       const page = await this.#backend.activity(this.#query(), ACTIVITY_PAGE, this.#entries.length);
-      this.#entries = [...this.#entries, ...page];
+      // New entries arrive at the top meanwhile, shifting offsets: skip known ones.
+      const known = new Set(this.#entries.map((entry) => entry.id));
+      this.#entries = [...this.#entries, ...page.filter((entry) => !known.has(entry.id))];
       this.#more = page.length === ACTIVITY_PAGE;
       return true;
     } catch (reason) {

@@ -51,7 +51,9 @@ export class PayState {
   }
   /** "Get a quote" can be pressed. */
   get canQuote() {
-    return this.#busy === null && this.from.trim() !== '' && this.to.trim() !== '' && this.amount.trim() !== '';
+    // No amount pays what an incoming payment link asks for.
+    const amountGiven = this.amount.trim() !== '' || this.to.includes('/incoming-payments/');
+    return this.#busy === null && this.from.trim() !== '' && this.to.trim() !== '' && amountGiven;
   }
   /** The payment reached an end: the form can start another. */
   get ended() {

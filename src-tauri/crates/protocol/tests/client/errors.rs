@@ -159,7 +159,12 @@ async fn wrong_answers_name_the_json_path() {
             panic!("expected InvalidResponse for {body}, got {error:?}");
         };
         assert_eq!(found, path, "{body}");
-        assert_eq!(kept, body.as_bytes());
+        assert_eq!(&kept[..], body.as_bytes());
+        let debug = format!("{error:?}");
+        assert!(
+            debug.contains(&format!("<{} bytes>", body.len())),
+            "Debug shows the body's length, not the body: {debug}"
+        );
         assert!(error
             .to_string()
             .starts_with("The wallet at 127.0.0.1 sent an answer this app cannot read"));
