@@ -228,11 +228,19 @@ pub(crate) fn summary(request: &GrantRequest) -> String {
     }
 }
 
-fn state_view(state: GrantState) -> GrantStateView {
-    match state {
+/// The grant's state as a person names it: a failure is told apart as
+/// rejected (the person said no) or expired (the approval timed out).
+fn state_view(record: &GrantRecord) -> GrantStateView {
+    let code = record
+        .problem
+        .as_deref()
+        .and_then(|problem| problem.split_whitespace().next());
+    match record.state {
         GrantState::Pending => GrantStateView::Pending,
         GrantState::Finishing => GrantStateView::Finishing,
         GrantState::Approved => GrantStateView::Approved,
+        GrantState::Failed if code == Some("grant_rejected") => GrantStateView::Rejected,
+        GrantState::Failed if code == Some("invalid_interaction") => GrantStateView::Expired,
         GrantState::Failed => GrantStateView::Failed,
         GrantState::Cancelled => GrantStateView::Cancelled,
         GrantState::Revoked => GrantStateView::Revoked,
@@ -258,7 +266,7 @@ pub(crate) fn view(record: &GrantRecord) -> GrantView {
     let request: Option<GrantRequest> = serde_json::from_value(record.request.clone()).ok();
     GrantView {
         id: record.id.clone(),
-        state: state_view(record.state),
+        state: state_view(record),
         wallet: record.wallet.clone(),
         summary: request.as_ref().map(summary).unwrap_or_default(),
         consent_url: (record.state == GrantState::Pending)

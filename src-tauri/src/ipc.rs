@@ -413,8 +413,12 @@ pub enum GrantStateView {
     Finishing,
     /// Approved.
     Approved,
-    /// The wallet said no, or it expired.
+    /// Failed for another reason (the problem says which).
     Failed,
+    /// The person said no at the wallet.
+    Rejected,
+    /// The approval expired before it was finished.
+    Expired,
     /// Cancelled.
     Cancelled,
     /// Its token was revoked; it allows nothing more.
@@ -472,6 +476,23 @@ pub struct GrantDetail {
     pub interval: Option<String>,
     /// Payments made with it, newest first.
     pub payments: Vec<PaymentView>,
+    /// For a budget that renews: what its payments used in each period,
+    /// newest first (up to twelve), as this app recorded them.
+    pub history: Vec<PeriodUse>,
+}
+
+/// What a renewing grant's payments used in one period.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodUse {
+    /// When the period starts, in words ("25 Nov 2026").
+    pub start: String,
+    /// RFC 3339.
+    pub starts_at: String,
+    /// Used ("$3.00").
+    pub spent: String,
+    /// Used as a share of the limit, 0 to 100.
+    pub percent: Option<u8>,
 }
 
 /// Spent against a limit, for a bar.
@@ -716,6 +737,7 @@ mod tests {
             declaration::<FlowStep>(&cfg),
             declaration::<GrantDetail>(&cfg),
             declaration::<SpentMeter>(&cfg),
+            declaration::<PeriodUse>(&cfg),
             declaration::<ActivityQuery>(&cfg),
             declaration::<ActivityView>(&cfg),
             declaration::<ActivityExport>(&cfg),

@@ -2,14 +2,14 @@
 //! made with it, and its token rotated or revoked, or the grant cancelled.
 //! The work is `consent_desk_flow`'s; this module gives it words.
 
-use consent_desk_flow::{FlowError, GrantRecord, GrantState};
+use consent_desk_flow::{FlowError, GrantRecord, GrantState, PaymentRecord, PaymentState};
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
-use consent_desk_protocol::{AccessItem, LimitAmount, OutgoingLimits};
+use consent_desk_protocol::{AccessItem, Amount, LimitAmount, OutgoingLimits};
 use tauri::{AppHandle, Manager};
 
 use crate::error::Result;
 use crate::flow::{client_for, view, FlowState};
-use crate::ipc::{AmountLimit, GrantDetail, GrantView, SpentMeter};
+use crate::ipc::{AmountLimit, GrantDetail, GrantView, PeriodUse, SpentMeter};
 
 /// The outgoing-payment limits the wallet granted (or, before approval,
 /// those asked for).
@@ -88,11 +88,12 @@ pub(crate) async fn detail(app: &AppHandle, id: &str) -> Result<GrantDetail> {
     } else {
         (None, None)
     };
-    let payments = flows
-        .payments_with_grant(id)?
-        .iter()
-        .map(crate::payments::view)
-        .collect();
+    let records = flows.payments_with_grant(id)?;
+    let history = limits
+        .as_ref()
+        .map(|limits| history(limits, &records))
+        .unwrap_or_default();
+    let payments = records.iter().map(crate::payments::view).collect();
     Ok(GrantDetail {
         grant: view(&record),
         spent,
@@ -101,7 +102,66 @@ pub(crate) async fn detail(app: &AppHandle, id: &str) -> Result<GrantDetail> {
             .and_then(|l| l.interval)
             .map(|interval| describe_interval(&interval)),
         payments,
+        history,
     })
+}
+
+/// What the grant's completed payments used per period of its interval,
+/// newest first, by the wallet's own timestamps (its clock decides periods).
+fn history(limits: &OutgoingLimits, payments: &[PaymentRecord]) -> Vec<PeriodUse> {
+    let Some(interval) = limits.interval.as_ref() else {
+        return Vec::new();
+    };
+    let parse = |text: &str| {
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+    };
+    // Period start -> (used, the limit in the counted asset).
+    let mut periods: std::collections::BTreeMap<time::OffsetDateTime, (u64, Amount)> =
+        std::collections::BTreeMap::new();
+    for payment in payments {
+        let Some(outgoing) = payment
+            .outgoing_payment
+            .as_ref()
+            .filter(|_| payment.state == PaymentState::Completed)
+        else {
+            continue;
+        };
+        let Some(bounds) = parse(&outgoing.created_at).and_then(|at| interval.current(at)) else {
+            continue;
+        };
+        let (limit_value, counted) = match limits.amount.as_ref() {
+            Some(LimitAmount::Receive(limit)) => (limit.value, &outgoing.receive_amount),
+            Some(LimitAmount::Debit(limit)) => (limit.value, &outgoing.debit_amount),
+            None => (0, &outgoing.debit_amount),
+        };
+        let entry = periods.entry(bounds.start).or_insert_with(|| {
+            (
+                0,
+                Amount {
+                    value: limit_value,
+                    ..counted.clone()
+                },
+            )
+        });
+        entry.0 = entry.0.saturating_add(counted.value);
+    }
+    periods
+        .into_iter()
+        .rev()
+        .take(12)
+        .map(|(start, (spent, limit))| PeriodUse {
+            start: consent_desk_protocol::describe::format_date(start, false),
+            starts_at: start
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            spent: consent_desk_protocol::describe::format_amount(
+                spent,
+                &limit.asset_code,
+                limit.asset_scale,
+            ),
+            percent: (limit.value > 0).then(|| percent(spent, limit.value)),
+        })
+        .collect()
 }
 
 /// A new access token for the grant (the old one stops working).
@@ -142,7 +202,63 @@ pub(crate) async fn end(app: &AppHandle, id: &str) -> Result<GrantView> {
 
 #[cfg(test)]
 mod tests {
-    use super::percent;
+    use super::{history, percent};
+    use consent_desk_flow::PaymentRecord;
+    use consent_desk_protocol::OutgoingLimits;
+
+    fn paid(id: &str, at: &str, cents: u64, state: &str) -> PaymentRecord {
+        let usd =
+            serde_json::json!({"value": cents.to_string(), "assetCode": "USD", "assetScale": 2});
+        serde_json::from_value(serde_json::json!({
+            "id": id, "profile": "p", "sender": "https://w.example/alice",
+            "resourceServer": "https://w.example/", "receiverWallet": null,
+            "incomingPayment": "https://w.example/incoming-payments/1", "amount": null, "note": null,
+            "quote": {"id": "https://w.example/quotes/1", "walletAddress": "https://w.example/alice",
+                      "receiver": "https://w.example/incoming-payments/1", "receiveAmount": usd,
+                      "debitAmount": usd, "method": "ilp", "createdAt": at},
+            "grantId": "g", "state": state, "problem": null, "createdAt": at, "updatedAt": at,
+            "outgoingPayment": {"id": format!("https://w.example/outgoing-payments/{id}"),
+                "walletAddress": "https://w.example/alice", "quoteId": "https://w.example/quotes/1",
+                "failed": false, "receiver": "https://w.example/incoming-payments/1",
+                "receiveAmount": usd, "debitAmount": usd, "sentAmount": usd, "createdAt": at}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn each_period_of_a_renewing_grant_sums_its_completed_payments() {
+        let limits: OutgoingLimits = serde_json::from_value(serde_json::json!({
+            "debitAmount": {"value": "500", "assetCode": "USD", "assetScale": 2},
+            "interval": "R/2026-11-25T00:00:00Z/P1D"
+        }))
+        .unwrap();
+        let payments = [
+            paid("a", "2026-11-25T09:00:00Z", 300, "completed"),
+            paid("b", "2026-11-25T18:00:00Z", 200, "completed"),
+            paid("c", "2026-11-26T08:00:00Z", 300, "completed"),
+            paid("d", "2026-11-26T09:00:00Z", 900, "failed"),
+        ];
+        let periods = history(&limits, &payments);
+        let seen: Vec<(&str, &str, Option<u8>)> = periods
+            .iter()
+            .map(|p| (p.starts_at.as_str(), p.spent.as_str(), p.percent))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("2026-11-26T00:00:00Z", "$3.00", Some(60)),
+                ("2026-11-25T00:00:00Z", "$5.00", Some(100)),
+            ]
+        );
+        let once: OutgoingLimits = serde_json::from_value(serde_json::json!({
+            "debitAmount": {"value": "500", "assetCode": "USD", "assetScale": 2}
+        }))
+        .unwrap();
+        assert!(
+            history(&once, &payments).is_empty(),
+            "no periods without an interval"
+        );
+    }
 
     #[test]
     fn bars_are_exact_and_never_overflow() {

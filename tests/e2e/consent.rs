@@ -326,6 +326,14 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
         .await?;
     let message = app.text("flow-result-message").await?;
     assert!(message.contains("expired"), "{message}");
+
+    // Home names them: the newest expired, the first rejected.
+    let states: Vec<String> = grants(&app)
+        .await
+        .iter()
+        .map(|grant| grant["state"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(states, ["expired", "rejected"]);
     app.close().await
 }
 

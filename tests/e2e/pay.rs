@@ -371,5 +371,15 @@ async fn a_daily_grant_pays_in_two_days_and_is_refused_past_its_budget_in_one(
     let end = balances(&base).await;
     assert_eq!(end["alice"], start["alice"] - 600);
     assert_eq!(end["dave"], start["dave"] + 600);
+
+    // The grant shows each day's use: $3.00 of $5.00 twice.
+    app.click("nav-home").await?;
+    app.click("grant-open").await?;
+    app.find("grant-history").await?;
+    let mut used = Vec::new();
+    for cell in app.find_all("grant-period-spent").await? {
+        used.push(cell.text().await.unwrap_or_default());
+    }
+    assert_eq!(used, ["$3.00", "$3.00"]);
     app.close().await
 }

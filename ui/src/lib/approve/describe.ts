@@ -67,6 +67,10 @@ export function grantStateLabel(state: GrantStateView): string {
       return 'Cancelled';
     case 'revoked':
       return 'Revoked';
+    case 'rejected':
+      return 'Rejected';
+    case 'expired':
+      return 'Expired';
   }
 }
 

@@ -109,7 +109,7 @@ describe('Approval progress', () => {
     expect(attribute(item, 'data-id')).toBe(id);
     expect(attribute(item, 'data-state')).toBe('approved');
     expect(item?.text).toContain('Up to $13.20 every day from 22 Apr 2025');
-    expect(item?.text).toContain('http://127.0.0.1:4455/alice');
+    expect(byTestId(html, 'grants-wallet')?.text).toBe('http://127.0.0.1:4455/alice');
     expect(byTestId(html, 'grant-state')?.text).toBe('Active');
     expect(byTestId(html, 'grants-empty')).toBeNull();
   });

@@ -32,6 +32,16 @@ export class GrantsState {
   get list(): GrantView[] {
     return this.#list ?? [];
   }
+  /** The grants by paying wallet, each wallet where its newest grant falls. */
+  get byWallet(): { wallet: string; grants: GrantView[] }[] {
+    const groups = new Map<string, GrantView[]>();
+    for (const grant of this.list) {
+      const group = groups.get(grant.wallet);
+      if (group) group.push(grant);
+      else groups.set(grant.wallet, [grant]);
+    }
+    return [...groups].map(([wallet, grants]) => ({ wallet, grants }));
+  }
   get loading() {
     return this.#loading;
   }

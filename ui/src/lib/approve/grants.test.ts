@@ -79,3 +79,52 @@ describe('A long history', () => {
     expect(byTestId(html, 'grants-more')).toBeNull();
   });
 });
+
+describe('Grants by wallet', () => {
+  it('groups approvals under the wallet that pays, newest wallet first', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    await backend.requestGrant(form);
+    await backend.requestGrant({ ...form, wallet: 'http://127.0.0.1:4455/dave' });
+    await backend.requestGrant({ ...form, amount: '3' });
+    const app = new AppState(backend);
+    await app.start();
+    const html = renderApp(app);
+    expect(allByTestId(html, 'grants-wallet').map((heading) => heading.text)).toEqual([
+      'http://127.0.0.1:4455/alice',
+      'http://127.0.0.1:4455/dave',
+    ]);
+    expect(app.grants.byWallet.map((group) => group.grants.length)).toEqual([2, 1]);
+    expect(allByTestId(html, 'grant-item')).toHaveLength(3);
+  });
+});
+
+describe('A renewing grant', () => {
+  it('shows what each period used, as bars', async () => {
+    const backend = new MockBackend();
+    backend.periods.set('grant-1', [
+      { start: '26 Nov 2026', startsAt: '2026-11-26T00:00:00Z', spent: '$3.00', percent: 60 },
+      { start: '25 Nov 2026', startsAt: '2026-11-25T00:00:00Z', spent: '$5.00', percent: 100 },
+    ]);
+    const { app, id } = await withApproved(backend);
+    await app.grants.open(id);
+    const html = renderApp(app);
+    expect(allByTestId(html, 'grant-period-spent').map((cell) => cell.text)).toEqual(['$3.00', '$5.00']);
+    const bars = allByTestId(html, 'grant-period');
+    expect(bars[1]?.text).toContain('25 Nov 2026');
+  });
+
+  it('names a refusal and an expiry as such', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const grant = await backend.requestGrant(form);
+    backend.grantList[0]!.state = 'rejected';
+    const app = new AppState(backend);
+    await app.start();
+    expect(byTestId(renderApp(app), 'grant-state')?.text).toBe('Rejected');
+    backend.grantList[0]!.state = 'expired';
+    await app.grants.load();
+    expect(byTestId(renderApp(app), 'grant-state')?.text).toBe('Expired');
+    expect(grant.id).toBe('grant-1');
+  });
+});

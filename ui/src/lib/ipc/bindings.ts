@@ -373,7 +373,7 @@ createdAt: string, };
 /**
  * Where a grant is.
  */
-export type GrantStateView = "pending" | "finishing" | "approved" | "failed" | "cancelled" | "revoked";
+export type GrantStateView = "pending" | "finishing" | "approved" | "failed" | "rejected" | "expired" | "cancelled" | "revoked";
 
 /**
  * A step of a running approval, sent as an event.
@@ -425,7 +425,12 @@ interval: string | null,
 /**
  * Payments made with it, newest first.
  */
-payments: Array<PaymentView>, };
+payments: Array<PaymentView>, 
+/**
+ * For a budget that renews: what its payments used in each period,
+ * newest first (up to twelve), as this app recorded them.
+ */
+history: Array<PeriodUse>, };
 
 /**
  * Spent against a limit, for a bar.
@@ -447,6 +452,27 @@ percent: number | null,
  * Whether the limit counts what leaves (`debit`) or arrives.
  */
 counts: AmountLimit, };
+
+/**
+ * What a renewing grant's payments used in one period.
+ */
+export type PeriodUse = { 
+/**
+ * When the period starts, in words ("25 Nov 2026").
+ */
+start: string, 
+/**
+ * RFC 3339.
+ */
+startsAt: string, 
+/**
+ * Used ("$3.00").
+ */
+spent: string, 
+/**
+ * Used as a share of the limit, 0 to 100.
+ */
+percent: number | null, };
 
 /**
  * Which activity entries to list.

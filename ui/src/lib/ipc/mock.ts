@@ -579,6 +579,9 @@ export class MockBackend implements Backend {
     return this.answer('grants', () => this.grantList.slice(offset, offset + limit), { limit, offset });
   }
 
+  /** Each renewing grant's use per period, newest first, by id. */
+  periods = new Map<string, GrantDetail['history']>();
+
   /** What each grant has spent, as the wallet would say, by id (cents of its limit's asset). */
   spentCents = new Map<string, number>();
 
@@ -608,6 +611,7 @@ export class MockBackend implements Backend {
           spentProblem: null,
           interval: grant.summary.includes('every day') ? 'every day' : null,
           payments: this.paymentList.filter((payment) => payment.grantId === id),
+          history: this.periods.get(id) ?? [],
         };
       },
       { id },

@@ -142,6 +142,8 @@ export class AppState {
     this.#screen = screen === 'welcome' ? 'home' : screen;
     if (screen === 'about') await this.refreshAbout();
     if (screen === 'profiles' && !this.profiles.loaded) await this.profiles.load();
+    // Details opened earlier would be stale: Home starts with all closed.
+    if (screen === 'home') this.grants.close();
     if (screen === 'activity') await this.activity.load();
     if (screen === 'pay') {
       if (!this.profiles.loaded) await this.profiles.load();
