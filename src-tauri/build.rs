@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "pay_with_grant",
     "requote_payment",
     "cancel_payment",
+    "check_payment",
     "payments",
 ];
 

@@ -64,6 +64,7 @@ pub fn run() {
             commands::payments::pay_with_grant,
             commands::payments::requote_payment,
             commands::payments::cancel_payment,
+            commands::payments::check_payment,
             commands::payments::payments,
         ])
         .setup(|app| {

@@ -117,6 +117,7 @@ async fn payments_in_one_and_across_currencies_settle_and_move_the_money() -> ha
     // The activity log shows the requests made and the finishes checked,
     // and exports them for a bug report without a token in them.
     app.click("nav-activity").await?;
+    app.find("activity-item").await?;
     let operations = {
         let mut found = Vec::new();
         for item in app.find_all("activity-item").await? {

@@ -1,7 +1,7 @@
 //! Payments: thin commands over `crate::payments`. Progress arrives as
 //! `payment://progress` events.
 
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 
 use crate::error::Result;
 use crate::ipc::{ApproveIn, PayForm, PaymentView};
@@ -40,6 +40,15 @@ pub(crate) async fn pay_with_grant(
 #[tracing::instrument(skip(app), err(Debug))]
 pub(crate) async fn requote_payment(app: AppHandle, id: String) -> Result<PaymentView> {
     crate::payments::requote(&app, &id).await
+}
+
+/// Looks at a sent payment again (or resumes an interrupted one).
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) async fn check_payment(app: AppHandle, id: String) -> Result<PaymentView> {
+    crate::payments::send(&app, &id).await;
+    let flows = app.state::<crate::flow::FlowState>().flows()?;
+    Ok(crate::payments::view(&flows.payment(&id)?))
 }
 
 /// Stops a payment that was not sent.

@@ -205,7 +205,7 @@ enum GrantCommand {
 
 struct Context {
     identities: Identities,
-    flows: Flows,
+    flows: Arc<Flows>,
     passphrase_env: Option<String>,
 }
 
@@ -252,10 +252,13 @@ impl Context {
             .map_err(|error| FlowError::Client(error.to_string()))?;
         let key_id =
             KeyId::new(profile.key_id.clone()).map_err(|e| FlowError::Client(e.to_string()))?;
+        // What the command line asks of wallets goes to the same activity
+        // log as the app's requests.
         Client::builder()
             .key(key, key_id)
             .client_wallet(profile.wallet_address.as_str())
             .allow_http_loopback(profile.allow_http_loopback)
+            .observer(self.flows.recorder())
             .build()
             .map_err(|error| FlowError::Client(error.to_string()))
     }
@@ -310,7 +313,9 @@ async fn run(cli: Cli) -> Result<i32, String> {
     let secrets = Arc::new(SystemKeyring);
     let context = Context {
         identities: Identities::new(store, secrets.clone()),
-        flows: Flows::open(&data_dir.join(GRANTS_FILE), secrets).map_err(|e| e.to_string())?,
+        flows: Arc::new(
+            Flows::open(&data_dir.join(GRANTS_FILE), secrets).map_err(|e| e.to_string())?,
+        ),
         passphrase_env: cli.passphrase_env.clone(),
     };
     let json_mode = cli.json;

@@ -14,6 +14,7 @@ export class ActivityState {
   #entries = $state<ActivityView[]>([]);
   #more = $state(false);
   #loading = $state(false);
+  #loaded = $state(false);
   #error = $state<UiError | null>(null);
   #open = $state<number | null>(null);
   #exported = $state<ActivityExport | null>(null);
@@ -31,6 +32,10 @@ export class ActivityState {
   }
   get loading() {
     return this.#loading;
+  }
+  /** `false` until the first answer. */
+  get loaded() {
+    return this.#loaded;
   }
   get error() {
     return this.#error;
@@ -56,6 +61,7 @@ export class ActivityState {
       const entries = await this.#backend.activity(this.#query(), ACTIVITY_PAGE, 0);
       if (generation !== this.#generation) return false;
       this.#entries = entries;
+      this.#loaded = true;
       this.#more = entries.length === ACTIVITY_PAGE;
       this.#error = null;
       return true;

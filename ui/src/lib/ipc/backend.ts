@@ -85,6 +85,8 @@ export interface Backend {
   payWithGrant(id: string, grantId: string): Promise<PaymentView>;
   /** A new quote for a payment whose quote expired. */
   requotePayment(id: string): Promise<PaymentView>;
+  /** Looks at a sent payment again (or resumes an interrupted one). */
+  checkPayment(id: string): Promise<PaymentView>;
   /** Stops a payment that was not sent. */
   cancelPayment(id: string): Promise<PaymentView>;
   /** Payments, newest first, `limit` from `offset`. */

@@ -807,6 +807,25 @@ export class MockBackend implements Backend {
     );
   }
 
+  checkPayment(id: string) {
+    return this.answer(
+      'check_payment',
+      (): PaymentView | Promise<never> => {
+        const payment = this.findPayment(id);
+        if ('code' in payment) return fail(payment.code, payment.message);
+        if (payment.state === 'sent' && this.settled.has(id)) {
+          payment.state = 'completed';
+          payment.sent = payment.debit;
+        }
+        return payment;
+      },
+      { id },
+    );
+  }
+
+  /** Sent payments the mock wallet has delivered by now. */
+  settled = new Set<string>();
+
   cancelPayment(id: string) {
     return this.answer(
       'cancel_payment',

@@ -63,6 +63,7 @@ export const tauriBackend: Backend = {
   confirmPayment: (id, approveIn) => call<PaymentView>('confirm_payment', { id, approveIn }),
   payWithGrant: (id, grantId) => call<PaymentView>('pay_with_grant', { id, grantId }),
   requotePayment: (id) => call<PaymentView>('requote_payment', { id }),
+  checkPayment: (id) => call<PaymentView>('check_payment', { id }),
   cancelPayment: (id) => call<PaymentView>('cancel_payment', { id }),
   payments: (limit, offset) => call<PaymentView[]>('payments', { limit, offset }),
   onPaymentProgress: (handler) => listen<PaymentProgress>(PAYMENT_PROGRESS, (event) => handler(event.payload)),

@@ -19,7 +19,7 @@ export class PayState {
   passphrase = $state('');
   #payment = $state<PaymentView | null>(null);
   #message = $state<string | null>(null);
-  #busy = $state<'quote' | 'confirm' | 'requote' | 'cancel' | null>(null);
+  #busy = $state<'quote' | 'confirm' | 'requote' | 'cancel' | 'check' | null>(null);
   #error = $state<UiError | null>(null);
   #recent = $state<PaymentView[]>([]);
   #recentError = $state<UiError | null>(null);
@@ -99,6 +99,13 @@ export class PayState {
     const id = this.#payment?.id;
     if (!id) return false;
     return this.#run('requote', () => this.#backend.requotePayment(id));
+  }
+
+  /** Asks the wallet again about a payment still settling. */
+  async check(): Promise<boolean> {
+    const id = this.#payment?.id;
+    if (!id || this.#payment?.state !== 'sent') return false;
+    return this.#run('check', () => this.#backend.checkPayment(id));
   }
 
   /** Stops the payment before money moves. */

@@ -144,3 +144,22 @@ describe('Paying with a grant approved earlier', () => {
     expect(byTestId(html, 'pay-confirm')?.text).toContain('Approve $5.00 at my wallet');
   });
 });
+
+describe('A payment still settling', () => {
+  it('can be checked again until the wallet says it arrived', async () => {
+    const { app, backend, pay } = await paying();
+    pay.to = '$ilp.example/dave';
+    pay.amount = '4';
+    await pay.quote();
+    const id = pay.payment?.id ?? '';
+    await pay.confirm();
+    backend.paymentProgress(id, 'sent', 'Sent; the wallet is still delivering it. Check again later.');
+    expect(byTestId(renderApp(app), 'pay-check')).not.toBeNull();
+    expect(await pay.check()).toBe(true);
+    expect(pay.payment?.state).toBe('sent');
+    backend.settled.add(id);
+    expect(await pay.check()).toBe(true);
+    expect(pay.payment?.state).toBe('completed');
+    expect(byTestId(renderApp(app), 'pay-check')).toBeNull();
+  });
+});
