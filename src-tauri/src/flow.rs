@@ -375,12 +375,11 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
 pub(crate) async fn unlocked_client(
     app: &AppHandle,
     profile: &str,
-    passphrase: Option<String>,
+    passphrase: Option<crate::ipc::SecretText>,
 ) -> Result<Client> {
     let (app, profile) = (app.clone(), profile.to_owned());
-    let passphrase = passphrase.map(zeroize::Zeroizing::new);
     Ok(tauri::async_runtime::spawn_blocking(move || {
-        client_unlocking(&app, &profile, passphrase.as_deref().map(String::as_str))
+        client_unlocking(&app, &profile, passphrase.as_deref())
     })
     .await
     .map_err(|error| FlowError::Client(format!("the key could not be opened ({error})")))??)
@@ -401,22 +400,7 @@ pub(crate) async fn finish_route(
         .identities
         .profile(profile)
         .is_ok_and(|p| p.loopback_finish);
-    if !loopback {
-        return Ok((FinishVia::DeepLink, None));
-    }
-    let listener = consent_desk_flow::loopback::Listener::bind()
-        .await
-        .map_err(|error| {
-            FlowError::Invalid(format!(
-                "no local port for the wallet to return to ({error})"
-            ))
-        })?;
-    Ok((
-        FinishVia::Loopback {
-            port: listener.port(),
-        },
-        Some(listener),
-    ))
+    Ok(consent_desk_flow::loopback::finish_route(loopback).await?)
 }
 
 /// Puts a pending grant before the person: its listener serves, and the

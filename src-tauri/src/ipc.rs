@@ -221,7 +221,7 @@ pub struct WalletPreviewView {
 
 /// A profile to add, from the "Connect my wallet" steps. `Debug` hides the
 /// key and the passphrase.
-#[derive(Clone, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AddProfileRequest {
     /// What to call it.
@@ -231,31 +231,14 @@ pub struct AddProfileRequest {
     /// The key id; a new one when absent.
     pub key_id: Option<String>,
     /// A private key to import (PEM, base64 PEM); a new key when absent.
-    pub import_key: Option<String>,
+    #[ts(as = "Option<String>")]
+    pub import_key: Option<SecretText>,
     /// Keep the key in a passphrase-protected file with this passphrase
     /// instead of the system keyring.
-    pub passphrase: Option<String>,
+    #[ts(as = "Option<String>")]
+    pub passphrase: Option<SecretText>,
     /// Plain http to this machine allowed.
     pub allow_http_loopback: bool,
-}
-
-impl std::fmt::Debug for AddProfileRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AddProfileRequest")
-            .field("name", &self.name)
-            .field("wallet_address", &self.wallet_address)
-            .field("key_id", &self.key_id)
-            .field(
-                "import_key",
-                &self.import_key.as_ref().map(|_| "[redacted]"),
-            )
-            .field(
-                "passphrase",
-                &self.passphrase.as_ref().map(|_| "[redacted]"),
-            )
-            .field("allow_http_loopback", &self.allow_http_loopback)
-            .finish()
-    }
 }
 
 /// Whether a profile's key is published in its wallet.
@@ -280,8 +263,41 @@ pub enum RegistrationState {
     DifferentKey,
 }
 
+/// Text the person typed that must stay secret (a passphrase, a private
+/// key): `Debug` shows `[redacted]`, and the memory is wiped when dropped.
+#[derive(Clone, Deserialize)]
+#[serde(from = "String")]
+pub struct SecretText(zeroize::Zeroizing<String>);
+
+impl From<String> for SecretText {
+    fn from(text: String) -> Self {
+        Self(zeroize::Zeroizing::new(text))
+    }
+}
+
+impl SecretText {
+    /// The text, still wiped on drop.
+    #[must_use]
+    pub fn into_zeroizing(self) -> zeroize::Zeroizing<String> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for SecretText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 /// The grant request form. `Debug` hides the passphrase.
-#[derive(Clone, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantForm {
     /// The sending wallet address (the person's own wallet).
@@ -303,26 +319,8 @@ pub struct GrantForm {
     /// The passphrase of a profile whose key is in a protected file (needed
     /// once per run).
     #[serde(default)]
-    #[ts(optional)]
-    pub passphrase: Option<String>,
-}
-
-impl std::fmt::Debug for GrantForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GrantForm")
-            .field("wallet", &self.wallet)
-            .field("limit", &self.limit)
-            .field("amount", &self.amount)
-            .field("receiver", &self.receiver)
-            .field("interval", &self.interval)
-            .field("actions", &self.actions)
-            .field("approve_in", &self.approve_in)
-            .field(
-                "passphrase",
-                &self.passphrase.as_ref().map(|_| "[redacted]"),
-            )
-            .finish()
-    }
+    #[ts(optional, as = "Option<String>")]
+    pub passphrase: Option<SecretText>,
 }
 
 /// Where the person approves.
@@ -571,7 +569,7 @@ pub struct ActivityExport {
 }
 
 /// The Pay screen's form.
-#[derive(Clone, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PayForm {
     /// The sending wallet address (the person's own).
@@ -588,24 +586,8 @@ pub struct PayForm {
     pub note: String,
     /// The passphrase of a profile whose key is in a protected file.
     #[serde(default)]
-    #[ts(optional)]
-    pub passphrase: Option<String>,
-}
-
-impl std::fmt::Debug for PayForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PayForm")
-            .field("from", &self.from)
-            .field("to", &self.to)
-            .field("amount", &self.amount)
-            .field("amount_kind", &self.amount_kind)
-            .field("note", &self.note)
-            .field(
-                "passphrase",
-                &self.passphrase.as_ref().map(|_| "[redacted]"),
-            )
-            .finish()
-    }
+    #[ts(optional, as = "Option<String>")]
+    pub passphrase: Option<SecretText>,
 }
 
 /// Which amount the person gave.
@@ -704,6 +686,27 @@ mod tests {
             T::docs().unwrap_or_default(),
             T::decl(cfg)
         )
+    }
+
+    #[test]
+    fn typed_secrets_never_show_in_debug() {
+        let form: PayForm = serde_json::from_value(serde_json::json!({
+            "from": "https://w.example/a", "to": "https://w.example/b", "amount": "1",
+            "amountKind": "send", "note": "", "passphrase": "correct horse battery"
+        }))
+        .unwrap();
+        let request: AddProfileRequest = serde_json::from_value(serde_json::json!({
+            "name": "A", "walletAddress": "https://w.example/a", "keyId": null,
+            "importKey": "-----BEGIN PRIVATE KEY-----secret", "passphrase": "correct horse battery",
+            "allowHttpLoopback": false
+        }))
+        .unwrap();
+        let shown = format!("{form:?} {request:?}");
+        assert!(
+            !shown.contains("horse") && !shown.contains("secret"),
+            "{shown}"
+        );
+        assert_eq!(form.passphrase.as_deref(), Some("correct horse battery"));
     }
 
     /// Every type the UI sees, in the order they appear in the bindings file.

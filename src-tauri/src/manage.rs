@@ -2,7 +2,7 @@
 //! made with it, and its token rotated or revoked, or the grant cancelled.
 //! The work is `consent_desk_flow`'s; this module gives it words.
 
-use consent_desk_flow::{FlowError, GrantRecord, GrantState, PaymentRecord, PaymentState};
+use consent_desk_flow::{GrantRecord, GrantState, PaymentRecord, PaymentState};
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
 use consent_desk_protocol::{AccessItem, Amount, LimitAmount, OutgoingLimits};
 use tauri::{AppHandle, Manager};
@@ -36,41 +36,37 @@ fn percent(spent: u64, limit: u64) -> u8 {
 /// The grant with what it spent (asked of the wallet) and its payments.
 pub(crate) async fn detail(app: &AppHandle, id: &str) -> Result<GrantDetail> {
     let flows = app.state::<FlowState>().flows()?;
-    let record = flows
-        .get(id)?
-        .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{id}`")))?;
+    let record = flows.grant(id)?;
     let limits = limits(&record);
     let (spent, spent_problem) = if record.state == GrantState::Approved {
         let client = client_for(app, &record.profile)?;
         match flows.spent(&client, id).await {
             Ok(amounts) => {
-                let meter = match limits.as_ref().and_then(|l| l.amount.as_ref()) {
-                    Some(LimitAmount::Receive(limit)) => {
-                        let spent = amounts.spent_receive_amount.map_or(0, |a| a.value);
-                        SpentMeter {
-                            spent: consent_desk_protocol::describe::format_amount(
-                                spent,
-                                &limit.asset_code,
-                                limit.asset_scale,
-                            ),
-                            limit: Some(format_amount_of(limit)),
-                            percent: Some(percent(spent, limit.value)),
-                            counts: AmountLimit::Receive,
-                        }
-                    }
-                    Some(LimitAmount::Debit(limit)) => {
-                        let spent = amounts.spent_debit_amount.map_or(0, |a| a.value);
-                        SpentMeter {
-                            spent: consent_desk_protocol::describe::format_amount(
-                                spent,
-                                &limit.asset_code,
-                                limit.asset_scale,
-                            ),
-                            limit: Some(format_amount_of(limit)),
-                            percent: Some(percent(spent, limit.value)),
-                            counts: AmountLimit::Debit,
-                        }
-                    }
+                // The limit counts what leaves the wallet or what arrives.
+                let (limit, spent, counts) = match limits.as_ref().and_then(|l| l.amount.as_ref()) {
+                    Some(LimitAmount::Receive(limit)) => (
+                        Some(limit),
+                        amounts.spent_receive_amount.as_ref().map_or(0, |a| a.value),
+                        AmountLimit::Receive,
+                    ),
+                    Some(LimitAmount::Debit(limit)) => (
+                        Some(limit),
+                        amounts.spent_debit_amount.as_ref().map_or(0, |a| a.value),
+                        AmountLimit::Debit,
+                    ),
+                    None => (None, 0, AmountLimit::None),
+                };
+                let meter = match limit {
+                    Some(limit) => SpentMeter {
+                        spent: consent_desk_protocol::describe::format_amount(
+                            spent,
+                            &limit.asset_code,
+                            limit.asset_scale,
+                        ),
+                        limit: Some(format_amount_of(limit)),
+                        percent: Some(percent(spent, limit.value)),
+                        counts,
+                    },
                     None => SpentMeter {
                         spent: amounts
                             .spent_debit_amount
@@ -78,7 +74,7 @@ pub(crate) async fn detail(app: &AppHandle, id: &str) -> Result<GrantDetail> {
                             .map_or_else(|| "nothing".to_owned(), format_amount_of),
                         limit: None,
                         percent: None,
-                        counts: AmountLimit::None,
+                        counts,
                     },
                 };
                 (Some(meter), None)
@@ -167,9 +163,7 @@ fn history(limits: &OutgoingLimits, payments: &[PaymentRecord]) -> Vec<PeriodUse
 /// A new access token for the grant (the old one stops working).
 pub(crate) async fn rotate(app: &AppHandle, id: &str) -> Result<GrantView> {
     let flows = app.state::<FlowState>().flows()?;
-    let record = flows
-        .get(id)?
-        .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{id}`")))?;
+    let record = flows.grant(id)?;
     let client = client_for(app, &record.profile)?;
     flows.rotate(&client, id).await?;
     Ok(view(&flows.get(id)?.unwrap_or(record)))
@@ -178,9 +172,7 @@ pub(crate) async fn rotate(app: &AppHandle, id: &str) -> Result<GrantView> {
 /// Revokes the grant's token at the wallet: nothing more can be paid with it.
 pub(crate) async fn revoke(app: &AppHandle, id: &str) -> Result<GrantView> {
     let flows = app.state::<FlowState>().flows()?;
-    let record = flows
-        .get(id)?
-        .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{id}`")))?;
+    let record = flows.grant(id)?;
     let client = client_for(app, &record.profile)?;
     Ok(view(&flows.revoke(&client, id).await?))
 }
@@ -189,9 +181,7 @@ pub(crate) async fn revoke(app: &AppHandle, id: &str) -> Result<GrantView> {
 /// waits for approval has its window closed too.
 pub(crate) async fn end(app: &AppHandle, id: &str) -> Result<GrantView> {
     let flows = app.state::<FlowState>().flows()?;
-    let record = flows
-        .get(id)?
-        .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{id}`")))?;
+    let record = flows.grant(id)?;
     if record.state == GrantState::Pending {
         crate::flow::cancel(app, id).await;
         return Ok(view(&flows.get(id)?.unwrap_or(record)));

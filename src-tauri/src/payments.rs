@@ -174,25 +174,16 @@ pub(crate) async fn with_grant(app: &AppHandle, id: &str, grant_id: &str) -> Res
     let client = client_for(app, &payment.profile)?;
     let result = flows.pay_with_grant(&client, id, grant_id).await;
     let record = flows.payment(id)?;
-    let budget_spent =
-        matches!(&result, Err(FlowError::Protocol(error)) if error.is_budget_spent());
-    let message = match result {
-        Ok(_) if record.state == PaymentState::Completed => {
-            "Paid: the receiver got the money.".to_owned()
-        }
-        Ok(_) if record.state == PaymentState::Failed => record
-            .problem
-            .as_deref()
-            .map_or_else(|| "Not paid.".to_owned(), crate::error::sentence),
-        Ok(_) => "Sent; the wallet is still delivering it. Check again later.".to_owned(),
-        Err(_) if budget_spent => {
-            "That grant's budget is spent: approve a new grant to pay.".to_owned()
-        }
+    match result {
         // Refused before anything was asked of the wallet: the form says why.
-        Err(error) if record.state == PaymentState::Quoted => return Err(error.into()),
-        Err(error) => crate::error::sentence(&error.to_string()),
-    };
-    Ok(announce(app, &record, message))
+        Err(error)
+            if record.state == PaymentState::Quoted
+                && !matches!(&error, FlowError::Protocol(e) if e.is_budget_spent()) =>
+        {
+            Err(error.into())
+        }
+        result => Ok(announce(app, &record, outcome(&result, &record))),
+    }
 }
 
 /// A new quote after the old one expired; confirmed again by the person.
@@ -276,6 +267,34 @@ pub(crate) async fn resume(app: &AppHandle) {
     }
 }
 
+/// How a step of sending ended, in words: the one place for them.
+fn outcome(
+    result: &std::result::Result<PaymentRecord, FlowError>,
+    record: &PaymentRecord,
+) -> String {
+    match (result, record.state) {
+        (Ok(_), PaymentState::Completed) => "Paid: the receiver got the money.".to_owned(),
+        (Ok(_), PaymentState::Sent) => {
+            "Sent; the wallet is still delivering it. Check again later.".to_owned()
+        }
+        (Ok(_), PaymentState::Cancelled) => {
+            "Not approved at your wallet, so nothing was paid.".to_owned()
+        }
+        (Ok(_), PaymentState::Failed) => record
+            .problem
+            .as_deref()
+            .map_or_else(|| "Not paid.".to_owned(), crate::error::sentence),
+        (Err(FlowError::Protocol(error)), _) if error.is_budget_spent() => {
+            "That grant's budget is spent: approve a new grant to pay.".to_owned()
+        }
+        (Err(FlowError::QuoteExpired), _) => {
+            "The quote expired while you approved. Get a new quote; nothing was paid.".to_owned()
+        }
+        (Err(error), _) => crate::error::sentence(&error.to_string()),
+        (Ok(_), _) => "The payment moved on.".to_owned(),
+    }
+}
+
 /// Sends (or resumes sending) a payment and tells the UI how it went.
 pub(crate) async fn send(app: &AppHandle, id: &str) {
     let Ok(flows) = app.state::<FlowState>().flows() else {
@@ -303,20 +322,7 @@ pub(crate) async fn send(app: &AppHandle, id: &str) {
     };
     let result = flows.send_payment(&client, id).await;
     let record = flows.payment(id).unwrap_or(payment);
-    let message = match (&result, record.state) {
-        (Ok(_), PaymentState::Completed) => "Paid: the receiver got the money.".to_owned(),
-        (Ok(_), PaymentState::Sent) => {
-            "Sent; the wallet is still delivering it. Check again later.".to_owned()
-        }
-        (Ok(_), PaymentState::Cancelled) => {
-            "Not approved at your wallet, so nothing was paid.".to_owned()
-        }
-        (Err(FlowError::QuoteExpired), _) => {
-            "The quote expired while you approved. Get a new quote; nothing was paid.".to_owned()
-        }
-        (Err(error), _) => crate::error::sentence(&error.to_string()),
-        (Ok(_), _) => "The payment moved on.".to_owned(),
-    };
+    let message = outcome(&result, &record);
     announce(app, &record, message);
 }
 

@@ -214,14 +214,7 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
     for record in records {
         assert_eq!(record["state"], "cancelled", "{record}");
         let continue_uri = record["continueUri"].as_str().unwrap_or_default();
-        let continue_id = continue_uri.rsplit('/').next().unwrap_or_default();
-        let seen = reqwest::get(format!("{base}admin/grants/{continue_id}"))
-            .await
-            .expect("the admin API answers")
-            .text()
-            .await
-            .unwrap_or_default();
-        let seen: serde_json::Value = serde_json::from_str(&seen).expect("a grant summary");
+        let seen = harness::wallet_grant(base, continue_uri).await;
         assert_eq!(seen["state"], "revoked", "{seen} for {continue_uri}");
     }
     app.close().await

@@ -232,13 +232,9 @@ async fn a_killed_app_loses_nothing_and_pays_once() -> harness::Result<()> {
         .await?;
     let grants = desktop.command(&["grant", "list", "--json"]);
     let continue_uri = grants[0]["continueUri"].as_str().unwrap_or_default();
-    let continue_id = continue_uri.rsplit('/').next().unwrap_or_default();
-    let seen = reqwest::get(format!("{}admin/grants/{continue_id}", wallet.base))
+    let seen = harness::wallet_grant(&wallet.base, continue_uri)
         .await
-        .expect("the admin API answers")
-        .text()
-        .await
-        .unwrap_or_default();
+        .to_string();
     assert!(
         seen.contains("\"revoked\""),
         "the wallet cancelled it: {seen}"

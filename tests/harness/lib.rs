@@ -996,16 +996,27 @@ impl OutsideWallet {
     }
 }
 
-/// Every account's balance at the sandbox wallet at `base`, by name.
-pub async fn balances(base: &str) -> std::collections::HashMap<String, u64> {
-    let text = reqwest::get(format!("{base}admin/accounts"))
+/// `GET {base}admin/{path}` at a sandbox wallet, as JSON.
+async fn admin_get(base: &str, path: &str) -> serde_json::Value {
+    let text = reqwest::get(format!("{base}admin/{path}"))
         .await
         .expect("the admin API answers")
         .text()
         .await
         .unwrap_or_default();
-    let accounts: serde_json::Value = serde_json::from_str(&text).expect("accounts as JSON");
-    accounts
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("admin/{path} is not JSON: {text}"))
+}
+
+/// The sandbox wallet's view of a grant, found by the client's continue URI.
+pub async fn wallet_grant(base: &str, continue_uri: &str) -> serde_json::Value {
+    let continue_id = continue_uri.rsplit('/').next().unwrap_or_default();
+    admin_get(base, &format!("grants/{continue_id}")).await
+}
+
+/// Every account's balance at the sandbox wallet at `base`, by name.
+pub async fn balances(base: &str) -> std::collections::HashMap<String, u64> {
+    admin_get(base, "accounts")
+        .await
         .as_array()
         .expect("a list of accounts")
         .iter()

@@ -3,7 +3,6 @@
 
 use consent_desk_identity::{wallet, IdentityError, KeySource, NewProfile, Storage};
 use tauri::{AppHandle, Manager, State};
-use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::identity::{view, IdentityState};
@@ -121,7 +120,7 @@ pub(crate) fn add_profile(
             let file = format!("{}.key.json", consent_desk_identity::new_key_id());
             Storage::EncryptedFile {
                 path: dir.join(file),
-                passphrase: Zeroizing::new(passphrase),
+                passphrase: passphrase.into_zeroizing(),
             }
         }
     };
@@ -130,7 +129,7 @@ pub(crate) fn add_profile(
         wallet_address,
         key_id: request.key_id.filter(|id| !id.trim().is_empty()),
         key: match request.import_key {
-            Some(text) => KeySource::Import(Zeroizing::new(text)),
+            Some(text) => KeySource::Import(text.into_zeroizing()),
             None => KeySource::Generate,
         },
         storage,

@@ -17,8 +17,8 @@ use consent_desk_protocol::{Client, KeyId};
 use serde_json::json;
 
 use crate::{
-    Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, PayAmount, PayRequest,
-    PaymentRecord, PaymentState, GRANTS_FILE,
+    Completed, FlowError, Flows, GrantRecord, GrantSpec, PayAmount, PayRequest, PaymentRecord,
+    PaymentState, GRANTS_FILE,
 };
 
 #[derive(Debug, Parser)]
@@ -228,12 +228,13 @@ impl Context {
 
     /// The signing client of the profile that asked for grant `id`.
     fn client_of_grant(&self, id: &str) -> Result<Client, String> {
-        let record = self
-            .flows
-            .get(id)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("there is no grant `{id}`"))?;
-        let profile = self.profile(Some(&record.profile))?;
+        let record = self.flows.grant(id).map_err(|e| e.to_string())?;
+        self.client_of_profile(&record.profile)
+    }
+
+    /// The signing client of profile `id`.
+    fn client_of_profile(&self, id: &str) -> Result<Client, String> {
+        let profile = self.profile(Some(id))?;
         self.client(&profile).map_err(|e| e.to_string())
     }
 
@@ -281,12 +282,27 @@ fn describe(record: &GrantRecord) -> String {
     text
 }
 
-fn print(json_mode: bool, value: &serde_json::Value, text: &str) {
+fn print<T: serde::Serialize>(json_mode: bool, value: &T, text: &str) {
     if json_mode {
-        println!("{value}");
+        println!("{}", serde_json::to_value(value).unwrap_or_default());
     } else {
         println!("{text}");
     }
+}
+
+/// Prints a list: JSON, or a line per item (`empty` when there is none).
+fn print_list<T: serde::Serialize>(
+    json_mode: bool,
+    items: &[T],
+    empty: &str,
+    line: impl Fn(&T) -> String,
+) {
+    let text = if items.is_empty() {
+        empty.to_owned()
+    } else {
+        items.iter().map(line).collect::<Vec<_>>().join("\n")
+    };
+    print(json_mode, &items, &text);
 }
 
 /// Runs the command line on `args` (program name first); returns the exit code.
@@ -369,50 +385,25 @@ async fn run(cli: Cli) -> Result<i32, String> {
             )
             .map_err(|e| e.to_string())?;
             // --finish loopback, or a profile that always finishes that way.
-            let loopback = matches!(finish, Finish::Loopback) || profile.loopback_finish;
-            let mut listener = if loopback {
-                Some(
-                    crate::loopback::Listener::bind()
-                        .await
-                        .map_err(|e| e.to_string())?,
-                )
-            } else {
-                None
-            };
-            let via = match &listener {
-                Some(listener) => FinishVia::Loopback {
-                    port: listener.port(),
-                },
-                None => FinishVia::DeepLink,
-            };
+            let (via, mut listener) = crate::loopback::finish_route(
+                matches!(finish, Finish::Loopback) || profile.loopback_finish,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             let pending = context
                 .flows
                 .request(&client, &profile.id, &spec, via)
                 .await
                 .map_err(|e| e.to_string())?;
-            let redirect = pending.redirect.clone().unwrap_or_default();
-            print(
+            show_pending(
                 json_mode,
-                &json!({"event": "pending", "id": pending.id, "redirect": redirect}),
-                &format!("Approve this in your browser: {redirect}"),
+                json!({"id": pending.id}),
+                pending.redirect.as_deref().unwrap_or_default(),
+                "this",
+                open_browser,
             );
-            if open_browser {
-                if let Err(error) = std::process::Command::new("xdg-open")
-                    .arg(&redirect)
-                    .status()
-                {
-                    eprintln!(
-                        "note: the browser could not be opened ({error}); open the link yourself"
-                    );
-                }
-            }
             let Some(listener) = listener.as_mut() else {
-                if !json_mode {
-                    println!(
-                        "The grant {} waits for the wallet to send you back to Consent Desk.",
-                        pending.id
-                    );
-                }
+                waits_for_link(json_mode, "grant", &pending.id);
                 return Ok(0);
             };
             let completed =
@@ -436,23 +427,13 @@ async fn run(cli: Cli) -> Result<i32, String> {
             Ok(report(json_mode, &completed, token))
         }
         GrantCommand::Cancel { id } => {
-            let record = context
-                .flows
-                .get(&id)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("there is no grant `{id}`"))?;
-            let profile = context.profile(Some(&record.profile))?;
-            let client = context.client(&profile).map_err(|e| e.to_string())?;
+            let client = context.client_of_grant(&id)?;
             let record = context
                 .flows
                 .cancel(&client, &id)
                 .await
                 .map_err(|e| e.to_string())?;
-            print(
-                json_mode,
-                &serde_json::to_value(&record).unwrap_or_default(),
-                &format!("Cancelled {id}."),
-            );
+            print(json_mode, &record, &format!("Cancelled {id}."));
             Ok(0)
         }
         GrantCommand::Spent { id } => {
@@ -470,7 +451,7 @@ async fn run(cli: Cli) -> Result<i32, String> {
             };
             print(
                 json_mode,
-                &serde_json::to_value(&spent).unwrap_or_default(),
+                &spent,
                 &format!(
                     "Spent: {} debited, {} delivered.",
                     words(&spent.spent_debit_amount),
@@ -501,11 +482,7 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 .revoke(&client, &id)
                 .await
                 .map_err(|e| e.to_string())?;
-            print(
-                json_mode,
-                &serde_json::to_value(&record).unwrap_or_default(),
-                &format!("Revoked the token of {id}."),
-            );
+            print(json_mode, &record, &format!("Revoked the token of {id}."));
             Ok(0)
         }
         GrantCommand::List { limit, offset } => {
@@ -513,29 +490,12 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 .flows
                 .grants_page(limit, offset)
                 .map_err(|e| e.to_string())?;
-            let text = if grants.is_empty() {
-                "No grants yet.".to_owned()
-            } else {
-                grants.iter().map(describe).collect::<Vec<_>>().join("\n")
-            };
-            print(
-                json_mode,
-                &serde_json::to_value(&grants).unwrap_or_default(),
-                &text,
-            );
+            print_list(json_mode, &grants, "No grants yet.", describe);
             Ok(0)
         }
         GrantCommand::Show { id } => {
-            let record = context
-                .flows
-                .get(&id)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("there is no grant `{id}`"))?;
-            print(
-                json_mode,
-                &serde_json::to_value(&record).unwrap_or_default(),
-                &describe(&record),
-            );
+            let record = context.flows.grant(&id).map_err(|e| e.to_string())?;
+            print(json_mode, &record, &describe(&record));
             Ok(0)
         }
     }
@@ -574,6 +534,39 @@ fn report(json_mode: bool, completed: &Completed, token: Option<String>) -> i32 
             );
             4
         }
+    }
+}
+
+/// Prints the consent page to open (a `pending` event with `--json`) and
+/// opens it in the system browser when asked.
+fn show_pending(
+    json_mode: bool,
+    mut event: serde_json::Value,
+    redirect: &str,
+    what: &str,
+    open_browser: bool,
+) {
+    event["event"] = "pending".into();
+    event["redirect"] = redirect.into();
+    print(
+        json_mode,
+        &event,
+        &format!("Approve {what} in your browser: {redirect}"),
+    );
+    if open_browser {
+        if let Err(error) = std::process::Command::new("xdg-open")
+            .arg(redirect)
+            .status()
+        {
+            eprintln!("note: the browser could not be opened ({error}); open the link yourself");
+        }
+    }
+}
+
+/// Says that a `what` waits for the OS to hand its finish link to the app.
+fn waits_for_link(json_mode: bool, what: &str, id: &str) {
+    if !json_mode {
+        println!("The {what} {id} waits for the wallet to send you back to Consent Desk.");
     }
 }
 
@@ -706,55 +699,27 @@ async fn pay(
             .flows
             .cancel_payment(&quoted.id)
             .map_err(|e| e.to_string())?;
-        print(
-            json_mode,
-            &serde_json::to_value(&stopped).unwrap_or_default(),
-            "Not paid.",
-        );
+        print(json_mode, &stopped, "Not paid.");
         return Ok(4);
     }
-    let loopback = args.loopback || profile.loopback_finish;
-    let mut listener = if loopback {
-        Some(
-            crate::loopback::Listener::bind()
-                .await
-                .map_err(|e| e.to_string())?,
-        )
-    } else {
-        None
-    };
-    let via = match &listener {
-        Some(listener) => FinishVia::Loopback {
-            port: listener.port(),
-        },
-        None => FinishVia::DeepLink,
-    };
+    let (via, mut listener) =
+        crate::loopback::finish_route(args.loopback || profile.loopback_finish)
+            .await
+            .map_err(|e| e.to_string())?;
     let (payment, grant) = context
         .flows
         .authorize_payment(&client, &quoted.id, via)
         .await
         .map_err(|e| e.to_string())?;
-    let redirect = grant.redirect.clone().unwrap_or_default();
-    print(
+    show_pending(
         json_mode,
-        &json!({"event": "pending", "id": payment.id, "grant": grant.id, "redirect": redirect}),
-        &format!("Approve the payment in your browser: {redirect}"),
+        json!({"id": payment.id, "grant": grant.id}),
+        grant.redirect.as_deref().unwrap_or_default(),
+        "the payment",
+        args.open_browser,
     );
-    if args.open_browser {
-        if let Err(error) = std::process::Command::new("xdg-open")
-            .arg(&redirect)
-            .status()
-        {
-            eprintln!("note: the browser could not be opened ({error}); open the link yourself");
-        }
-    }
     let Some(listener) = listener.as_mut() else {
-        if !json_mode {
-            println!(
-                "The payment {} waits for the wallet to send you back to Consent Desk.",
-                payment.id
-            );
-        }
+        waits_for_link(json_mode, "payment", &payment.id);
         return Ok(0);
     };
     await_finish(context, &profile, listener, args.timeout, &grant.id).await?;
@@ -782,11 +747,7 @@ async fn pay(
             return Err(error.to_string());
         }
     };
-    print(
-        json_mode,
-        &serde_json::to_value(&sent).unwrap_or_default(),
-        &payment_text(&sent),
-    );
+    print(json_mode, &sent, &payment_text(&sent));
     Ok(payment_code(&sent))
 }
 
@@ -813,41 +774,23 @@ async fn payments(
                 .flows
                 .payments(limit, offset)
                 .map_err(|e| e.to_string())?;
-            let text = if list.is_empty() {
-                "No payments yet.".to_owned()
-            } else {
-                list.iter().map(payment_text).collect::<Vec<_>>().join("\n")
-            };
-            print(
-                json_mode,
-                &serde_json::to_value(&list).unwrap_or_default(),
-                &text,
-            );
+            print_list(json_mode, &list, "No payments yet.", payment_text);
             Ok(0)
         }
         PaymentsCommand::Show { id } => {
             let payment = context.flows.payment(&id).map_err(|e| e.to_string())?;
-            print(
-                json_mode,
-                &serde_json::to_value(&payment).unwrap_or_default(),
-                &payment_text(&payment),
-            );
+            print(json_mode, &payment, &payment_text(&payment));
             Ok(0)
         }
         PaymentsCommand::Resume { id } => {
             let payment = context.flows.payment(&id).map_err(|e| e.to_string())?;
-            let profile = context.profile(Some(&payment.profile))?;
-            let client = context.client(&profile).map_err(|e| e.to_string())?;
+            let client = context.client_of_profile(&payment.profile)?;
             let sent = context
                 .flows
                 .send_payment(&client, &id)
                 .await
                 .map_err(|e| e.to_string())?;
-            print(
-                json_mode,
-                &serde_json::to_value(&sent).unwrap_or_default(),
-                &payment_text(&sent),
-            );
+            print(json_mode, &sent, &payment_text(&sent));
             Ok(payment_code(&sent))
         }
         PaymentsCommand::Cancel { id } => {
@@ -855,8 +798,7 @@ async fn payments(
             if let (PaymentState::Authorizing, Some(grant)) =
                 (payment.state, payment.grant_id.as_deref())
             {
-                let profile = context.profile(Some(&payment.profile))?;
-                let client = context.client(&profile).map_err(|e| e.to_string())?;
+                let client = context.client_of_profile(&payment.profile)?;
                 context
                     .flows
                     .cancel(&client, grant)
@@ -867,11 +809,7 @@ async fn payments(
                 .flows
                 .cancel_payment(&id)
                 .map_err(|e| e.to_string())?;
-            print(
-                json_mode,
-                &serde_json::to_value(&stopped).unwrap_or_default(),
-                "Stopped; no money moved.",
-            );
+            print(json_mode, &stopped, "Stopped; no money moved.");
             Ok(0)
         }
     }

@@ -363,6 +363,16 @@ impl Flows {
         Ok(self.store().get(id)?)
     }
 
+    /// One grant, or an error naming the id when there is none.
+    ///
+    /// # Errors
+    ///
+    /// Unknown id, or the store failed.
+    pub fn grant(&self, id: &str) -> Result<GrantRecord, FlowError> {
+        self.get(id)?
+            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{id}`")))
+    }
+
     /// The stored access token of an approved grant.
     ///
     /// # Errors

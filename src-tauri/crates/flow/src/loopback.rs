@@ -18,6 +18,32 @@ const PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
 <p>Consent Desk received your wallet's answer and is finishing the approval. \
 You can close this tab.</p></body></html>";
 
+/// Where the wallet sends the person back for a grant about to be
+/// requested: a fresh listener when `loopback` (wallets that refuse custom
+/// schemes), otherwise the app's link (`dev.consentdesk:`).
+///
+/// # Errors
+///
+/// No local port could be bound.
+pub async fn finish_route(
+    loopback: bool,
+) -> Result<(crate::FinishVia, Option<Listener>), crate::FlowError> {
+    if !loopback {
+        return Ok((crate::FinishVia::DeepLink, None));
+    }
+    let listener = Listener::bind().await.map_err(|error| {
+        crate::FlowError::Invalid(format!(
+            "no local port for the wallet to return to ({error})"
+        ))
+    })?;
+    Ok((
+        crate::FinishVia::Loopback {
+            port: listener.port(),
+        },
+        Some(listener),
+    ))
+}
+
 /// A running listener; dropping it stops it.
 #[derive(Debug)]
 pub struct Listener {

@@ -82,8 +82,7 @@ impl Flows {
             .secrets
             .delete(KEYRING_SERVICE, &secret_account(grant_id, "access"));
         tracing::info!("access token revoked");
-        self.get(grant_id)?
-            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{grant_id}`")))
+        self.grant(grant_id)
     }
 
     /// What the grant has spent so far (this interval's, for a recurring
@@ -143,9 +142,7 @@ impl Flows {
     }
 
     fn approved(&self, grant_id: &str) -> Result<GrantRecord, FlowError> {
-        let grant = self
-            .get(grant_id)?
-            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{grant_id}`")))?;
+        let grant = self.grant(grant_id)?;
         if grant.state != GrantState::Approved {
             return Err(FlowError::Invalid(format!(
                 "this grant is {}; only an approved one has a token",

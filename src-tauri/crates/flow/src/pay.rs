@@ -133,6 +133,12 @@ impl PaymentRecord {
     }
 }
 
+/// A URL the store kept; an error says which one when it does not parse.
+fn stored_url(text: &str, what: &str) -> Result<Url, FlowError> {
+    Url::parse(text)
+        .map_err(|e| FlowError::Invalid(format!("the stored {what} is not a URL ({e})")))
+}
+
 /// An incoming payment URL rather than a wallet address: its path ends in
 /// `incoming-payments/<id>`.
 fn is_incoming_payment(url: &Url) -> bool {
@@ -319,14 +325,10 @@ impl Flows {
                 payment.state.as_str()
             )));
         }
-        let sender =
-            client
-                .wallet_address(&Url::parse(&payment.sender).map_err(|e| {
-                    FlowError::Invalid(format!("the stored sender is not a URL ({e})"))
-                })?)
-                .await?;
-        let incoming = Url::parse(&payment.incoming_payment)
-            .map_err(|e| FlowError::Invalid(format!("the stored receiver is not a URL ({e})")))?;
+        let sender = client
+            .wallet_address(&stored_url(&payment.sender, "sender")?)
+            .await?;
+        let incoming = stored_url(&payment.incoming_payment, "receiver")?;
         let from = payment.state;
         let granted = payment.quote.debit_amount.value;
         payment.quote = self
@@ -375,8 +377,7 @@ impl Flows {
             return Err(FlowError::QuoteExpired);
         }
         let spec = GrantSpec {
-            wallet: Url::parse(&payment.sender)
-                .map_err(|e| FlowError::Invalid(format!("the stored sender is not a URL ({e})")))?,
+            wallet: stored_url(&payment.sender, "sender")?,
             debit: Some(payment.quote.debit_amount.value),
             receive: None,
             receiver: Some(payment.quote.receiver.clone()),
@@ -419,9 +420,7 @@ impl Flows {
                 payment.state.as_str()
             )));
         }
-        let grant = self
-            .get(grant_id)?
-            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{grant_id}`")))?;
+        let grant = self.grant(grant_id)?;
         if grant.state != GrantState::Approved {
             return Err(FlowError::Invalid(format!(
                 "that grant is {}; only an approved one can pay",
@@ -504,10 +503,8 @@ impl Flows {
             }
         }
         let grant = self.grant_of(&payment)?;
-        let resource_server = Url::parse(&payment.resource_server)
-            .map_err(|e| FlowError::Invalid(format!("the stored wallet is not a URL ({e})")))?;
-        let wallet = Url::parse(&payment.sender)
-            .map_err(|e| FlowError::Invalid(format!("the stored sender is not a URL ({e})")))?;
+        let resource_server = stored_url(&payment.resource_server, "wallet")?;
+        let wallet = stored_url(&payment.sender, "sender")?;
         let body = CreateOutgoingPayment::FromQuote {
             wallet_address: wallet.clone(),
             quote_id: payment.quote.id.clone(),
@@ -655,7 +652,7 @@ impl Flows {
     ///
     /// The store failed.
     pub fn payment_of_grant(&self, grant_id: &str) -> Result<Option<PaymentRecord>, FlowError> {
-        Ok(self.store().payment_of_grant(grant_id)?)
+        Ok(self.store().payments_of_grant(grant_id)?.into_iter().next())
     }
 
     /// Payments made with a grant, newest first.

@@ -435,33 +435,28 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// The payment records a `SELECT record …` query gives, in its order.
+    fn payment_records(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
+        let mut statement = self.conn.prepare(sql)?;
+        let rows = statement
+            .query_map(params, |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.iter()
+            .map(|text| Ok(serde_json::from_str(text)?))
+            .collect()
+    }
+
     pub(crate) fn payment(
         &self,
         id: &str,
     ) -> Result<Option<crate::pay::PaymentRecord>, StoreError> {
-        let text: Option<String> = self
-            .conn
-            .query_row("SELECT record FROM payments WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })
-            .optional()?;
-        Ok(text.map(|text| serde_json::from_str(&text)).transpose()?)
-    }
-
-    /// The payment waiting on grant `grant_id`, if any.
-    pub(crate) fn payment_of_grant(
-        &self,
-        grant_id: &str,
-    ) -> Result<Option<crate::pay::PaymentRecord>, StoreError> {
-        let text: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT record FROM payments WHERE grant_id = ?1 ORDER BY created_at DESC LIMIT 1",
-                [grant_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        Ok(text.map(|text| serde_json::from_str(&text)).transpose()?)
+        Ok(self
+            .payment_records("SELECT record FROM payments WHERE id = ?1", [id])?
+            .pop())
     }
 
     /// Payments, newest first, `limit` from `offset`.
@@ -470,21 +465,13 @@ impl Store {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
-        let mut statement = self.conn.prepare(
+        self.payment_records(
             "SELECT record FROM payments ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2",
-        )?;
-        let rows = statement
-            .query_map(
-                params![
-                    i64::try_from(limit).unwrap_or(i64::MAX),
-                    i64::try_from(offset).unwrap_or(i64::MAX)
-                ],
-                |row| row.get::<_, String>(0),
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.iter()
-            .map(|text| Ok(serde_json::from_str(text)?))
-            .collect()
+            params![
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+        )
     }
 
     /// Payments made with grant `grant_id`, newest first.
@@ -492,29 +479,19 @@ impl Store {
         &self,
         grant_id: &str,
     ) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT record FROM payments WHERE grant_id = ?1 ORDER BY created_at DESC")?;
-        let rows = statement
-            .query_map([grant_id], |row| row.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.iter()
-            .map(|text| Ok(serde_json::from_str(text)?))
-            .collect()
+        self.payment_records(
+            "SELECT record FROM payments WHERE grant_id = ?1 ORDER BY created_at DESC",
+            [grant_id],
+        )
     }
 
     /// Payments not at an end yet, oldest first.
     pub(crate) fn unfinished_payments(&self) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
-        let mut statement = self.conn.prepare(
+        self.payment_records(
             "SELECT record FROM payments
              WHERE state IN ('quoted', 'authorizing', 'sending', 'sent') ORDER BY created_at",
-        )?;
-        let rows = statement
-            .query_map([], |row| row.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.iter()
-            .map(|text| Ok(serde_json::from_str(text)?))
-            .collect()
+            [],
+        )
     }
 
     /// Records the continuation URI an approved grant answered with.

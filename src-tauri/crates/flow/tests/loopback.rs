@@ -19,6 +19,11 @@ use zeroize::Zeroizing;
 #[path = "../../identity/tests/support/session.rs"]
 mod session;
 
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::{approve, browser, location};
+
 use session::{private_env, Mode, Session};
 
 const PASSPHRASE: &str = "correct horse battery";
@@ -39,19 +44,7 @@ fn grant_cli(session: &Session, args: &[&str]) -> Command {
     command
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()["location"].to_str().unwrap().to_owned()
-}
-
-/// A private keyring session, the sandbox wallet with the `qa` client, and
+// A private keyring session, the sandbox wallet with the `qa` client, and
 /// a profile signing as `qa` with its key in a passphrase file.
 async fn world() -> (
     Session,
@@ -249,24 +242,6 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
         .unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(listed[0]["state"], "cancelled");
-}
-
-/// The person's browser on the consent page: Approve, then the finish link.
-async fn approve(redirect: &str) -> String {
-    let http = browser();
-    let start = http.get(redirect).send().await.unwrap();
-    let page = url::Url::parse(redirect)
-        .unwrap()
-        .join(&location(&start))
-        .unwrap();
-    let chosen = http
-        .post(page.clone())
-        .form(&[("choice", "accept")])
-        .send()
-        .await
-        .unwrap();
-    let step = page.join(&location(&chosen)).unwrap();
-    location(&http.get(step).send().await.unwrap())
 }
 
 fn json_of(output: &std::process::Output) -> serde_json::Value {

@@ -6,12 +6,19 @@
 
 use std::sync::Arc;
 
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::{approve, consent};
+
 use consent_desk_flow::{
     Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentState,
 };
 use consent_desk_identity::MemoryBackend;
 use consent_desk_protocol::{Client, KeyId, SigningKey};
-use consent_desk_sandbox::{Faults, ManualClock, RouteFault, RunningSandbox, Sandbox};
+use consent_desk_sandbox::{
+    Faults, ManualClock, RouteFault, RunningSandbox, Sandbox, SandboxBuilder,
+};
 
 struct World {
     sandbox: RunningSandbox,
@@ -21,17 +28,20 @@ struct World {
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
-async fn world_with(clock: Option<ManualClock>) -> World {
+/// The sandbox (as `configure` sets it up), a store, and the engine's
+/// client, which records what it asks in the activity log.
+async fn world_with(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> World {
     let key = SigningKey::generate();
     let key_id = KeyId::new("pay-test").unwrap();
     let sandbox_dir = tempfile::tempdir().unwrap();
-    let mut builder = Sandbox::builder(sandbox_dir.path())
-        .wait_seconds(0)
-        .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id));
-    if let Some(clock) = clock {
-        builder = builder.clock(clock);
-    }
-    let sandbox = builder.start().await.unwrap();
+    let sandbox = configure(
+        Sandbox::builder(sandbox_dir.path())
+            .wait_seconds(0)
+            .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id)),
+    )
+    .start()
+    .await
+    .unwrap();
     let key_pem = key.to_pkcs8_pem().to_string();
     let data = tempfile::tempdir().unwrap();
     let flows = Arc::new(
@@ -41,14 +51,7 @@ async fn world_with(clock: Option<ManualClock>) -> World {
         )
         .unwrap(),
     );
-    // The engine's client records what it asks in the activity log.
-    let client = Client::builder()
-        .key(
-            SigningKey::from_pkcs8_pem(&key_pem).unwrap(),
-            KeyId::new("pay-test").unwrap(),
-        )
-        .client_wallet(sandbox.wallet_address("desk").as_str())
-        .allow_http_loopback(true)
+    let client = client_builder(&sandbox, &key_pem)
         .observer(flows.recorder())
         .build()
         .unwrap();
@@ -61,9 +64,7 @@ async fn world_with(clock: Option<ManualClock>) -> World {
     }
 }
 
-/// A client signing as the sandbox's `desk` wallet (the continuation
-/// routine asks for one per grant).
-fn signing_client(sandbox: &RunningSandbox, key_pem: &str) -> Client {
+fn client_builder(sandbox: &RunningSandbox, key_pem: &str) -> consent_desk_protocol::ClientBuilder {
     Client::builder()
         .key(
             SigningKey::from_pkcs8_pem(key_pem).unwrap(),
@@ -71,12 +72,16 @@ fn signing_client(sandbox: &RunningSandbox, key_pem: &str) -> Client {
         )
         .client_wallet(sandbox.wallet_address("desk").as_str())
         .allow_http_loopback(true)
-        .build()
-        .unwrap()
+}
+
+/// A client signing as the sandbox's `desk` wallet (the continuation
+/// routine asks for one per grant).
+fn signing_client(sandbox: &RunningSandbox, key_pem: &str) -> Client {
+    client_builder(sandbox, key_pem).build().unwrap()
 }
 
 async fn world() -> World {
-    world_with(None).await
+    world_with(|builder| builder).await
 }
 
 impl World {
@@ -140,30 +145,6 @@ impl World {
         assert!(access.contains(payment.quote.receiver.as_str()), "{access}");
         payment.id
     }
-}
-
-/// The person's browser: consent page, Approve, the finish link back.
-async fn approve(redirect: &str) -> String {
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let location =
-        |response: &reqwest::Response| response.headers()["location"].to_str().unwrap().to_owned();
-    let start = http.get(redirect).send().await.unwrap();
-    let page = url::Url::parse(redirect)
-        .unwrap()
-        .join(&location(&start))
-        .unwrap();
-    let chosen = http
-        .post(page.clone())
-        .form(&[("choice", "accept")])
-        .send()
-        .await
-        .unwrap();
-    let step = page.join(&location(&chosen)).unwrap();
-    location(&http.get(step).send().await.unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,7 +244,7 @@ async fn an_expired_quote_is_quoted_again_before_anything_is_asked() {
     // The wallet's clock runs an hour behind: its five-minute quotes look
     // expired here at once.
     let clock = ManualClock::new(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
-    let world = world_with(Some(clock.clone())).await;
+    let world = world_with(|builder| builder.clock(clock.clone())).await;
     let quoted = world
         .flows
         .quote_payment(
@@ -319,28 +300,7 @@ async fn a_rejected_approval_cancels_the_payment_and_moves_nothing() {
         .await
         .unwrap();
     // The person says no: the wallet finishes with a rejection.
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let redirect = grant.redirect.unwrap();
-    let start = http.get(&redirect).send().await.unwrap();
-    let page = url::Url::parse(&redirect)
-        .unwrap()
-        .join(start.headers()["location"].to_str().unwrap())
-        .unwrap();
-    let chosen = http
-        .post(page.clone())
-        .form(&[("choice", "reject")])
-        .send()
-        .await
-        .unwrap();
-    let step = page
-        .join(chosen.headers()["location"].to_str().unwrap())
-        .unwrap();
-    let back = http.get(step).send().await.unwrap();
-    let finish = back.headers()["location"].to_str().unwrap().to_owned();
+    let finish = consent(grant.redirect.as_deref().unwrap(), "reject").await;
     let outcome = world
         .flows
         .complete(&finish, |_| {
@@ -361,7 +321,7 @@ async fn a_rejected_approval_cancels_the_payment_and_moves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grant_shows_what_it_spent_and_its_token_rotates_revokes_and_cancels() {
     let clock = ManualClock::new(time::OffsetDateTime::now_utc());
-    let world = world_with(Some(clock.clone())).await;
+    let world = world_with(|builder| builder.clock(clock.clone())).await;
     let id = world.authorized("dave", Some(PayAmount::Send(400))).await;
     world.flows.send_payment(&world.client, &id).await.unwrap();
     let grant_id = world.flows.payment(&id).unwrap().grant_id.unwrap();
@@ -414,31 +374,9 @@ async fn a_grant_shows_what_it_spent_and_its_token_rotates_revokes_and_cancels()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_about_to_expire_is_rotated_before_use() {
-    let key = SigningKey::generate();
-    let key_id = KeyId::new("pay-test").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::builder(dir.path())
-        .wait_seconds(0)
-        .access_token_lifetime(std::time::Duration::from_secs(30))
-        .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id))
-        .start()
-        .await
-        .unwrap();
-    let key_pem = key.to_pkcs8_pem().to_string();
-    let data = tempfile::tempdir().unwrap();
-    let world = World {
-        client: signing_client(&sandbox, &key_pem),
-        sandbox,
-        key_pem,
-        flows: Arc::new(
-            Flows::open(
-                &data.path().join("grants.sqlite3"),
-                Arc::new(MemoryBackend::default()),
-            )
-            .unwrap(),
-        ),
-        _dirs: (dir, data),
-    };
+    let world =
+        world_with(|builder| builder.access_token_lifetime(std::time::Duration::from_secs(30)))
+            .await;
     let id = world.authorized("dave", Some(PayAmount::Send(100))).await;
     let grant_id = world.flows.payment(&id).unwrap().grant_id.unwrap();
     let before = world.flows.get(&grant_id).unwrap().unwrap();
@@ -455,7 +393,7 @@ async fn a_token_about_to_expire_is_rotated_before_use() {
 async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in_one() {
     let start = time::OffsetDateTime::now_utc();
     let clock = ManualClock::new(start);
-    let world = world_with(Some(clock.clone())).await;
+    let world = world_with(|builder| builder.clock(clock.clone())).await;
     let alice = world.balance("alice");
 
     // $5.00 a day, approved once.
