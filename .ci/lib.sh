@@ -17,7 +17,8 @@ APP_PACKAGES=(
 # ...and to run the tests: a virtual display, WebKit's WebDriver, a session bus,
 # and a real Secret Service (gnome-keyring) for the keyring tests. The keyring
 # client is pure Rust (zbus), so no libsecret.
-TEST_PACKAGES=(xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring)
+# `rpm` reads the .rpm's contents in the installed-package stage.
+TEST_PACKAGES=(xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring rpm)
 
 version_at_least() { # $1 >= $2, dotted versions
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
@@ -80,4 +81,10 @@ build_app() {
 
 app_binary() {
   echo "${CARGO_TARGET_DIR:-target}/debug/consent-desk"
+}
+
+# The one version of Consent Desk: `[workspace.package] version` in Cargo.toml
+# (the app crate, tauri.conf.json and so the packages take it from there).
+workspace_version() {
+  sed -n '/^\[workspace\.package\]/,/^\[/ s/^version *= *"\(.*\)"/\1/p' Cargo.toml
 }
