@@ -235,7 +235,7 @@ async function main() {
   started = Date.now();
   step(`starting ${BIN} through tauri-driver at ${DRIVER}`);
   session = await Session.start();
-  const main = await session.window();
+  const mainWindow = await session.window();
 
   step('first run: choosing the sandbox wallet');
   await session.find('welcome', APP_START_TIMEOUT_MS);
@@ -268,7 +268,7 @@ async function main() {
   await session.click('consent-approve');
 
   step('back in the main window: waiting for the payment to settle');
-  await session.switchTo(main);
+  await session.switchTo(mainWindow);
   await session.waitForAttribute('pay-state', 'data-state', (state) => state === 'completed', SETTLE_TIMEOUT_MS);
   await waitFor('the consent window to close', async () => ((await session.windows()).length === 1 ? true : undefined));
   step(`paid: the payment shows "${await session.text('pay-state')}"`);

@@ -23,6 +23,8 @@ need() { # program package
 
 if [ "${1:-}" != --inside ]; then
   export CONSENT_DESK_BIN=${CONSENT_DESK_BIN:-/usr/bin/consent-desk}
+  # Absolute: tauri-driver resolves it, not this shell.
+  case $CONSENT_DESK_BIN in /*) ;; *) CONSENT_DESK_BIN=$PWD/$CONSENT_DESK_BIN ;; esac
   [ -x "$CONSENT_DESK_BIN" ] || fail "no app at $CONSENT_DESK_BIN: install the .deb, or set CONSENT_DESK_BIN to a build (e.g. target/debug/consent-desk)"
   need node nodejs
   need dbus-run-session dbus
@@ -38,6 +40,7 @@ if [ "${1:-}" != --inside ]; then
   QA_EXAMPLE_WORK=$(mktemp -d "${TMPDIR:-/tmp}/consent-desk-qa.XXXXXX")
   export QA_EXAMPLE_WORK
   trap 'rm -rf "$QA_EXAMPLE_WORK"' EXIT
+  trap 'exit 130' INT TERM
   export QA_EXAMPLE_OUT=${QA_EXAMPLE_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/consent-desk-qa-screenshots.XXXXXX")}
   mkdir -p "$QA_EXAMPLE_OUT"
 
@@ -76,6 +79,8 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+# An interrupt or kill ends through the EXIT trap too.
+trap 'exit 130' INT TERM
 
 # Polls a command until it succeeds, for at most $1 seconds.
 poll() { # seconds command...
