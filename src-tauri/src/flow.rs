@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use consent_desk_flow::{
     Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, GrantState, Step,
 };
-use consent_desk_identity::SystemKeyring;
+use consent_desk_identity::Folders;
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
 use consent_desk_protocol::{
     AccessItem, Client, GrantRequest, KeyId, LimitAmount, OutgoingPaymentAction, WalletAddress,
@@ -53,18 +53,13 @@ impl FlowState {
 
 /// Opens `grants.sqlite3` in the app's data folder.
 pub(crate) fn open(app: &AppHandle) -> FlowState {
-    let opened = app
-        .path()
-        .app_data_dir()
-        .map_err(|error| format!("no data folder for grants ({error})"))
-        .and_then(|dir| {
-            Flows::open(
-                &dir.join(consent_desk_flow::GRANTS_FILE),
-                Arc::new(SystemKeyring),
-            )
-            .map(Arc::new)
-            .map_err(|error| error.to_string())
-        });
+    let folders = app.state::<Folders>();
+    let opened = Flows::open(
+        &folders.data().join(consent_desk_flow::GRANTS_FILE),
+        Arc::new(folders.keyring()),
+    )
+    .map(Arc::new)
+    .map_err(|error| error.to_string());
     if let Err(problem) = &opened {
         tracing::error!(%problem, "the grant store did not open");
     }
@@ -653,7 +648,12 @@ fn open_consent_window(
     let id = grant_id.to_owned();
     let navigate = app.clone();
     let finish_uri = finish_uri.to_owned();
-    let window = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(redirect.clone()))
+    let mut builder =
+        WebviewWindowBuilder::new(app, &label, WebviewUrl::External(redirect.clone()));
+    if let Some(dir) = app.state::<Folders>().webview() {
+        builder = builder.data_directory(dir);
+    }
+    let window = builder
         .title(title_for(redirect))
         .inner_size(560.0, 820.0)
         // The finish redirect never loads: it is caught here and completed.

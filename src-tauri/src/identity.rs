@@ -4,9 +4,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use consent_desk_identity::{
-    Identities, IdentityError, KeyringError, Profile, ProfileStore, SystemKeyring,
-};
+use consent_desk_identity::{Identities, IdentityError, KeyringError, Profile, ProfileStore};
 use consent_desk_protocol::{KeyId, SigningKey};
 use tauri::{AppHandle, Manager};
 
@@ -131,15 +129,10 @@ pub(crate) fn view(state: &IdentityState, profile: &Profile, memory: bool) -> Pr
 /// keyring's problem is kept for the UI to show; never a plain-text file.
 pub(crate) fn start(app: &AppHandle, sandbox: &SandboxWallet) -> IdentityState {
     let _span = tracing::info_span!("identity.start").entered();
-    let store = match app.path().app_config_dir() {
-        Ok(dir) => ProfileStore::in_dir(&dir),
-        Err(error) => {
-            tracing::error!(%error, "no config folder; profiles live next to the binary");
-            ProfileStore::in_dir(std::path::Path::new("."))
-        }
-    };
+    let folders = app.state::<consent_desk_identity::Folders>();
+    let store = ProfileStore::in_dir(folders.config());
     let state = IdentityState {
-        identities: Identities::new(store, Arc::new(SystemKeyring)),
+        identities: Identities::new(store, Arc::new(folders.keyring())),
         keyring_problem: Mutex::new(None),
         ephemeral_sandbox: Mutex::new(None),
         unlocked: Mutex::new(std::collections::HashMap::new()),

@@ -57,7 +57,9 @@ pub struct About {
     pub data_dir: String,
     /// Where profiles are stored.
     pub config_dir: String,
-    /// Where the log file is written.
+    /// The log folder.
+    pub log_dir: String,
+    /// Today's log file (empty until the first line is written).
     pub log_file: String,
     /// The URI scheme wallets redirect to, e.g. `dev.consentdesk`.
     pub link_scheme: String,

@@ -4,6 +4,7 @@
 //! verification) lives in `consent-desk-protocol`, which builds without GTK or
 //! WebKit; this crate wires it to the desktop.
 
+pub mod cli;
 mod commands;
 mod error;
 mod events;
@@ -16,6 +17,7 @@ mod manage;
 mod payments;
 mod sandbox;
 
+use consent_desk_identity::Folders;
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
 
@@ -26,17 +28,25 @@ pub use error::{Error, Result};
 /// `tauri.conf.json` (a unit test checks).
 pub const LINK_SCHEME: &str = "dev.consentdesk";
 
-/// Builds and runs the desktop app until its last window closes.
-pub fn run() {
-    let app = tauri::Builder::default()
-        // Registered first so a second launch (the OS opening a deep link)
-        // forwards its URL to this instance and exits before doing anything.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+/// Builds and runs the desktop app until its last window closes, with its
+/// state in `folders` (checked writable by the caller).
+pub fn run(folders: Folders) {
+    // Registered first so a second launch (the OS opening a deep link)
+    // forwards its URL to this instance and exits before doing anything. An
+    // instance with a data folder of its own is single per folder, so QA can
+    // run two side by side.
+    let mut single_instance =
+        tauri_plugin_single_instance::Builder::new().callback(|app, _argv, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
                 let _ = window.set_focus();
             }
-        }))
+        });
+    if let Some(tag) = folders.instance_tag() {
+        single_instance = single_instance.dbus_id(format!("dev.consentdesk.client.{tag}"));
+    }
+    let app = tauri::Builder::default()
+        .plugin(single_instance.build())
         .plugin(tauri_plugin_deep_link::init())
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
@@ -67,8 +77,9 @@ pub fn run() {
             commands::payments::check_payment,
             commands::payments::payments,
         ])
-        .setup(|app| {
-            logging::init(app.handle());
+        .setup(move |app| {
+            open_main_window(app.handle(), &folders)?;
+            app.manage(folders);
             let sandbox = sandbox::start(app.handle());
             app.manage(identity::start(app.handle(), &sandbox));
             app.manage(sandbox);
@@ -104,12 +115,45 @@ pub fn run() {
     }
 }
 
-/// Makes this binary the handler of [`LINK_SCHEME`] for the current user.
+/// Opens the main window as `tauri.conf.json` describes it (`create: false`
+/// there), its web storage in a chosen data folder when there is one.
+fn open_main_window(app: &tauri::AppHandle, folders: &Folders) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|window| window.label == "main")
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    let mut builder = tauri::WebviewWindowBuilder::from_config(app, &config)?;
+    if let Some(dir) = folders.webview() {
+        builder = builder.data_directory(dir);
+    }
+    builder.build()?;
+    Ok(())
+}
+
+/// Makes this binary the handler of [`LINK_SCHEME`] for the current user,
+/// when it has to.
 ///
-/// Packages declare the scheme in their `.desktop` file; a binary run from a
-/// build tree has no such file, so it registers itself (idempotent) and the
-/// status line can say whether links will reach it.
+/// An installed package declares the scheme in its `.desktop` entry, which the
+/// system's desktop database already lists: writing a per-user entry would
+/// shadow it and outlive the package. A binary run from a build tree has no
+/// such entry, so it registers itself (idempotent). A copy with a data folder
+/// of its own (`--data-dir`) leaves the registration to the ordinary copy:
+/// links would otherwise be taken from it.
 fn register_scheme(app: &tauri::AppHandle) -> std::result::Result<(), String> {
+    if let Some(dir) = app.state::<Folders>().chosen() {
+        return Err(format!(
+            "this copy keeps its data in {}; links from the browser go to the copy without --data-dir",
+            dir.display()
+        ));
+    }
+    if installed() {
+        tracing::info!("installed: the package registers the link scheme");
+        return Ok(());
+    }
     #[cfg(any(target_os = "linux", windows))]
     {
         let _span = tracing::info_span!("register_scheme", scheme = LINK_SCHEME).entered();
@@ -121,9 +165,16 @@ fn register_scheme(app: &tauri::AppHandle) -> std::result::Result<(), String> {
     #[cfg(not(any(target_os = "linux", windows)))]
     {
         // macOS registers schemes from the bundle's Info.plist.
-        let _ = app;
         Ok(())
     }
+}
+
+/// Whether this binary was installed by a package (it lives under `/usr`),
+/// rather than run from a build tree.
+fn installed() -> bool {
+    std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .is_ok_and(|exe| exe.starts_with("/usr/"))
 }
 
 #[cfg(test)]

@@ -1,39 +1,66 @@
-//! Logs to stderr and to a file in the app's log folder (shown on About).
+//! Logs for every path, window and command line alike: stderr, plus a file in
+//! the log folder (About shows it) that rotates daily and keeps a week.
+//! `CONSENT_DESK_LOG` takes `RUST_LOG`-style directives. The default is `info`
+//! for the app and `warn` for commands, whose stderr a script reads.
 
-use std::path::PathBuf;
+use consent_desk_identity::Folders;
+use tracing_subscriber::{
+    fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer as _,
+};
 
-use tauri::{AppHandle, Manager};
-use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
+/// The log files' names: `consent-desk.YYYY-MM-DD.log`.
+const LOG_PREFIX: &str = "consent-desk";
+const LOG_SUFFIX: &str = "log";
+/// Days of logs kept.
+const KEEP_FILES: usize = 7;
 
-/// The log file's name inside the app's log folder.
-pub(crate) const LOG_FILE: &str = "consent-desk.log";
-
-/// Where the log file lives.
-pub(crate) fn log_file(app: &AppHandle) -> tauri::Result<PathBuf> {
-    Ok(app.path().app_log_dir()?.join(LOG_FILE))
-}
-
-/// Installs the global subscriber. `CONSENT_DESK_LOG` takes `RUST_LOG`-style
-/// directives; the default is `info`.
-pub(crate) fn init(app: &AppHandle) {
-    let filter =
-        EnvFilter::try_from_env("CONSENT_DESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let file = log_file(app).ok().and_then(|path| {
-        std::fs::create_dir_all(path.parent()?).ok()?;
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .ok()
-    });
+/// Installs the global subscriber. A log folder that cannot be used leaves
+/// logging on stderr alone (and says so there) rather than stopping the app.
+pub(crate) fn init(folders: &Folders, gui: bool) {
+    let directives = std::env::var("CONSENT_DESK_LOG")
+        .ok()
+        .unwrap_or_else(|| if gui { "info" } else { "warn" }.to_owned());
+    let filter = || EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
+    let file = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix(LOG_PREFIX)
+        .filename_suffix(LOG_SUFFIX)
+        .max_log_files(KEEP_FILES)
+        .build(folders.logs());
+    let (file, file_problem) = match file {
+        Ok(file) => (Some(file), None),
+        Err(error) => (None, Some(error)),
+    };
     let file_layer = file.map(|file| {
         fmt::layer()
             .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(file))
+            .with_writer(file)
+            .with_filter(filter())
     });
     let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt::layer().with_writer(std::io::stderr))
+        .with(
+            fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter()),
+        )
         .with(file_layer)
         .try_init();
+    if let Some(error) = file_problem {
+        tracing::warn!(%error, folder = %folders.logs().display(), "logging to stderr only");
+    }
+}
+
+/// The newest log file, the one being written to.
+pub(crate) fn current_file(folders: &Folders) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(folders.logs())
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| {
+                    name.starts_with(LOG_PREFIX) && name.ends_with(&format!(".{LOG_SUFFIX}"))
+                })
+        })
+        .max()
 }

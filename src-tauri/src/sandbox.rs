@@ -35,10 +35,7 @@ impl SandboxWallet {
 /// Starts the sandbox; never fails the app, which works with real wallets too.
 pub(crate) fn start(app: &AppHandle) -> SandboxWallet {
     let _span = tracing::info_span!("sandbox.start").entered();
-    let data = match app.path().app_data_dir() {
-        Ok(dir) => dir.join("sandbox"),
-        Err(error) => return SandboxWallet(Err(format!("no data folder for it ({error})"))),
-    };
+    let data = app.state::<consent_desk_identity::Folders>().sandbox();
     // Binding a port and opening SQLite take milliseconds: starting here, before
     // any window asks, means the status never shows a half-started sandbox.
     // The preferred port first; if anything holds it (another app, another

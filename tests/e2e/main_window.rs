@@ -62,6 +62,13 @@ async fn about_round_trips_through_rust() -> harness::Result<()> {
     );
     assert_eq!(app.text("about-scheme").await?, "dev.consentdesk:");
 
+    assert_eq!(
+        app.text("about-log-dir").await?,
+        format!(
+            "{}/dev.consentdesk.client/logs",
+            desktop.var("XDG_DATA_HOME")
+        )
+    );
     // The log file named on About exists: the app wrote its start-up line.
     let log_file = app.text("about-log-file").await?;
     let log = std::fs::read_to_string(&log_file)?;

@@ -68,12 +68,9 @@ pub(crate) fn activity(
 pub(crate) fn export_activity(app: AppHandle, query: ActivityQuery) -> Result<ActivityExport> {
     let flows = app.state::<FlowState>().flows()?;
     let dir = app
-        .path()
-        .app_log_dir()
-        .map_err(|source| crate::error::Error::Folder {
-            what: "log",
-            source,
-        })?;
+        .state::<consent_desk_identity::Folders>()
+        .logs()
+        .to_owned();
     let _ = std::fs::create_dir_all(&dir);
     let stamp = time::OffsetDateTime::now_utc()
         .format(time::macros::format_description!(

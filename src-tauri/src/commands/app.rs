@@ -2,7 +2,9 @@
 
 use tauri::{AppHandle, Manager, State};
 
-use crate::error::{Error, Result};
+use consent_desk_identity::Folders;
+
+use crate::error::Result;
 use crate::ipc::{About, AppStatus, SandboxStatus, StatusLine, Tone};
 use crate::links::LinkInbox;
 use crate::sandbox::SandboxWallet;
@@ -35,11 +37,8 @@ pub(crate) fn app_status(app: AppHandle, inbox: State<'_, LinkInbox>) -> AppStat
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) fn about(app: AppHandle, sandbox: State<'_, SandboxWallet>) -> Result<About> {
-    let paths = app.path();
-    let folder = |what: &'static str, dir: tauri::Result<std::path::PathBuf>| {
-        dir.map(|dir| dir.display().to_string())
-            .map_err(|source| Error::Folder { what, source })
-    };
+    let folders = app.state::<Folders>();
+    let shown = |dir: &std::path::Path| dir.display().to_string();
     Ok(About {
         product_name: product_name(&app),
         version: app.package_info().version.to_string(),
@@ -47,9 +46,12 @@ pub(crate) fn about(app: AppHandle, sandbox: State<'_, SandboxWallet>) -> Result
         identifier: app.config().identifier.clone(),
         tauri_version: tauri::VERSION.to_owned(),
         webview_version: tauri::webview_version().unwrap_or_else(|_| "unknown".to_owned()),
-        data_dir: folder("data", paths.app_data_dir())?,
-        config_dir: folder("settings", paths.app_config_dir())?,
-        log_file: folder("log", crate::logging::log_file(&app))?,
+        data_dir: shown(folders.data()),
+        config_dir: shown(folders.config()),
+        log_dir: shown(folders.logs()),
+        log_file: crate::logging::current_file(&folders)
+            .map(|file| shown(&file))
+            .unwrap_or_default(),
         link_scheme: LINK_SCHEME.to_owned(),
         sandbox: match (sandbox.url(), sandbox.problem()) {
             (Some(url), _) => SandboxStatus::Running { url },

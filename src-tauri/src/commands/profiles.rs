@@ -110,12 +110,8 @@ pub(crate) fn add_profile(
         None => Storage::Keyring,
         Some(passphrase) => {
             let dir = app
-                .path()
-                .app_data_dir()
-                .map_err(|source| crate::error::Error::Folder {
-                    what: "data",
-                    source,
-                })?
+                .state::<consent_desk_identity::Folders>()
+                .data()
                 .join("keys");
             let file = format!("{}.key.json", consent_desk_identity::new_key_id());
             Storage::EncryptedFile {

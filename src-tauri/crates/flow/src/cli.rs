@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use consent_desk_identity::{Identities, Profile, ProfileStore, SystemKeyring};
+use consent_desk_identity::{Folders, Identities, Profile, ProfileStore};
 use consent_desk_protocol::{Client, KeyId};
 use serde_json::json;
 
@@ -34,7 +34,8 @@ struct Cli {
         value_name = "DIR"
     )]
     config_dir: Option<PathBuf>,
-    /// The data folder holding grants.sqlite3 (default: the app's).
+    /// The app's data folder (grants.sqlite3; with no --config-dir also
+    /// profiles.json); keyring entries are namespaced by it (default: the app's).
     #[arg(long, global = true, env = "CONSENT_DESK_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Print JSON instead of text.
@@ -315,18 +316,15 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
 }
 
 async fn run(cli: Cli) -> Result<i32, String> {
-    let store = match &cli.config_dir {
-        Some(dir) => ProfileStore::in_dir(dir),
-        None => ProfileStore::for_user().map_err(|e| e.to_string())?,
+    // `--data-dir` (CONSENT_DESK_DATA_DIR) is the app's data folder: the same
+    // folders, and the same keyring namespace, as the app run with it.
+    let folders = match &cli.data_dir {
+        Some(dir) => Folders::in_dir(dir),
+        None => Folders::resolve().map_err(|e| e.to_string())?,
     };
-    let data_dir = match &cli.data_dir {
-        Some(dir) => dir.clone(),
-        None => directories::BaseDirs::new()
-            .ok_or("no data folder was found for this user (is HOME set?)")?
-            .data_dir()
-            .join(consent_desk_identity::KEYRING_SERVICE),
-    };
-    let secrets = Arc::new(SystemKeyring);
+    let store = ProfileStore::in_dir(cli.config_dir.as_deref().unwrap_or(folders.config()));
+    let data_dir = folders.data().to_owned();
+    let secrets = Arc::new(folders.keyring());
     let context = Context {
         identities: Identities::new(store, secrets.clone()),
         flows: Arc::new(

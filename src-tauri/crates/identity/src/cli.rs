@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::wallet::{check_registration, parse_wallet_url, preview};
 use crate::{
-    Identities, IdentityError, KeySource, NewProfile, Profile, ProfileStore, Storage, SystemKeyring,
+    Folders, Identities, IdentityError, KeySource, NewProfile, Profile, ProfileStore, Storage,
 };
 
 /// Exit code of `key check` when the key is not (yet) registered.
@@ -36,6 +36,10 @@ struct Cli {
         value_name = "DIR"
     )]
     config_dir: Option<PathBuf>,
+    /// The app's data folder: profiles live there (unless --config-dir) and
+    /// keyring entries are namespaced by it (default: the app's).
+    #[arg(long, global = true, env = crate::DATA_DIR_ENV, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -280,11 +284,12 @@ pub fn execute(command: impl std::future::Future<Output = Result<i32, String>>) 
 }
 
 async fn run(cli: Cli) -> Result<i32, String> {
-    let store = match &cli.config_dir {
-        Some(dir) => ProfileStore::in_dir(dir),
-        None => ProfileStore::for_user().map_err(|e| e.to_string())?,
+    let folders = match &cli.data_dir {
+        Some(dir) => Folders::in_dir(dir),
+        None => Folders::resolve().map_err(|e| e.to_string())?,
     };
-    let identities = Identities::new(store, Arc::new(SystemKeyring));
+    let store = ProfileStore::in_dir(cli.config_dir.as_deref().unwrap_or(folders.config()));
+    let identities = Identities::new(store, Arc::new(folders.keyring()));
     let out = Out { json: cli.json };
     let fail = |error: IdentityError| error.to_string();
     match cli.command {

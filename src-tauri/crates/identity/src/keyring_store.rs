@@ -70,8 +70,33 @@ pub trait SecretBackend: Send + Sync {
 /// timeout). The deadline is long enough for a person to type their keyring
 /// password into the desktop's unlock prompt; `CONSENT_DESK_KEYRING_TIMEOUT`
 /// (seconds) changes it, for tests and QA.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemKeyring;
+///
+/// A namespaced keyring ([`SystemKeyring::namespaced`], what `--data-dir`
+/// gives) stores every entry under `<service>@<namespace>`, so instances with
+/// different data folders keep apart keys and tokens of the same names.
+#[derive(Debug, Clone, Default)]
+pub struct SystemKeyring {
+    namespace: Option<String>,
+}
+
+impl SystemKeyring {
+    /// Entries under `<service>@<namespace>`.
+    #[must_use]
+    pub fn namespaced(namespace: impl Into<String>) -> Self {
+        Self {
+            namespace: Some(namespace.into()),
+        }
+    }
+
+    /// The keyring service an entry of `service` is stored under.
+    #[must_use]
+    pub fn service_name(&self, service: &str) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{service}@{namespace}"),
+            None => service.to_owned(),
+        }
+    }
+}
 
 const DEFAULT_TIMEOUT_SECS: u64 = 60;
 
@@ -143,17 +168,21 @@ fn call<T: Send + 'static>(
 impl SecretBackend for SystemKeyring {
     fn set(&self, service: &str, account: &str, secret: &str) -> Result<(), KeyringError> {
         let secret = Zeroizing::new(secret.to_owned());
-        call(service, account, move |entry| entry.set_password(&secret))
+        call(&self.service_name(service), account, move |entry| {
+            entry.set_password(&secret)
+        })
     }
 
     fn get(&self, service: &str, account: &str) -> Result<Zeroizing<String>, KeyringError> {
-        call(service, account, |entry| {
+        call(&self.service_name(service), account, |entry| {
             entry.get_password().map(Zeroizing::new)
         })
     }
 
     fn delete(&self, service: &str, account: &str) -> Result<(), KeyringError> {
-        match call(service, account, |entry| entry.delete_credential()) {
+        match call(&self.service_name(service), account, |entry| {
+            entry.delete_credential()
+        }) {
             Ok(()) | Err(KeyringError::NotFound) => Ok(()),
             Err(error) => Err(error),
         }

@@ -12,7 +12,7 @@
 //! use consent_desk_identity::{Identities, KeySource, NewProfile, ProfileStore, Storage, SystemKeyring};
 //!
 //! # fn main() -> Result<(), consent_desk_identity::IdentityError> {
-//! let identities = Identities::new(ProfileStore::for_user()?, Arc::new(SystemKeyring));
+//! let identities = Identities::new(ProfileStore::for_user()?, Arc::new(SystemKeyring::default()));
 //! let profile = identities.add(NewProfile {
 //!     name: "Interledger test wallet".into(),
 //!     wallet_address: "https://ilp.interledger-test.dev/me".parse().unwrap(),
@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+mod folders;
 pub mod key_file;
 mod keyring_store;
 mod profile;
@@ -42,6 +43,7 @@ use rand_core::RngCore as _;
 use url::Url;
 use zeroize::Zeroizing;
 
+pub use crate::folders::{Folders, FoldersError, DATA_DIR_ENV};
 pub use crate::key_file::{KdfCost, KeyFileError};
 pub use crate::keyring_store::{KeyringError, MemoryBackend, SecretBackend, SystemKeyring};
 pub use crate::profile::{

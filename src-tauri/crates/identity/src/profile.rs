@@ -205,15 +205,16 @@ impl ProfileStore {
         }
     }
 
-    /// The store in this user's config folder for the app
-    /// (`$XDG_CONFIG_HOME/dev.consentdesk.client`, the folder Tauri uses too).
+    /// The store in the app's settings folder: the data folder chosen with
+    /// `--data-dir`, else this user's (`$XDG_CONFIG_HOME/dev.consentdesk.client`,
+    /// the folder Tauri uses too). See [`crate::Folders`].
     ///
     /// # Errors
     ///
     /// [`ProfileError::NoConfigDir`].
     pub fn for_user() -> Result<Self, ProfileError> {
-        let dirs = directories::BaseDirs::new().ok_or(ProfileError::NoConfigDir)?;
-        Ok(Self::in_dir(&dirs.config_dir().join(KEYRING_SERVICE)))
+        let folders = crate::Folders::resolve().map_err(|_| ProfileError::NoConfigDir)?;
+        Ok(Self::in_dir(folders.config()))
     }
 
     /// The file's path.

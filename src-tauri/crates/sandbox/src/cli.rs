@@ -43,9 +43,11 @@ pub enum Command {
     Reset,
 }
 
-/// The default data folder: `$XDG_DATA_HOME/consent-desk/sandbox` or
-/// `~/.local/share/consent-desk/sandbox`.
-fn default_data_dir() -> PathBuf {
+/// The standalone sandbox's own folder when none is given:
+/// `$XDG_DATA_HOME/consent-desk/sandbox` or `~/.local/share/consent-desk/sandbox`
+/// (apart from the app's in-process sandbox, which may be running).
+#[must_use]
+pub fn default_data_dir() -> PathBuf {
     std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .filter(|path| path.is_absolute())
@@ -55,8 +57,9 @@ fn default_data_dir() -> PathBuf {
 }
 
 /// Parses `args` (without the program name and `sandbox`) and runs; returns
-/// the process exit code.
-pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
+/// the process exit code. `default_data` is the state folder when `--data`
+/// is not given.
+pub fn main_with(args: impl IntoIterator<Item = String>, default_data: PathBuf) -> i32 {
     let args = match Args::try_parse_from(
         std::iter::once("consent-desk sandbox".to_owned()).chain(args),
     ) {
@@ -73,7 +76,7 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> i32 {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let data = args.data.clone().unwrap_or_else(default_data_dir);
+    let data = args.data.clone().unwrap_or(default_data);
     if matches!(args.command, Some(Command::Reset)) {
         return match crate::reset(&data) {
             Ok(()) => {

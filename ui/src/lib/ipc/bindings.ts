@@ -72,7 +72,11 @@ dataDir: string,
  */
 configDir: string, 
 /**
- * Where the log file is written.
+ * The log folder.
+ */
+logDir: string, 
+/**
+ * Today's log file (empty until the first line is written).
  */
 logFile: string, 
 /**

@@ -154,7 +154,8 @@ export class MockBackend implements Backend {
     webviewVersion: '2.44.0',
     dataDir: '/tmp/data',
     configDir: '/tmp/config',
-    logFile: '/tmp/logs/consent-desk.log',
+    logDir: '/tmp/logs',
+    logFile: '/tmp/logs/consent-desk.2026-11-30.log',
     linkScheme: 'dev.consentdesk',
     sandbox: { state: 'running', url: 'http://127.0.0.1:4455/' },
   };
