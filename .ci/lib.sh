@@ -16,9 +16,11 @@ APP_PACKAGES=(
 )
 # ...and to run the tests: a virtual display, WebKit's WebDriver, a session bus,
 # and a real Secret Service (gnome-keyring) for the keyring tests. The keyring
-# client is pure Rust (zbus), so no libsecret.
+# client is pure Rust (zbus), so no libsecret. `kill` (procps) sends signals
+# std cannot. Every program a test starts is listed, with its package, in
+# tests/programs/src/lib.rs, whose test checks these lists.
 # `rpm` reads the .rpm's contents in the installed-package stage.
-TEST_PACKAGES=(xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring rpm)
+TEST_PACKAGES=(xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring procps rpm)
 
 version_at_least() { # $1 >= $2, dotted versions
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]

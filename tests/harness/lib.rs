@@ -34,12 +34,13 @@ pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
 /// Everything that can go wrong while driving the app.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A helper program is missing or failed to start.
-    #[error("could not start {program}: {source} (run `npm test` once to install the test tools)")]
+    /// A helper program is missing or failed to start. The message names
+    /// it and, when missing, its package and how to install it.
+    #[error("{source}")]
     Spawn {
         /// The program.
         program: &'static str,
-        /// Why.
+        /// Why, from [`programs::not_started`].
         source: std::io::Error,
     },
     /// A helper program started but did not become ready.
@@ -93,11 +94,20 @@ impl Drop for Guard {
     }
 }
 
+/// Every external program is started through [`programs::command`]; this
+/// names it, and its package when it is missing, in the error.
+fn not_started(program: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+    move |error| Error::Spawn {
+        program,
+        source: programs::not_started(program, error),
+    }
+}
+
 fn spawn(program: &'static str, command: &mut Command) -> Result<Guard> {
     command
         .spawn()
         .map(|child| Guard { child })
-        .map_err(|source| Error::Spawn { program, source })
+        .map_err(not_started(program))
 }
 
 /// A real Secret Service for the session: gnome-keyring with its own login
@@ -107,7 +117,7 @@ fn spawn(program: &'static str, command: &mut Command) -> Result<Guard> {
 fn start_keyring(env: &[(String, String)]) -> Result<Guard> {
     let mut keyring = spawn(
         "gnome-keyring-daemon",
-        Command::new("gnome-keyring-daemon")
+        programs::command("gnome-keyring-daemon")
             .args(["--foreground", "--unlock", "--components=secrets"])
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
@@ -120,7 +130,7 @@ fn start_keyring(env: &[(String, String)]) -> Result<Guard> {
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let owned = Command::new("gdbus")
+        let owned = programs::command("gdbus")
             .args([
                 "call",
                 "--session",
@@ -134,10 +144,7 @@ fn start_keyring(env: &[(String, String)]) -> Result<Guard> {
             ])
             .envs(env.iter().map(|(k, v)| (k, v)))
             .output()
-            .map_err(|source| Error::Spawn {
-                program: "gdbus",
-                source,
-            })?;
+            .map_err(not_started("gdbus"))?;
         if String::from_utf8_lossy(&owned.stdout).contains("true") {
             return Ok(keyring);
         }
@@ -195,7 +202,7 @@ impl Desktop {
         // `-displayfd 1`: Xvfb picks a free display and prints its number.
         let mut display = spawn(
             "Xvfb",
-            Command::new("Xvfb")
+            programs::command("Xvfb")
                 .args([
                     "-displayfd",
                     "1",
@@ -212,7 +219,7 @@ impl Desktop {
 
         let mut bus = spawn(
             "dbus-daemon",
-            Command::new("dbus-daemon")
+            programs::command("dbus-daemon")
                 .args(["--session", "--nofork", "--print-address=1"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null()),
@@ -248,16 +255,22 @@ impl Desktop {
 
         let driver_port = free_port()?;
         let native_port = free_port()?;
+        // Given by path, so a missing WebKitWebDriver is named here rather
+        // than failing inside the driver when the first session starts.
+        let webkit_driver =
+            programs::path("WebKitWebDriver").map_err(not_started("WebKitWebDriver"))?;
         let log = std::fs::File::create(home.path().join("tauri-driver.log"))?;
         let driver = spawn(
             "tauri-driver",
-            Command::new(tool("tauri-driver"))
+            programs::command("tauri-driver")
                 .args([
                     "--port",
                     &driver_port.to_string(),
                     "--native-port",
                     &native_port.to_string(),
                 ])
+                .arg("--native-driver")
+                .arg(webkit_driver)
                 .envs(env.iter().map(|(k, v)| (k, v)))
                 .stdout(Stdio::from(log.try_clone()?))
                 .stderr(Stdio::from(log)),
@@ -298,16 +311,13 @@ impl Desktop {
     /// allows one at a time).
     pub async fn kill_app(&self, app: App) -> Result<()> {
         let gdbus = |args: &[&str]| -> Result<String> {
-            let output = Command::new("gdbus")
+            let output = programs::command("gdbus")
                 .args(["call", "--session", "--dest", "org.freedesktop.DBus"])
                 .args(["--object-path", "/org/freedesktop/DBus", "--method"])
                 .args(args)
                 .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .output()
-                .map_err(|source| Error::Spawn {
-                    program: "gdbus",
-                    source,
-                })?;
+                .map_err(not_started("gdbus"))?;
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         };
         let names = gdbus(&["org.freedesktop.DBus.ListNames"])?;
@@ -325,7 +335,11 @@ impl Desktop {
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        let killed = Command::new("kill").args(["-KILL", &pid]).status()?;
+        // The app is the WebDriver's child, not ours: `Child::kill` cannot.
+        let killed = programs::command("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .map_err(not_started("kill"))?;
         if !killed.success() {
             return Err(Error::NotReady(format!("kill -KILL {pid} failed")));
         }
@@ -339,7 +353,7 @@ impl Desktop {
     fn wait_until_no_instance(&self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let names = Command::new("gdbus")
+            let names = programs::command("gdbus")
                 .args([
                     "call",
                     "--session",
@@ -352,10 +366,7 @@ impl Desktop {
                 ])
                 .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .output()
-                .map_err(|source| Error::Spawn {
-                    program: "gdbus",
-                    source,
-                })?;
+                .map_err(not_started("gdbus"))?;
             let listed = String::from_utf8_lossy(&names.stdout).to_lowercase();
             if !listed.contains("consentdesk") {
                 return Ok(());
@@ -428,22 +439,25 @@ impl Desktop {
         Ok(App { client, main })
     }
 
-    /// Saves the whole screen as `e2e-screenshots/<name>.png` (ImageMagick
-    /// `import`): unlike a WebDriver screenshot it shows native parts of
-    /// windows, such as the consent window's origin strip.
+    /// Saves the whole screen as `e2e-screenshots/<name>.png`: unlike a
+    /// WebDriver screenshot it shows native parts of windows, such as the
+    /// consent window's origin strip. Read from the X server (GetImage on
+    /// the root window), so it needs no screen-capture program.
     pub fn screenshot_screen(&self, name: &str) -> Result<PathBuf> {
         let dir = target_dir().join("e2e-screenshots");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
-        let status = Command::new("import")
-            .args(["-display", self.var("DISPLAY"), "-window", "root"])
-            .arg(&path)
-            .status()?;
-        if !status.success() {
-            return Err(Error::NotReady(format!(
-                "import could not capture the screen ({status})"
-            )));
-        }
+        let (width, height, rgb) = capture_screen(self.var("DISPLAY"))?;
+        let bad = |error: png::EncodingError| {
+            Error::NotReady(format!("writing {}: {error}", path.display()))
+        };
+        let file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let mut encoder = png::Encoder::new(file, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(bad)?;
+        writer.write_image_data(&rgb).map_err(bad)?;
+        writer.finish().map_err(bad)?;
         Ok(path)
     }
 
@@ -525,7 +539,7 @@ impl Desktop {
         // The app gio starts inherits gio's output; a pipe would keep
         // `output()` waiting for as long as that app runs. A file does not.
         let errors = self.home.path().join("gio-open.err");
-        let status = Command::new("gio")
+        let status = programs::command("gio")
             .args(["open", url])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -534,10 +548,7 @@ impl Desktop {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&errors)?)
             .status()
-            .map_err(|source| Error::Spawn {
-                program: "gio",
-                source,
-            })?;
+            .map_err(not_started("gio"))?;
         if !status.success() {
             return Err(Error::NotReady(format!(
                 "`gio open {url}` failed: {}",
@@ -553,16 +564,89 @@ impl Desktop {
     }
 }
 
-/// A test tool: from `$PATH`, else from cargo's bin folder (`cargo install`).
-fn tool(name: &str) -> PathBuf {
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .chain(cargo_home.map(|home| home.join("bin")))
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| PathBuf::from(name))
+/// The root window of X `display` as 8-bit RGB, row by row, with its width
+/// and height. Pixels are decoded with the root visual's colour masks and the
+/// server's byte order, so the colours are right whatever the layout.
+fn capture_screen(display: &str) -> Result<(u32, u32, Vec<u8>)> {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, ImageOrder, VisualClass};
+
+    let x11 = |error: &dyn std::fmt::Display| {
+        Error::NotReady(format!(
+            "capturing the screen of display {display}: {error}"
+        ))
+    };
+    let (conn, screen) = x11rb::connect(Some(display)).map_err(|e| x11(&e))?;
+    let setup = conn.setup();
+    let root = &setup.roots[screen];
+    let visual = root
+        .allowed_depths
+        .iter()
+        .flat_map(|depth| &depth.visuals)
+        .find(|visual| visual.visual_id == root.root_visual)
+        .ok_or_else(|| x11(&"the root visual is not listed"))?;
+    if ![VisualClass::TRUE_COLOR, VisualClass::DIRECT_COLOR].contains(&visual.class) {
+        return Err(x11(&format!(
+            "the root visual is {:?}; only true colour is supported (Xvfb -screen 0 WxHx24)",
+            visual.class
+        )));
+    }
+    let (width, height) = (root.width_in_pixels, root.height_in_pixels);
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, root.root, 0, 0, width, height, !0)
+        .map_err(|e| x11(&e))?
+        .reply()
+        .map_err(|e| x11(&e))?;
+    let format = setup
+        .pixmap_formats
+        .iter()
+        .find(|format| format.depth == image.depth)
+        .ok_or_else(|| x11(&format!("no pixmap format for depth {}", image.depth)))?;
+    let bits = usize::from(format.bits_per_pixel);
+    if ![16, 24, 32].contains(&bits) {
+        return Err(x11(&format!("{bits} bits per pixel is not supported")));
+    }
+    let (bytes, pad) = (bits / 8, usize::from(format.scanline_pad));
+    let (columns, rows) = (usize::from(width), usize::from(height));
+    let stride = (columns * bits).div_ceil(pad) * pad / 8;
+    if image.data.len() < stride * rows {
+        return Err(x11(&format!(
+            "the server sent {} bytes for a {columns}x{rows} image",
+            image.data.len()
+        )));
+    }
+    let msb_first = setup.image_byte_order == ImageOrder::MSB_FIRST;
+    // Scales the bits under `mask` to 0..=255.
+    let channel = |pixel: u32, mask: u32| -> u8 {
+        if mask == 0 {
+            return 0;
+        }
+        let shift = mask.trailing_zeros();
+        let max = u64::from(mask >> shift);
+        let value = u64::from((pixel & mask) >> shift);
+        u8::try_from(value * 255 / max).unwrap_or(u8::MAX)
+    };
+    let mut rgb = Vec::with_capacity(columns * rows * 3);
+    for row in image.data.chunks(stride).take(rows) {
+        for pixel in row[..columns * bytes].chunks_exact(bytes) {
+            let pixel = if msb_first {
+                pixel
+                    .iter()
+                    .fold(0, |value, &byte| value << 8 | u32::from(byte))
+            } else {
+                pixel
+                    .iter()
+                    .rev()
+                    .fold(0, |value, &byte| value << 8 | u32::from(byte))
+            };
+            rgb.extend([
+                channel(pixel, visual.red_mask),
+                channel(pixel, visual.green_mask),
+                channel(pixel, visual.blue_mask),
+            ]);
+        }
+    }
+    Ok((u32::from(width), u32::from(height), rgb))
 }
 
 /// The app binary under test: `$CONSENT_DESK_BIN`, else the workspace's
@@ -1035,3 +1119,73 @@ pub async fn balances(base: &str) -> std::collections::HashMap<String, u64> {
 
 /// The passphrase [`Desktop::command`] offers in `QA_PASSPHRASE`.
 pub const QA_PASSPHRASE: &str = "correct horse battery";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Red, green and blue windows on a bare Xvfb come out as red, green and
+    /// blue in the capture (not swapped), at the right place.
+    #[test]
+    fn the_screen_capture_keeps_colours_and_places() {
+        use x11rb::connection::Connection as _;
+        use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, WindowClass};
+
+        let mut xvfb = spawn(
+            "Xvfb",
+            programs::command("Xvfb")
+                .args(["-displayfd", "1", "-screen", "0", "320x200x24"])
+                .args(["-nolisten", "tcp"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )
+        .unwrap();
+        let display = format!(":{}", first_line(&mut xvfb, "Xvfb").unwrap());
+        let (conn, screen) = x11rb::connect(Some(&display)).unwrap();
+        let root = &conn.setup().roots[screen];
+        let visual = root
+            .allowed_depths
+            .iter()
+            .flat_map(|depth| &depth.visuals)
+            .find(|visual| visual.visual_id == root.root_visual)
+            .unwrap();
+        let squares = [
+            (visual.red_mask, [255, 0, 0]),
+            (visual.green_mask, [0, 255, 0]),
+            (visual.blue_mask, [0, 0, 255]),
+        ];
+        for (index, (pixel, _)) in (0_i16..).zip(&squares) {
+            let window = conn.generate_id().unwrap();
+            conn.create_window(
+                x11rb::COPY_DEPTH_FROM_PARENT,
+                window,
+                root.root,
+                10 + 100 * index,
+                20,
+                40,
+                30,
+                0,
+                WindowClass::INPUT_OUTPUT,
+                x11rb::COPY_FROM_PARENT,
+                &CreateWindowAux::new().background_pixel(*pixel),
+            )
+            .unwrap();
+            conn.map_window(window).unwrap();
+        }
+        // A round trip: the server has mapped and painted them before the
+        // capture's own connection asks for the image.
+        conn.get_input_focus().unwrap().reply().unwrap();
+
+        let (width, height, rgb) = capture_screen(&display).unwrap();
+        assert_eq!((width, height), (320, 200));
+        assert_eq!(rgb.len(), 320 * 200 * 3);
+        let at = |x: usize, y: usize| &rgb[(y * 320 + x) * 3..][..3];
+        for (index, (_, colour)) in squares.iter().enumerate() {
+            let left = 10 + 100 * index;
+            assert_eq!(at(left + 20, 35), colour, "inside square {index}");
+            assert_eq!(at(left, 20), colour, "its top left corner");
+            assert_eq!(at(left + 39, 49), colour, "its bottom right corner");
+            assert_ne!(at(left + 40, 35), colour, "just right of square {index}");
+        }
+    }
+}

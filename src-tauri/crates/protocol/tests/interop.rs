@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -66,16 +66,16 @@ fn require_reference() {
         manifest["version"], REFERENCE_VERSION,
         "node_modules holds another version of @interledger/http-signature-utils; {INSTALL_HINT}"
     );
-    match Command::new("node").arg("--version").output() {
+    match programs::command("node").arg("--version").output() {
         Ok(output) if output.status.success() => {}
         Ok(output) => panic!("`node --version` failed: {output:?}; {INSTALL_HINT}"),
-        Err(error) => panic!("cannot run `node` ({error}); {INSTALL_HINT}"),
+        Err(error) => panic!("{}; {INSTALL_HINT}", programs::not_started("node", error)),
     }
 }
 
 /// Runs the helper once over all `cases`, returning its answers by case id.
 fn run_reference(mode: &str, cases: &[Value]) -> BTreeMap<u64, Value> {
-    let mut child = Command::new("node")
+    let mut child = programs::command("node")
         .arg(helper())
         .arg(mode)
         .current_dir(std::env::temp_dir()) // prove the helper does not depend on cwd
@@ -83,7 +83,7 @@ fn run_reference(mode: &str, cases: &[Value]) -> BTreeMap<u64, Value> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|error| panic!("cannot run `node` ({error}); {INSTALL_HINT}"));
+        .unwrap_or_else(|error| panic!("{}; {INSTALL_HINT}", programs::not_started("node", error)));
     let mut input = String::new();
     for case in cases {
         input.push_str(&case.to_string());

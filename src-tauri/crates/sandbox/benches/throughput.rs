@@ -182,7 +182,7 @@ fn main() {
 
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/node-load.mjs");
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
-        let node = tokio::process::Command::new("node")
+        let node = tokio::process::Command::from(programs::command("node"))
             .arg(script)
             .arg(seconds.to_string())
             .arg(concurrency.to_string())
@@ -216,7 +216,7 @@ fn main() {
                 "node sdk: failed: {}",
                 String::from_utf8_lossy(&output.stderr)
             ),
-            Err(error) => println!("node sdk: node did not run ({error})"),
+            Err(error) => println!("node sdk: {}", programs::not_started("node", error)),
         }
     });
 }

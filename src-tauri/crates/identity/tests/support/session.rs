@@ -130,7 +130,7 @@ impl Session {
         }
         let config = session.dir.path().join("bus.conf");
         std::fs::write(&config, bus_config(session.dir.path())).unwrap();
-        let mut command = Command::new("dbus-daemon");
+        let mut command = programs::command("dbus-daemon");
         command
             .arg(format!("--config-file={}", config.display()))
             .args(["--nofork", "--nopidfile", "--print-address=1"])
@@ -140,7 +140,7 @@ impl Session {
         private_env(&mut command, session.dir.path());
         let mut bus = command
             .spawn()
-            .expect("dbus-daemon (package dbus) is installed");
+            .unwrap_or_else(|error| panic!("{}", programs::not_started("dbus-daemon", error)));
         let mut address = String::new();
         BufReader::new(bus.stdout.take().unwrap())
             .read_line(&mut address)
@@ -153,7 +153,7 @@ impl Session {
         }
         // --unlock reads the login password from stdin and creates the
         // default "login" collection, unlocked; --foreground keeps it our child.
-        let mut command = Command::new("gnome-keyring-daemon");
+        let mut command = programs::command("gnome-keyring-daemon");
         command
             .args(["--foreground", "--unlock", "--components=secrets"])
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
@@ -162,7 +162,9 @@ impl Session {
             .stderr(Stdio::null());
         private_env(&mut command, session.dir.path());
         command.env("DBUS_SESSION_BUS_ADDRESS", &address);
-        let mut keyring = command.spawn().expect("gnome-keyring is installed");
+        let mut keyring = command.spawn().unwrap_or_else(|error| {
+            panic!("{}", programs::not_started("gnome-keyring-daemon", error))
+        });
         keyring
             .stdin
             .take()
@@ -174,11 +176,13 @@ impl Session {
         wait_for_secrets(&address);
         match mode {
             Mode::Locked => lock_login(&address),
+            // std can only SIGKILL a child; freezing it takes SIGSTOP.
             Mode::Frozen => {
-                Command::new("kill")
+                let stopped = programs::command("kill")
                     .args(["-STOP", &pid.to_string()])
                     .status()
-                    .unwrap();
+                    .unwrap_or_else(|error| panic!("{}", programs::not_started("kill", error)));
+                assert!(stopped.success(), "kill -STOP {pid} failed: {stopped}");
             }
             _ => {}
         }

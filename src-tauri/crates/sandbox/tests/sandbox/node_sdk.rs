@@ -24,7 +24,7 @@ async fn the_node_sdk_completes_the_whole_flow() {
         .await
         .unwrap();
     let before = sandbox.accounts().unwrap();
-    let output = tokio::process::Command::new("node")
+    let output = tokio::process::Command::from(programs::command("node"))
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/conformance.mjs"))
         .env(
             "SANDBOX_URL",
@@ -35,7 +35,7 @@ async fn the_node_sdk_completes_the_whole_flow() {
         .stdin(Stdio::null())
         .output()
         .await
-        .expect("node runs (Node.js 20.19 or later must be installed)");
+        .unwrap_or_else(|error| panic!("{}", programs::not_started("node", error)));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
