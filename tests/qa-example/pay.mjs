@@ -18,6 +18,7 @@ const DRIVER = (process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444').replace(/\
 const BIN = process.env.CONSENT_DESK_BIN || '/usr/bin/consent-desk';
 const OUT = process.env.QA_EXAMPLE_OUT || mkdtempSync(join(tmpdir(), 'consent-desk-qa-'));
 const AMOUNT = '1.50';
+const NOTE = 'QA example';
 
 // How long a person would wait for each thing.
 const UI_TIMEOUT_MS = 20_000;
@@ -252,10 +253,13 @@ async function main() {
   await session.type('pay-to', `${base}bob`);
   await session.click('pay-kind-send');
   await session.type('pay-amount', AMOUNT);
+  await session.type('pay-note', NOTE);
   await session.click('pay-quote');
   await session.waitForAttribute('pay-state', 'data-state', (state) => state === 'quoted');
   const debit = await session.text('pay-debit');
-  step(`quote: you pay ${debit}, bob gets ${await session.text('pay-receive')}, rate ${await session.text('pay-rate')}`);
+  const note = await session.text('pay-note-shown');
+  if (note !== NOTE) throw new Error(`the quote should show the note "${NOTE}", not "${note}"`);
+  step(`quote: you pay ${debit}, bob gets ${await session.text('pay-receive')}, rate ${await session.text('pay-rate')}, note "${note}"`);
 
   step('approving: the wallet opens its consent page in a window of its own');
   const known = await session.windows();
