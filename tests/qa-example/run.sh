@@ -49,7 +49,7 @@ if [ "${1:-}" != --inside ]; then
   # starts chatter on stdout and stderr: that goes to a log, shown on failure;
   # this script's own output travels as fds 3 and 4.
   status=0
-  xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" dbus-run-session -- "$0" --inside \
+  xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" dbus-run-session -- "$BASH" "$here/run.sh" --inside \
     3>&2 4>&1 >"$QA_EXAMPLE_WORK/session.log" 2>&1 || status=$?
   if [ "$status" -ne 0 ]; then
     echo "--- session bus and display log (last 20 lines) ---" >&2
