@@ -21,7 +21,7 @@ async fn invoke(app: &App, command: &str, args: serde_json::Value) -> serde_json
         .expect("the script runs")
 }
 
-async fn grants(app: &App) -> Vec<serde_json::Value> {
+pub(crate) async fn grants(app: &App) -> Vec<serde_json::Value> {
     invoke(app, "grants", serde_json::json!({})).await["ok"]
         .as_array()
         .cloned()
@@ -29,7 +29,7 @@ async fn grants(app: &App) -> Vec<serde_json::Value> {
 }
 
 /// Fills the form for $13.20, daily or once, and asks the wallet.
-async fn ask(app: &App, daily: bool, in_browser: bool) -> harness::Result<()> {
+pub(crate) async fn ask(app: &App, daily: bool, in_browser: bool) -> harness::Result<()> {
     app.click("home-approve").await?;
     let wallet = app
         .attr("approve-wallet", "value")
@@ -59,7 +59,7 @@ async fn ask(app: &App, daily: bool, in_browser: bool) -> harness::Result<()> {
 
 /// The consent page a person would open: the sandbox's, through a
 /// cookie-keeping client; returns the finish link the wallet sends back.
-async fn consent_elsewhere(consent_url: &str) -> String {
+pub(crate) async fn consent_elsewhere(consent_url: &str) -> String {
     let browser = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -85,7 +85,7 @@ async fn consent_elsewhere(consent_url: &str) -> String {
 }
 
 /// The pending grant's consent page (the app keeps it while it waits).
-async fn pending_consent_url(app: &App) -> String {
+pub(crate) async fn pending_consent_url(app: &App) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(url) = grants(app)

@@ -4,6 +4,7 @@
 mod cli;
 mod consent;
 mod deep_link;
+mod installed;
 mod main_window;
 mod pay;
 mod profiles;

@@ -8,7 +8,7 @@ use harness::{balances, App, Desktop, OutsideWallet};
 
 /// Fills the Pay form, checks the quote, approves in the wallet's window and
 /// waits until the payment is paid.
-async fn pay(
+pub(crate) async fn pay(
     app: &App,
     to: &str,
     amount: &str,
