@@ -1,17 +1,20 @@
 //! The GNAP authorization server (`auth-server.yaml`) and the AS side of the
-//! AS–IdP interface (`auth-server-idp.yaml`), with Rafiki's behaviour:
-//! - `POST /auth`: grant request. Outgoing-payment access needs interaction;
+//! AS–IdP interface (`auth-server-idp.yaml`), with Rafiki 2.x's behaviour:
+//! - `POST /auth/{tenantId}`: grant request (the `authServer` is per tenant;
+//!   `/auth` alone answers 404). Outgoing-payment access needs interaction;
 //!   incoming-payment and quote access is granted at once.
 //! - `POST|DELETE /auth/continue/{id}`: continue (with `interact_ref`, after
 //!   `wait`, once) or cancel.
 //! - `POST|DELETE /auth/token/{id}`: rotate (new value and new manage URL) or
 //!   revoke an access token.
 //! - `GET /auth/interact/{id}/{nonce}`: starts the interaction: binds a session
-//!   cookie and redirects to the consent page.
-//! - `GET /auth/interact/{id}/{nonce}/finish`: in that session only, redirects
-//!   to the client's finish URI with `hash` and `interact_ref` (or `result`).
-//! - `GET /auth/grant/{id}/{nonce}`, `POST /auth/grant/{id}/{nonce}/{choice}`:
-//!   the IdP back channel, authenticated by `x-idp-secret`.
+//!   cookie and redirects to the IdP's consent page with `interactId`, `nonce`,
+//!   `clientName` and `clientUri`.
+//! - `GET /auth/interact/{id}/{nonce}/finish`: redirects to the client's finish
+//!   URI with `hash` and `interact_ref`, or `result` (and `message`).
+//! - `GET /idp/grant/{id}/{nonce}`, `POST /idp/grant/{id}/{nonce}/{choice}`:
+//!   the IdP back channel, apart from the GNAP API as Rafiki's interaction
+//!   server is, authenticated by `x-idp-secret`.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -36,8 +39,10 @@ pub(crate) const SESSION_COOKIE: &str = "sandbox_session";
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/auth", post(request_grant))
-        .route("/auth/", post(request_grant))
+        // The bare base names no tenant: 404, as Rafiki answers.
+        .route("/auth", axum::routing::any(no_tenant))
+        .route("/auth/", axum::routing::any(no_tenant))
+        .route("/auth/{tenant}", post(request_grant))
         .route(
             "/auth/continue/{id}",
             post(continue_grant).delete(cancel_grant),
@@ -48,8 +53,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/auth/interact/{id}/{nonce}/finish",
             get(finish_interaction),
         )
-        .route("/auth/grant/{id}/{nonce}", get(idp_grant))
-        .route("/auth/grant/{id}/{nonce}/{choice}", post(idp_choice))
+        .route("/idp/grant/{id}/{nonce}", get(idp_grant))
+        .route("/idp/grant/{id}/{nonce}/{choice}", post(idp_choice))
 }
 
 /// Constant-time comparison of secrets and their hashes.
@@ -234,11 +239,30 @@ fn wrap_token(value: &str) -> ContinueAccessToken {
     }
 }
 
+async fn no_tenant() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "invalid_request",
+        "grant requests go to `/auth/{tenantId}`: use the `authServer` of the wallet address",
+    )
+}
+
 #[tracing::instrument(name = "auth.grant_request", skip_all)]
 async fn request_grant(
     State(state): State<AppState>,
+    Path(tenant): Path<String>,
     request: SignedRequest,
 ) -> ApiResult<Json<GrantResponse>> {
+    if tenant != crate::TENANT_ID {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            format!(
+                "no tenant `{tenant}` at this authorization server: use the `authServer` of the \
+                 wallet address"
+            ),
+        ));
+    }
     let grant_request: GrantRequest = request.json()?;
     let client = state.resolve_client(&grant_request.client).await?;
     state.verify(&request, &client)?;
@@ -291,11 +315,9 @@ async fn request_grant(
             "interact.start must include \"redirect\"",
         ));
     }
-    let Some(finish) = interact.finish else {
-        return Err(ApiError::invalid_request(
-            "interact.finish is required: the sandbox redirects back to the client",
-        ));
-    };
+    // No `finish` is allowed (Rafiki allows it): the person is not sent
+    // back, and the client continues without an `interact_ref`.
+    let finish = interact.finish;
     // Rafiki refuses JWK-only clients and clients without a publicName for
     // interactive grants: the person must see who asks.
     let Some(wallet) = client.wallet.as_ref() else {
@@ -321,17 +343,27 @@ async fn request_grant(
     let interaction = Interaction {
         id: new_id(),
         nonce: Nonce::generate().as_str().to_owned(),
-        finish_uri: finish.uri.to_string(),
-        client_nonce: finish.nonce,
+        finish_uri: finish.as_ref().map(|finish| finish.uri.to_string()),
+        client_nonce: finish
+            .map(|finish| finish.nonce.as_str().to_owned())
+            .unwrap_or_default(),
         server_nonce: Nonce::generate().as_str().to_owned(),
         expires_ms: now.saturating_add(lifetime),
         session_hash: None,
         interact_ref_hash: None,
     };
-    let redirect = state.wallet_url(&format!(
+    // Rafiki hands the IdP who asks through the start URL's query.
+    let mut redirect = state.wallet_url(&format!(
         "auth/interact/{}/{}",
         interaction.id, interaction.nonce
     ));
+    redirect
+        .query_pairs_mut()
+        .append_pair(
+            "clientName",
+            wallet.public_name.as_deref().unwrap_or_default(),
+        )
+        .append_pair("clientUri", wallet.id.as_str());
     let server_nonce = interaction.server_nonce.clone();
     grant.interaction = Some(interaction);
     state.store().insert_grant(&grant)?;
@@ -403,23 +435,30 @@ async fn continue_grant(
         }
         GrantState::Approved => {}
     }
-    let Some(interact_ref) = body.interact_ref else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_continuation",
-            "the body needs `interact_ref` from the finish redirect",
-        ));
-    };
-    let expected = grant
+    // A grant without `finish` has no interact_ref: approval is enough.
+    let finishable = grant
         .interaction
         .as_ref()
-        .and_then(|interaction| interaction.interact_ref_hash.clone());
-    if !expected.is_some_and(|expected| eq(&secret_hash(&interact_ref), &expected)) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "invalid_continuation",
-            "the interact_ref does not belong to this grant",
-        ));
+        .is_some_and(|interaction| interaction.finish_uri.is_some());
+    if finishable {
+        let Some(interact_ref) = body.interact_ref else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_continuation",
+                "the body needs `interact_ref` from the finish redirect",
+            ));
+        };
+        let expected = grant
+            .interaction
+            .as_ref()
+            .and_then(|interaction| interaction.interact_ref_hash.clone());
+        if !expected.is_some_and(|expected| eq(&secret_hash(&interact_ref), &expected)) {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "invalid_continuation",
+                "the interact_ref does not belong to this grant",
+            ));
+        }
     }
     grant.state = GrantState::Issued;
     if let Some(interaction) = grant.interaction.as_mut() {
@@ -576,38 +615,100 @@ fn found(location: &str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location.to_owned())]).into_response()
 }
 
+/// A failure told the way Rafiki tells it: a redirect to the client with
+/// `result` and `message` when the grant has a finish URI, else a GNAP error.
+fn fail(
+    interaction: &Interaction,
+    status: StatusCode,
+    result: &'static str,
+    message: &'static str,
+) -> ApiResult<Response> {
+    match &interaction.finish_uri {
+        Some(finish_uri) => finish_redirect(finish_uri, &[("result", result), ("message", message)]),
+        None => Err(ApiError::new(status, result, message)),
+    }
+}
+
+/// The page a browser ends on when the grant has no finish URI (Rafiki
+/// answers 202 with no body; a person should still read what happened).
+fn unfinishable_done(approved: bool) -> Response {
+    let text = if approved {
+        "You approved the request. You can close this window and go back to the app."
+    } else {
+        "You rejected the request. You can close this window."
+    };
+    (
+        StatusCode::ACCEPTED,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+        ],
+        axum::response::Html(crate::consent_page::render_message("Done", text, "info")),
+    )
+        .into_response()
+}
+
 #[tracing::instrument(name = "auth.interact_start", skip_all, fields(interaction = %id))]
 async fn start_interaction(
     State(state): State<AppState>,
     Path((id, nonce)): Path<(String, String)>,
+    axum::extract::Query(client): axum::extract::Query<StartQuery>,
 ) -> ApiResult<Response> {
     let mut grant = state.interaction_grant(&id, &nonce)?;
     let Some(interaction) = grant.interaction.as_mut() else {
         return Err(ApiError::not_found("this grant has no interaction"));
     };
+    // Rafiki: a link of a grant already decided or cancelled sends the
+    // person back with `invalid_interaction` (403 without a finish URI).
     if grant.state != GrantState::Pending {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+        return fail(
+            interaction,
+            StatusCode::FORBIDDEN,
             "invalid_interaction",
-            "this approval was already decided: start again from the app",
-        ));
+            "invalid interaction",
+        );
     }
     if state.interaction_expired(interaction) {
-        let finish_uri = interaction.finish_uri.clone();
+        let expired = interaction.clone();
         grant.state = GrantState::Revoked;
         state.store().update_grant(&grant)?;
-        return finish_redirect(&finish_uri, &[("result", "invalid_interaction")]);
+        return fail(
+            &expired,
+            StatusCode::UNAUTHORIZED,
+            "invalid_interaction",
+            "interaction expired",
+        );
     }
     let session = random_token();
     interaction.session_hash = Some(secret_hash(&session));
     state.store().update_grant(&grant)?;
-    let location = format!("/consent/{id}/{nonce}");
+    let mut location = state.wallet_url("idp/consent");
+    location
+        .query_pairs_mut()
+        .append_pair("interactId", &id)
+        .append_pair("nonce", &nonce)
+        .append_pair("clientName", client.client_name.as_deref().unwrap_or_default())
+        .append_pair("clientUri", client.client_uri.as_deref().unwrap_or_default());
     let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
     Ok((
         StatusCode::FOUND,
-        [(header::LOCATION, location), (header::SET_COOKIE, cookie)],
+        [
+            (header::LOCATION, location.to_string()),
+            (header::SET_COOKIE, cookie),
+        ],
     )
         .into_response())
+}
+
+/// What the grant request put in `interact.redirect` for the IdP.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartQuery {
+    client_name: Option<String>,
+    client_uri: Option<String>,
 }
 
 #[tracing::instrument(name = "auth.interact_finish", skip_all, fields(interaction = %id))]
@@ -620,6 +721,24 @@ async fn finish_interaction(
     let Some(interaction) = grant.interaction.clone() else {
         return Err(ApiError::not_found("this grant has no interaction"));
     };
+    let mut updated = interaction.clone();
+    // One finish per session.
+    updated.session_hash = None;
+    // Rafiki checks expiry before the session: an expired approval sends the
+    // person back whatever browser they finish in.
+    if state.interaction_expired(&interaction) {
+        if grant.state != GrantState::Revoked {
+            grant.state = GrantState::Revoked;
+            grant.interaction = Some(updated);
+            state.store().update_grant(&grant)?;
+        }
+        return fail(
+            &interaction,
+            StatusCode::UNAUTHORIZED,
+            "invalid_interaction",
+            "interaction expired",
+        );
+    }
     // Rafiki binds the finish to the session that started the interaction:
     // a finish link replayed from another browser or HTTP client is refused.
     if !state.in_session(&headers, &interaction) {
@@ -629,18 +748,9 @@ async fn finish_interaction(
             "no interaction session: finish in the same browser that opened the approval page",
         ));
     }
-    let mut updated = interaction.clone();
-    // One finish per session.
-    updated.session_hash = None;
-    if state.interaction_expired(&interaction) {
-        grant.state = GrantState::Revoked;
-        grant.interaction = Some(updated);
-        state.store().update_grant(&grant)?;
-        return finish_redirect(
-            &interaction.finish_uri,
-            &[("result", "invalid_interaction")],
-        );
-    }
+    let Some(finish_uri) = interaction.finish_uri.clone() else {
+        return finish_unfinishable(&state, grant, updated);
+    };
     match grant.state {
         GrantState::Approved => {
             let interact_ref = InteractRef::new(new_id());
@@ -664,7 +774,7 @@ async fn finish_interaction(
             state.store().update_grant(&grant)?;
             tracing::info!(grant = %grant.id, "interaction finished: approved");
             finish_redirect(
-                &interaction.finish_uri,
+                &finish_uri,
                 &[("hash", &hash), ("interact_ref", interact_ref.as_str())],
             )
         }
@@ -672,17 +782,56 @@ async fn finish_interaction(
             grant.interaction = Some(updated);
             state.store().update_grant(&grant)?;
             tracing::info!(grant = %grant.id, "interaction finished: rejected");
-            finish_redirect(&interaction.finish_uri, &[("result", "grant_rejected")])
+            finish_redirect(&finish_uri, &[("result", "grant_rejected")])
         }
-        GrantState::Pending => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_interaction",
-            "no choice was made yet: approve or reject on the consent page first",
-        )),
-        GrantState::Issued | GrantState::Revoked => {
-            finish_redirect(&interaction.finish_uri, &[("result", "grant_invalid")])
+        // Rafiki: a cancelled grant is one the wallet no longer knows.
+        GrantState::Revoked => {
+            grant.interaction = Some(updated);
+            state.store().update_grant(&grant)?;
+            finish_redirect(
+                &finish_uri,
+                &[("result", "unknown_interaction"), ("message", "unknown interaction")],
+            )
+        }
+        // Rafiki: finished before the person chose (or after the grant was
+        // continued) — back to the client with `grant_invalid`; the grant
+        // itself is left as it was.
+        GrantState::Pending | GrantState::Issued => {
+            grant.interaction = Some(updated);
+            state.store().update_grant(&grant)?;
+            tracing::info!(grant = %grant.id, state = ?grant.state, "finish without a choice");
+            finish_redirect(&finish_uri, &[("result", "grant_invalid")])
         }
     }
+}
+
+/// The finish of a grant that asked for no finish URI: 202, as Rafiki.
+fn finish_unfinishable(
+    state: &AppState,
+    mut grant: Grant,
+    updated: Interaction,
+) -> ApiResult<Response> {
+    let approved = match grant.state {
+        GrantState::Approved => true,
+        GrantState::Rejected => false,
+        GrantState::Revoked => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_interaction",
+                "unknown interaction",
+            ))
+        }
+        GrantState::Pending | GrantState::Issued => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_interaction",
+                "interaction is not active",
+            ))
+        }
+    };
+    grant.interaction = Some(updated);
+    state.store().update_grant(&grant)?;
+    Ok(unfinishable_done(approved))
 }
 
 // ---- IdP back channel -------------------------------------------------------
@@ -703,6 +852,15 @@ fn check_idp_secret(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     }
 }
 
+/// Rafiki's interaction states, as the IdP sees them.
+fn interaction_state(grant: &Grant) -> &'static str {
+    match grant.state {
+        GrantState::Pending => "PENDING",
+        GrantState::Rejected => "DENIED",
+        GrantState::Approved | GrantState::Issued | GrantState::Revoked => "APPROVED",
+    }
+}
+
 #[tracing::instrument(name = "idp.grant", skip_all, fields(interaction = %id))]
 async fn idp_grant(
     State(state): State<AppState>,
@@ -711,12 +869,19 @@ async fn idp_grant(
 ) -> ApiResult<Json<serde_json::Value>> {
     check_idp_secret(&state, &headers)?;
     let grant = state.interaction_grant(&id, &nonce)?;
-    if grant.state != GrantState::Pending {
-        return Err(ApiError::not_found(
-            "this grant is not waiting for a choice",
+    // Rafiki: a cancelled grant is unknown; any other is described.
+    if grant.state == GrantState::Revoked {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_interaction",
+            "unknown interaction",
         ));
     }
-    Ok(Json(serde_json::json!({ "access": grant.access })))
+    Ok(Json(serde_json::json!({
+        "grantId": grant.id,
+        "access": grant.access,
+        "state": interaction_state(&grant),
+    })))
 }
 
 #[tracing::instrument(name = "idp.choice", skip_all, fields(interaction = %id, %choice))]

@@ -1,8 +1,12 @@
-//! The consent page a person sees in the app's consent window (or any
-//! browser): `GET /consent/{id}/{nonce}` shows who asks for what, and the form
-//! posts the choice back, then continues to the finish redirect.
+//! The sandbox's identity provider: the consent page a person sees in the
+//! app's consent window (or any browser). As with Rafiki, the interaction
+//! start redirects here with `interactId`, `nonce`, `clientName` and
+//! `clientUri` in the query; `GET /idp/consent?…` shows who asks for what, and
+//! the form posts the choice back, then continues to the finish redirect.
+//! The name shown is the client wallet address's `publicName`, read from the
+//! grant, never from the query, which anyone handing out the link can edit.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -16,7 +20,15 @@ use crate::store::{Grant, GrantState};
 use crate::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/consent/{id}/{nonce}", get(show).post(choose))
+    Router::new().route("/idp/consent", get(show).post(choose))
+}
+
+/// The IdP URL's query, as the interaction start builds it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Interact {
+    interact_id: String,
+    nonce: String
 }
 
 /// No scripts, no outside resources, never framed; forms only to this
@@ -122,7 +134,10 @@ fn session_grant(
 #[tracing::instrument(name = "consent.show", skip_all, fields(interaction = %id))]
 async fn show(
     State(state): State<AppState>,
-    Path((id, nonce)): Path<(String, String)>,
+    Query(Interact {
+        interact_id: id,
+        nonce,
+    }): Query<Interact>,
     headers: HeaderMap,
 ) -> Response {
     let grant = match session_grant(&state, &id, &nonce, &headers) {
@@ -132,7 +147,8 @@ async fn show(
     let finish_to = grant
         .interaction
         .as_ref()
-        .and_then(|interaction| finish_source(&interaction.finish_uri));
+        .and_then(|interaction| interaction.finish_uri.as_deref())
+        .and_then(finish_source);
     match consent_view(&state, &grant, &id, &nonce).await {
         Ok(view) => page_to(StatusCode::OK, render_consent(&view), finish_to.as_deref()),
         Err(error) => error.into_response(),
@@ -207,7 +223,14 @@ async fn consent_view(
         },
         access: grant.access.clone(),
         receiver,
-        action: format!("/consent/{id}/{nonce}"),
+        action: {
+            let mut action = state.wallet_url("idp/consent");
+            action
+                .query_pairs_mut()
+                .append_pair("interactId", id)
+                .append_pair("nonce", nonce);
+            format!("{}?{}", action.path(), action.query().unwrap_or_default())
+        },
         expires_at,
     })
 }
@@ -220,7 +243,10 @@ struct Choice {
 #[tracing::instrument(name = "consent.choose", skip_all, fields(interaction = %id))]
 async fn choose(
     State(state): State<AppState>,
-    Path((id, nonce)): Path<(String, String)>,
+    Query(Interact {
+        interact_id: id,
+        nonce,
+    }): Query<Interact>,
     headers: HeaderMap,
     Form(choice): Form<Choice>,
 ) -> Response {

@@ -3,12 +3,13 @@
 //! One HTTP server on a loopback port holds
 //! - wallet addresses (`/{name}`, `/{name}/jwks.json`, `/{name}/did.json`), seeded
 //!   with accounts in several assets and scales;
-//! - a GNAP authorization server at `/auth`, Rafiki-compatible: interactive
+//! - a GNAP authorization server at `/auth/{tenantId}`, Rafiki-compatible: interactive
 //!   outgoing-payment grants, non-interactive incoming-payment and quote grants,
 //!   continuation with `wait` and one-time `interact_ref`, cancel, token rotate
 //!   and revoke; every signature checked against the client's `jwks.json`;
-//! - the consent page (`/consent/…`) and the AS–IdP interface
-//!   (`/auth/grant/{id}/{nonce}[/{choice}]`, header `x-idp-secret`);
+//! - the identity provider: the consent page (`/idp/consent?interactId=…`)
+//!   and the AS–IdP interface (`/idp/grant/{id}/{nonce}[/{choice}]`, header
+//!   `x-idp-secret`);
 //! - a resource server at `/rs`: incoming payments, quotes (with a rate table
 //!   and a fee across assets), outgoing payments that move balances atomically,
 //!   and grant spent amounts, with every grant limit enforced;
@@ -64,6 +65,11 @@ use crate::store::{Account, Store};
 
 /// The state file's name inside the data directory.
 pub const STATE_FILE: &str = "sandbox.sqlite3";
+
+/// The sandbox's one tenant. Rafiki 2.x serves grant requests per tenant at
+/// `{base}/{tenantId}`; fixed so that the `authServer` (and with it the
+/// finish hash of a pending grant) survives a restart.
+pub const TENANT_ID: &str = "5f0c8ea4-3b1f-4c2a-9d6e-8a7b6c5d4e3f";
 
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -605,8 +611,10 @@ impl AppState {
             .unwrap_or_else(|_| self.0.base.clone())
     }
 
+    /// `http://…/auth/{tenantId}`: the grant endpoint, and the URL the
+    /// finish hash covers.
     pub(crate) fn auth_server(&self) -> Url {
-        self.wallet_url("auth")
+        self.wallet_url(&format!("auth/{TENANT_ID}"))
     }
 
     pub(crate) fn resource_server(&self) -> Url {

@@ -101,7 +101,7 @@ pub(crate) const SEED_ACCOUNTS: &[(&str, &str, &str, u8, u64)] = &[
 ];
 
 /// Paths the router owns, which therefore cannot be account names.
-pub(crate) const RESERVED_NAMES: &[&str] = &["auth", "rs", "consent", "admin", "healthz"];
+pub(crate) const RESERVED_NAMES: &[&str] = &["auth", "rs", "consent", "idp", "admin", "healthz"];
 
 /// A failed store operation.
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +195,10 @@ impl GrantState {
 pub(crate) struct Interaction {
     pub(crate) id: String,
     pub(crate) nonce: String,
-    pub(crate) finish_uri: String,
+    /// The client's finish redirect; `None` when the grant asked for no
+    /// finish (allowed, as Rafiki allows it: the client then polls).
+    #[serde(default)]
+    pub(crate) finish_uri: Option<String>,
     pub(crate) client_nonce: String,
     pub(crate) server_nonce: String,
     pub(crate) expires_ms: i64,

@@ -440,12 +440,16 @@ async function main() {
     await start.response.body?.cancel()
 
     const idpHeaders = { 'x-idp-secret': IDP_SECRET, Accept: 'application/json' }
-    const grantUrl = `${authServer}/grant/${id}/${nonce}`
+    // As with Rafiki 2.x, the IdP interface is apart from the GNAP API (the
+    // sandbox serves it under /idp), and the authServer is per tenant.
+    const grantUrl = `${redirectUrl.origin}/idp/grant/${id}/${nonce}`
 
     const details = await fetch(grantUrl, { headers: idpHeaders, redirect: 'manual' })
     const detailsBody = await readBody(details)
     assert.equal(details.status, 200, `GET ${grantUrl} status (${safeJson(detailsBody)})`)
     assert.ok(Array.isArray(detailsBody?.access), 'IdP grant details must have an "access" array')
+    assert.equal(typeof detailsBody?.grantId, 'string', 'IdP grant details must have a "grantId"')
+    assert.equal(detailsBody?.state, 'PENDING', 'IdP grant details "state" before the choice')
     assert.equal(detailsBody.access[0]?.type, 'outgoing-payment', 'IdP grant details access[0].type')
 
     const accept = await fetch(`${grantUrl}/accept`, {
@@ -456,7 +460,7 @@ async function main() {
     const acceptBody = await readBody(accept)
     assert.equal(accept.status, 202, `POST ${grantUrl}/accept status (${safeJson(acceptBody)})`)
 
-    const finishUrl = `${authServer}/interact/${id}/${nonce}/finish`
+    const finishUrl = `${redirectUrl.origin}${redirectUrl.pathname}/finish`
 
     // Without the session cookie the finish must be refused (checked first:
     // the real finish may be one-time).

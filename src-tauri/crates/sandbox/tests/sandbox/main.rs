@@ -5,6 +5,7 @@ mod faults;
 mod flow;
 mod limits;
 mod node_sdk;
+mod reference;
 mod refusals;
 mod state;
 mod support;

@@ -404,8 +404,9 @@ async fn the_idp_back_channel_needs_its_secret() {
         (parts.next().unwrap().to_owned(), nonce)
     };
     let grant_url = world
-        .auth()
-        .join(&format!("auth/grant/{id}/{nonce}"))
+        .sandbox
+        .base_url()
+        .join(&format!("idp/grant/{id}/{nonce}"))
         .unwrap();
     let http = reqwest::Client::new();
     let wrong = http
@@ -424,7 +425,7 @@ async fn the_idp_back_channel_needs_its_secret() {
     assert_eq!(right.status(), 200);
     let body: serde_json::Value = right.json().await.unwrap();
     assert_eq!(body["access"][0]["type"], "outgoing-payment");
-    // `auth-server-idp.yaml` answers `{access}` with auth-server.yaml's `access`.
+    // `auth-server-idp.yaml`'s `access` is auth-server.yaml's.
     crate::support::openapi::validate_at(
         crate::support::openapi::Doc::Auth,
         "/components/schemas/access",

@@ -329,7 +329,8 @@ pub(crate) fn operation(url: &Url) -> Option<(openapi::Doc, &'static str)> {
     use openapi::Doc;
     let segments: Vec<&str> = url.path().trim_matches('/').split('/').collect();
     Some(match segments.as_slice() {
-        ["auth"] => (Doc::Auth, "/"),
+        // `{base}/{tenantId}`: the grant request of the sandbox's tenant.
+        ["auth", tenant] if *tenant == consent_desk_sandbox::TENANT_ID => (Doc::Auth, "/"),
         ["auth", "continue", _] => (Doc::Auth, "/continue/{id}"),
         ["auth", "token", _] => (Doc::Auth, "/token/{id}"),
         ["rs", "incoming-payments"] => (Doc::Resource, "/incoming-payments"),
@@ -368,6 +369,24 @@ impl Browser {
 
     /// `interact.redirect` → consent page; returns the consent page URL and HTML.
     pub(crate) async fn open(&self, pending: &PendingGrant) -> (Url, String) {
+        let (page_url, csp, html) = self.open_page(pending).await;
+        // Browsers apply form-action to the redirects after the form: the
+        // consent page must allow the way back to the client.
+        assert!(
+            csp.contains("form-action 'self' http://127.0.0.1:9;"),
+            "{csp}"
+        );
+        (page_url, html)
+    }
+
+    /// [`open`](Self::open) for a grant with no finish URI (no way back).
+    pub(crate) async fn open_without_finish(&self, pending: &PendingGrant) -> (Url, String) {
+        let (page_url, csp, html) = self.open_page(pending).await;
+        assert!(csp.contains("form-action 'self';"), "{csp}");
+        (page_url, html)
+    }
+
+    async fn open_page(&self, pending: &PendingGrant) -> (Url, String, String) {
         let start = self
             .http
             .get(pending.interact.redirect.clone())
@@ -382,17 +401,11 @@ impl Browser {
             .unwrap();
         let page = self.http.get(page_url.clone()).send().await.unwrap();
         assert_eq!(page.status(), 200);
-        // Browsers apply form-action to the redirects after the form: the
-        // consent page must allow the way back to the client.
         let csp = page.headers()["content-security-policy"]
             .to_str()
             .unwrap()
             .to_owned();
-        assert!(
-            csp.contains("form-action 'self' http://127.0.0.1:9;"),
-            "{csp}"
-        );
-        (page_url, page.text().await.unwrap())
+        (page_url, csp, page.text().await.unwrap())
     }
 
     /// Submits the consent form; returns the finish step URL.
