@@ -868,12 +868,18 @@ fn check_status(
             .and_then(|error| error.description.as_deref())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let problem = if description.contains("insufficient") {
-            TokenProblem::InsufficientGrant
-        } else if status == 401 {
+        // 401 is the token; a 403 is the token only when the wallet says it
+        // is inactive. Any other 403 refuses what an active token asks for:
+        // Rafiki answers a payment over the grant's limits with 403
+        // "unauthorized", which a rotation cannot change.
+        let problem = if status == 401 {
             TokenProblem::InvalidToken
-        } else {
+        } else if description.contains("inactive") {
             TokenProblem::InactiveToken
+        } else if description.contains("insufficient") {
+            TokenProblem::InsufficientGrant
+        } else {
+            TokenProblem::OverLimit
         };
         return Err(Error::Token {
             problem,
@@ -975,5 +981,51 @@ mod tests {
         assert!(!requests[0].headers().contains_key("signature-input"));
         assert!(!requests[0].headers().contains_key("authorization"));
         assert_eq!(requests[0].headers()["accept"], "application/json");
+    }
+
+    #[tokio::test]
+    async fn a_403_is_a_limit_unless_the_wallet_says_the_token_is_inactive() {
+        let answer = |status: u16, body: &'static str| async move {
+            let (client, _) = new_client(status, body);
+            client
+                .get_outgoing_payment(
+                    &"https://wallet.example/outgoing-payments/1"
+                        .parse()
+                        .unwrap(),
+                    &AccessToken::new("t"),
+                )
+                .await
+                .unwrap_err()
+        };
+        // Rafiki's answer to a payment over the grant's limits.
+        let over = answer(
+            403,
+            r#"{"error":{"code":"forbidden","description":"unauthorized"}}"#,
+        )
+        .await;
+        assert!(over.is_budget_spent(), "{over}");
+        assert!(
+            !over.needs_token_rotation(),
+            "a rotation cannot lift a limit"
+        );
+        assert!(!over.is_insufficient_grant());
+        let lacking = answer(
+            403,
+            r#"{"error":{"code":"403","description":"Insufficient Grant"}}"#,
+        )
+        .await;
+        assert!(lacking.is_insufficient_grant() && !lacking.needs_token_rotation());
+        let inactive = answer(
+            403,
+            r#"{"error":{"code":"403","description":"Inactive Token"}}"#,
+        )
+        .await;
+        assert!(inactive.needs_token_rotation() && !inactive.is_budget_spent());
+        let invalid = answer(
+            401,
+            r#"{"error":{"code":"401","description":"Invalid Token"}}"#,
+        )
+        .await;
+        assert!(invalid.needs_token_rotation());
     }
 }

@@ -164,9 +164,24 @@ impl Error {
         )
     }
 
-    /// The grant's budget is spent (`Insufficient Grant`).
+    /// The wallet refused what an active token asked for: the grant's budget
+    /// is spent or does not cover it (`unauthorized`), or the grant lacks the
+    /// action (`Insufficient Grant`). Rotating the token changes nothing.
     #[must_use]
     pub fn is_budget_spent(&self) -> bool {
+        matches!(
+            self,
+            Self::Token {
+                problem: TokenProblem::InsufficientGrant | TokenProblem::OverLimit,
+                ..
+            }
+        )
+    }
+
+    /// The grant lacks the action or wallet address asked for (403
+    /// `Insufficient Grant`): on a `GET`, it was not granted `read`.
+    #[must_use]
+    pub fn is_insufficient_grant(&self) -> bool {
         matches!(
             self,
             Self::Token {
@@ -237,8 +252,12 @@ pub enum TokenProblem {
     InvalidToken,
     /// 403 `Inactive Token`.
     InactiveToken,
-    /// 403 `Insufficient Grant`: the budget is spent or the action not granted.
+    /// 403 `Insufficient Grant`: the action or wallet address is not
+    /// granted (some wallets also say so for a spent budget).
     InsufficientGrant,
+    /// Any other 403 with an active token (Rafiki: `unauthorized`): over the
+    /// grant's limits — its budget, its receiver or its interval.
+    OverLimit,
 }
 
 fn token_sentence(problem: TokenProblem, host: &str) -> String {
@@ -250,6 +269,10 @@ fn token_sentence(problem: TokenProblem, host: &str) -> String {
         TokenProblem::InsufficientGrant => format!(
             "The wallet at {host} refused: the approved budget is spent or does not cover this \
              payment. Approve a new payment to continue."
+        ),
+        TokenProblem::OverLimit => format!(
+            "The wallet at {host} refused: this payment is over what the grant allows (its \
+             budget is spent, or it is for another receiver). Approve a new payment to continue."
         ),
     }
 }
