@@ -1,5 +1,7 @@
 //! Admin endpoints for QA and tests, answered to loopback callers only:
 //! - `GET|PUT /admin/faults`: read or replace the fault switches ([`Faults`]);
+//! - `GET|PUT /admin/fees`: read or replace the sending wallet's fee per asset
+//!   (`{"USD": {"fixed": 10, "basisPoints": 100}}`; `{}` for none);
 //! - `POST /admin/wallet-addresses`: create or replace a client wallet address;
 //! - `POST /admin/wallet-addresses/{name}/keys`: publish a public JWK there;
 //! - `GET /admin/accounts`: every account with its balance;
@@ -29,6 +31,7 @@ use crate::{validate_name, AccountBalance, AppState, Faults};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/faults", get(get_faults).put(put_faults))
+        .route("/admin/fees", get(get_fees).put(put_fees))
         .route("/admin/wallet-addresses", post(create_wallet))
         .route("/admin/wallet-addresses/{name}/keys", post(add_key))
         .route("/admin/accounts", get(accounts))
@@ -68,6 +71,28 @@ async fn put_faults(
     })?;
     state.set_faults(faults.clone());
     Ok(Json(faults))
+}
+
+async fn get_fees(State(state): State<AppState>) -> Json<crate::Fees> {
+    Json(state.fees())
+}
+
+async fn put_fees(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<crate::Fees>> {
+    let fees: crate::Fees = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::invalid_request(format!(
+            "the fees are invalid ({error}); send {{\"USD\": {{\"fixed\": 10, \"basisPoints\": 100}}}}"
+        ))
+    })?;
+    if let Some((asset, _)) = fees.iter().find(|(_, fee)| fee.basis_points > 10_000) {
+        return Err(ApiError::invalid_request(format!(
+            "the fee for {asset} is more than 100% (basisPoints at most 10000)"
+        )));
+    }
+    state.set_fees(fees.clone());
+    Ok(Json(fees))
 }
 
 #[derive(Deserialize)]

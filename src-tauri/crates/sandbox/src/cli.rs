@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{Faults, Sandbox};
+use crate::{AssetFee, Faults, Sandbox};
 
 /// Run the Consent Desk sandbox wallet: a local Open Payments wallet.
 #[derive(Debug, Parser)]
@@ -23,9 +23,14 @@ pub struct Args {
     #[arg(long, value_name = "DIR", global = true)]
     pub data: Option<PathBuf>,
     /// A fault switch, repeatable: latency=<ms>, fail=[METHOD ]/path[:status],
-    /// drop=[METHOD ]/path, too-fast, expire-interactions, wrong-finish-hash.
+    /// drop=[METHOD ]/path, too-fast, expire-interactions, wrong-finish-hash,
+    /// refuse-payments[=reason].
     #[arg(long = "fault", value_name = "FAULT")]
     pub faults: Vec<Faults>,
+    /// The sending wallet's fee for one asset, repeatable: USD=10+1% (the
+    /// fixed part in the smallest unit); in debitAmount, not in sentAmount.
+    #[arg(long = "fee", value_name = "ASSET=FEE")]
+    pub fees: Vec<AssetFee>,
     /// Seconds a client must wait before continuing a grant.
     #[arg(long, default_value_t = 1)]
     pub wait: u64,
@@ -111,6 +116,9 @@ async fn serve(args: Args, data: PathBuf) -> i32 {
         .port(args.port)
         .wait_seconds(args.wait)
         .faults(faults);
+    for AssetFee { asset_code, fee } in args.fees {
+        builder = builder.fee(asset_code, fee);
+    }
     if let Some(secret) = args.idp_secret {
         builder = builder.idp_secret(secret);
     }
@@ -138,6 +146,9 @@ async fn serve(args: Args, data: PathBuf) -> i32 {
     banner.push_str(&format!(
         "  admin:        {base}admin/accounts, {base}admin/faults\n"
     ));
+    if !sandbox.fees().is_empty() {
+        banner.push_str(&format!("  fees:         {:?}\n", sandbox.fees()));
+    }
     if sandbox.faults() != Faults::default() {
         banner.push_str(&format!("  faults:       {:?}\n", sandbox.faults()));
     }

@@ -53,7 +53,15 @@ pub struct Faults {
     /// crashes or loses the network right after a payment was made.
     #[serde(default)]
     pub lose_answer: Option<RouteFault>,
+    /// The account provider refuses every outgoing payment: it is created
+    /// failed, nothing moves, and this reason is in its metadata as
+    /// `cancellationReason` (as Rafiki records a cancelled payment's).
+    #[serde(default)]
+    pub refuse_payments: Option<String>,
 }
+
+/// The reason `refuse-payments` gives when none is written.
+pub(crate) const DEFAULT_REFUSAL: &str = "The account provider refused the payment.";
 
 /// A route a fault applies to: a method (any if absent) and a path prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +132,7 @@ impl Faults {
         self.fail = other.fail.or(self.fail);
         self.drop = other.drop.or(self.drop);
         self.lose_answer = other.lose_answer.or(self.lose_answer);
+        self.refuse_payments = other.refuse_payments.or(self.refuse_payments);
         self.too_fast |= other.too_fast;
         self.expire_interactions |= other.expire_interactions;
         self.wrong_finish_hash |= other.wrong_finish_hash;
@@ -133,7 +142,7 @@ impl Faults {
 
 /// Parses one `--fault` value: `latency=<ms>`, `fail=[METHOD ]/path[:status]`,
 /// `drop=[METHOD ]/path`, `lose-answer=[METHOD ]/path`, `too-fast`,
-/// `expire-interactions`, `wrong-finish-hash`.
+/// `expire-interactions`, `wrong-finish-hash`, `refuse-payments[=reason]`.
 impl FromStr for Faults {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -162,11 +171,20 @@ fn parse_fault<'a>(text: &'a str) -> Result<Faults, String> {
         "too-fast" => faults.too_fast = true,
         "expire-interactions" => faults.expire_interactions = true,
         "wrong-finish-hash" => faults.wrong_finish_hash = true,
+        "refuse-payments" => {
+            faults.refuse_payments = Some(
+                value
+                    .map(str::trim)
+                    .filter(|reason| !reason.is_empty())
+                    .unwrap_or(DEFAULT_REFUSAL)
+                    .to_owned(),
+            );
+        }
         other => {
             return Err(format!(
                 "unknown fault `{other}`; known: latency=<ms>, fail=[METHOD ]/path[:status], \
                  drop=[METHOD ]/path, lose-answer=[METHOD ]/path, too-fast, \
-                 expire-interactions, wrong-finish-hash"
+                 expire-interactions, wrong-finish-hash, refuse-payments[=reason]"
             ))
         }
     }

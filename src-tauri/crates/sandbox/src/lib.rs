@@ -59,6 +59,7 @@ use url::Url;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::faults::{Faults, RouteFault};
+pub use crate::rates::{AssetFee, Fee, Fees};
 pub use crate::store::StoreError;
 
 use crate::store::{Account, Store};
@@ -175,6 +176,7 @@ impl Sandbox {
             timing: Timing::default(),
             clients: Vec::new(),
             idp_secret: None,
+            fees: Fees::new(),
         }
     }
 }
@@ -190,6 +192,7 @@ pub struct SandboxBuilder {
     timing: Timing,
     clients: Vec<ClientWallet>,
     idp_secret: Option<String>,
+    fees: Fees,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -226,6 +229,13 @@ impl SandboxBuilder {
     /// Fault switches on from the start.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// The sending wallet's fee for payments from accounts in `asset_code`
+    /// (none by default): in `debitAmount`, not in `sentAmount`.
+    pub fn fee(mut self, asset_code: impl Into<String>, fee: Fee) -> Self {
+        self.fees.insert(asset_code.into(), fee);
         self
     }
 
@@ -324,6 +334,7 @@ impl SandboxBuilder {
             clock: self.clock,
             clock_offset: std::sync::atomic::AtomicI64::new(0),
             faults: RwLock::new(self.faults),
+            fees: RwLock::new(self.fees),
             verifier: Verifier::new().max_clock_skew(self.timing.max_clock_skew),
             timing: self.timing,
             idp_secret: idp_secret.clone(),
@@ -407,6 +418,17 @@ impl RunningSandbox {
     /// Replaces the fault switches.
     pub fn set_faults(&self, faults: Faults) {
         self.state.set_faults(faults);
+    }
+
+    /// The sending wallet's fee per asset now.
+    #[must_use]
+    pub fn fees(&self) -> Fees {
+        self.state.fees()
+    }
+
+    /// Replaces the fees per asset (an empty map: no fees).
+    pub fn set_fees(&self, fees: Fees) {
+        self.state.set_fees(fees);
     }
 
     /// Every account with its balance.
@@ -547,6 +569,8 @@ struct Inner {
     /// time on, for recurring budgets and expiries).
     clock_offset: std::sync::atomic::AtomicI64,
     faults: RwLock<Faults>,
+    /// The sending wallet's fee per asset (`/admin/fees`, `--fee`).
+    fees: RwLock<Fees>,
     verifier: Verifier,
     timing: Timing,
     idp_secret: String,
@@ -579,6 +603,24 @@ impl AppState {
             .faults
             .write()
             .unwrap_or_else(PoisonError::into_inner) = faults;
+    }
+
+    pub(crate) fn fees(&self) -> Fees {
+        self.0
+            .fees
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The fee for payments sent from an account in `asset_code`.
+    pub(crate) fn fee_for(&self, asset_code: &str) -> Fee {
+        self.fees().get(asset_code).copied().unwrap_or_default()
+    }
+
+    pub(crate) fn set_fees(&self, fees: Fees) {
+        tracing::info!(?fees, "fees changed");
+        *self.0.fees.write().unwrap_or_else(PoisonError::into_inner) = fees;
     }
 
     pub(crate) fn now(&self) -> time::OffsetDateTime {

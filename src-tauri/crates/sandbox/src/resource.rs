@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::error::{ApiError, ApiResult};
-use crate::rates::{debit_for_receive, receive_for_debit, Asset};
+use crate::rates::{for_debit, for_receive, Amounts, Asset};
 use crate::signed::SignedRequest;
 use crate::store::{
     Account, Cursor, Grant, GrantState, IncomingRow, OutgoingRow, PayRefusal, QuoteRow, Store,
@@ -284,8 +284,9 @@ impl AppState {
             receiver: self.resource_url("incoming-payments", &row.receiver),
             receive_amount: Self::amount(row.receive, receiver),
             debit_amount: Self::amount(row.debit, sender),
-            // Settlement is immediate: all of it was sent, or nothing.
-            sent_amount: Self::amount(if row.failed { 0 } else { row.debit }, sender),
+            // Settlement is immediate: all of it was sent (the wallet's fee
+            // taken off, as Rafiki counts `sentAmount`), or nothing.
+            sent_amount: Self::amount(row.sent, sender),
             grant_spent_debit_amount: None,
             grant_spent_receive_amount: None,
             metadata: row.metadata.clone(),
@@ -306,6 +307,10 @@ impl AppState {
         let row = store.incoming(&id)?.ok_or_else(|| {
             ApiError::invalid_request(format!("the incoming payment {url} does not exist"))
         })?;
+        if self.gone(&row) {
+            // What Rafiki answers for a receiver it cannot resolve.
+            return Err(ApiError::invalid_request("invalid receiver"));
+        }
         let account = store
             .account(&row.account)?
             .ok_or_else(|| ApiError::not_found("the incoming payment's account is gone"))?;
@@ -319,13 +324,22 @@ impl AppState {
             ));
         }
         if row.expires_ms.is_some_and(|at| at <= self.now_ms()) {
-            return Err(ApiError::invalid_request(
-                "the incoming payment has expired",
-            ));
+            // Rafiki resolves an expired receiver to nothing: "invalid receiver".
+            return Err(ApiError::invalid_request("invalid receiver"));
         }
         Ok(())
     }
+
+    /// Expired with nothing received: Rafiki deletes these, so the sandbox
+    /// treats them as gone (on its own clock).
+    fn gone(&self, row: &IncomingRow) -> bool {
+        row.received == 0 && row.expires_ms.is_some_and(|at| at <= self.now_ms())
+    }
 }
+
+/// The longest an incoming payment lives: 30 days, Rafiki's
+/// `INCOMING_PAYMENT_EXPIRY_MAX_MS`.
+const MAX_INCOMING_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 fn not_found(what: &str) -> ApiError {
     ApiError::not_found(format!("{what} not found"))
@@ -429,6 +443,8 @@ async fn create_incoming(
             ));
         }
     }
+    let now = state.now_ms();
+    let latest = now.saturating_add(MAX_INCOMING_LIFETIME_MS);
     let expires_ms = body
         .expires_at
         .as_deref()
@@ -442,6 +458,12 @@ async fn create_incoming(
                 })
         })
         .transpose()?;
+    if expires_ms.is_some_and(|at| at <= now) {
+        return Err(ApiError::invalid_request("expiresAt must be in the future"));
+    }
+    // Rafiki caps an incoming payment's life at 30 days, and gives that
+    // when none is asked for.
+    let expires_ms = Some(expires_ms.map_or(latest, |at| at.min(latest)));
     let row = IncomingRow {
         id: new_id(),
         account: account.name.clone(),
@@ -451,7 +473,7 @@ async fn create_incoming(
         completed: false,
         expires_ms,
         metadata: body.metadata,
-        created_ms: state.now_ms(),
+        created_ms: now,
     };
     state.store().insert_incoming(&row)?;
     Ok((
@@ -467,7 +489,8 @@ async fn get_incoming(
     request: SignedRequest,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse as _;
-    if state.store().incoming(&id)?.is_none() {
+    let found = state.store().incoming(&id)?;
+    if found.is_none_or(|row| state.gone(&row)) {
         if request.headers.get("authorization").is_none() {
             return Err(not_found("incoming payment"));
         }
@@ -599,17 +622,26 @@ async fn create_quote(
             sender.asset_code, receiver.asset_code
         ))
     };
-    let (debit, receive) = match body.amount {
+    let fee = state.fee_for(&sender.asset_code);
+    let Amounts {
+        debit,
+        sent,
+        receive,
+    } = match body.amount {
         Some(QuoteAmount::DebitAmount(amount)) => {
             if amount.asset_code != sender.asset_code || amount.asset_scale != sender.asset_scale {
                 return Err(ApiError::invalid_request(
                     "debitAmount must be in the sending wallet's asset and scale",
                 ));
             }
-            (
-                amount.value,
-                receive_for_debit(amount.value, from, to).ok_or_else(unconvertible)?,
-            )
+            if fee.on(amount.value).is_some_and(|fee| fee >= amount.value) {
+                return Err(ApiError::invalid_request(format!(
+                    "debitAmount {} does not cover the wallet's fee of {}: send more",
+                    amount.value,
+                    fee.on(amount.value).unwrap_or_default()
+                )));
+            }
+            for_debit(amount.value, fee, from, to).ok_or_else(unconvertible)?
         }
         Some(QuoteAmount::ReceiveAmount(amount)) => {
             if amount.asset_code != receiver.asset_code
@@ -619,10 +651,7 @@ async fn create_quote(
                     "receiveAmount must be in the receiving wallet's asset and scale",
                 ));
             }
-            (
-                debit_for_receive(amount.value, from, to).ok_or_else(unconvertible)?,
-                amount.value,
-            )
+            for_receive(amount.value, fee, from, to).ok_or_else(unconvertible)?
         }
         None => {
             let receive = remaining.ok_or_else(|| {
@@ -630,10 +659,7 @@ async fn create_quote(
                     "the incoming payment has no incomingAmount: give debitAmount or receiveAmount",
                 )
             })?;
-            (
-                debit_for_receive(receive, from, to).ok_or_else(unconvertible)?,
-                receive,
-            )
+            for_receive(receive, fee, from, to).ok_or_else(unconvertible)?
         }
     };
     if receive == 0 {
@@ -654,6 +680,7 @@ async fn create_quote(
         client: Some(auth.client),
         receiver: incoming.id,
         debit,
+        sent,
         receive,
         expires_ms: now.saturating_add(lifetime),
         created_ms: now,
@@ -713,6 +740,13 @@ fn budget_window(state: &AppState, limits: Option<&OutgoingLimits>) -> ApiResult
     }
 }
 
+/// A payment past the grant's limits (amount, receiver, interval): Rafiki
+/// answers 403 with the description "unauthorized" here, not "Insufficient
+/// Grant" (that one is for a missing action or wallet address).
+fn over_limit() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", "unauthorized")
+}
+
 /// Refuses a payment that would go past the grant's limits.
 fn check_limits(
     store: &Store,
@@ -730,9 +764,8 @@ fn check_limits(
         .as_ref()
         .is_some_and(|allowed| !same_url(allowed, receiver))
     {
-        return Err(ApiError::insufficient_grant(
-            "the grant is for another receiver",
-        ));
+        tracing::info!("over the grant's limit: another receiver");
+        return Err(over_limit());
     }
     let (spent_debit, spent_receive, _) = store.spent(&auth.grant.id, window.0, window.1)?;
     let over = |limit: &Amount, spent: u64, this: &Amount| {
@@ -744,10 +777,12 @@ fn check_limits(
     };
     match &limits.amount {
         Some(LimitAmount::Debit(limit)) if over(limit, spent_debit, debit) => {
-            Err(ApiError::insufficient_grant("debitAmount budget spent"))
+            tracing::info!("over the grant's limit: debitAmount budget spent");
+            Err(over_limit())
         }
         Some(LimitAmount::Receive(limit)) if over(limit, spent_receive, receive) => {
-            Err(ApiError::insufficient_grant("receiveAmount budget spent"))
+            tracing::info!("over the grant's limit: receiveAmount budget spent");
+            Err(over_limit())
         }
         _ => Ok(()),
     }
@@ -776,7 +811,7 @@ async fn create_outgoing(
         .await?;
     let sender = state.local_account(&wallet, "walletAddress")?;
     let now = state.now_ms();
-    let (quote_id, incoming_url, debit_value, receive_value) = match &body {
+    let (quote_id, incoming_url, amounts) = match &body {
         CreateOutgoingPayment::FromQuote { quote_id, .. } => {
             let id = state.local_resource_id(quote_id, "quotes").ok_or_else(|| {
                 ApiError::invalid_request(format!("{quote_id} is not a quote of this sandbox"))
@@ -795,7 +830,12 @@ async fn create_outgoing(
                 ));
             }
             let receiver = state.resource_url("incoming-payments", &quote.receiver);
-            (Some(quote.id), receiver, quote.debit, quote.receive)
+            let amounts = Amounts {
+                debit: quote.debit,
+                sent: quote.sent,
+                receive: quote.receive,
+            };
+            (Some(quote.id), receiver, amounts)
         }
         CreateOutgoingPayment::FromIncomingPayment {
             incoming_payment,
@@ -818,17 +858,22 @@ async fn create_outgoing(
                 code: &receiver.asset_code,
                 scale: receiver.asset_scale,
             };
-            let receive = receive_for_debit(debit_amount.value, from, to).ok_or_else(|| {
-                ApiError::invalid_request("the sandbox cannot convert between these assets")
+            let fee = state.fee_for(&sender.asset_code);
+            let amounts = for_debit(debit_amount.value, fee, from, to).ok_or_else(|| {
+                ApiError::invalid_request(
+                    "the sandbox cannot convert between these assets, or the amount does not \
+                     cover the wallet's fee",
+                )
             })?;
-            (None, incoming_payment.clone(), debit_amount.value, receive)
+            (None, incoming_payment.clone(), amounts)
         }
     };
     let (incoming, receiver) = state.incoming_of(&incoming_url)?;
     state.accepts_money(&incoming)?;
-    let debit = AppState::amount(debit_value, &sender);
-    let receive = AppState::amount(receive_value, &receiver);
-    let window = budget_window(&state, auth.limits.as_ref())?;
+    let debit = AppState::amount(amounts.debit, &sender);
+    let receive = AppState::amount(amounts.receive, &receiver);
+    let window = budget_window(&state, auth.limits.as_ref()).map_err(|_| over_limit())?;
+    let refused = state.faults().refuse_payments;
     let mut row = OutgoingRow {
         id: new_id(),
         account: sender.name.clone(),
@@ -836,8 +881,9 @@ async fn create_outgoing(
         grant_id: auth.grant.id.clone(),
         quote_id,
         receiver: incoming.id.clone(),
-        debit: debit_value,
-        receive: receive_value,
+        debit: amounts.debit,
+        sent: amounts.sent,
+        receive: amounts.receive,
         failed: false,
         metadata,
         created_ms: now,
@@ -847,7 +893,7 @@ async fn create_outgoing(
     let (spent_debit, spent_receive) = {
         let mut store = state.store();
         check_limits(&store, &auth, window, &incoming_url, &debit, &receive)?;
-        match store.pay(&mut row)? {
+        match store.pay(&mut row, refused.as_deref())? {
             Ok(()) => {}
             Err(PayRefusal::QuoteUsed) => {
                 return Err(ApiError::invalid_request(

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE accounts (
@@ -88,6 +88,13 @@ CREATE TABLE outgoing_payments (
     created_ms INTEGER NOT NULL
 );
 CREATE INDEX outgoing_by_grant ON outgoing_payments(grant_id, created_ms);
+";
+
+/// Version 2: what a quote and a payment send on after the sending wallet's
+/// fee (`sentAmount`); NULL in older rows, which had no fee (the debit).
+const SCHEMA_2: &str = "
+ALTER TABLE quotes ADD COLUMN sent INTEGER;
+ALTER TABLE outgoing_payments ADD COLUMN sent INTEGER;
 ";
 
 /// The seeded accounts: `(name, public name, asset, scale, balance)`.
@@ -252,6 +259,8 @@ pub(crate) struct QuoteRow {
     pub(crate) client: Option<String>,
     pub(crate) receiver: String,
     pub(crate) debit: u64,
+    /// `debit` less the sending wallet's fee.
+    pub(crate) sent: u64,
     pub(crate) receive: u64,
     pub(crate) expires_ms: i64,
     pub(crate) created_ms: i64,
@@ -267,6 +276,8 @@ pub(crate) struct OutgoingRow {
     pub(crate) quote_id: Option<String>,
     pub(crate) receiver: String,
     pub(crate) debit: u64,
+    /// What was sent on, the fee taken off; 0 for a failed payment.
+    pub(crate) sent: u64,
     pub(crate) receive: u64,
     pub(crate) failed: bool,
     pub(crate) metadata: Option<serde_json::Map<String, serde_json::Value>>,
@@ -324,10 +335,18 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { found: version });
         }
-        if version == 0 {
+        if version < SCHEMA_VERSION {
+            // One transaction: two sandboxes opening the file at once, or a
+            // crash, leave it at one version or the other.
             let tx = self.conn.transaction()?;
-            tx.execute_batch(SCHEMA)?;
-            seed(&tx)?;
+            let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            if version == 0 {
+                tx.execute_batch(SCHEMA)?;
+                seed(&tx)?;
+            }
+            if version < 2 {
+                tx.execute_batch(SCHEMA_2)?;
+            }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
@@ -672,8 +691,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO quotes
-               (id, account, client, receiver, debit, receive, expires_ms, created_ms, used)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+               (id, account, client, receiver, debit, receive, expires_ms, created_ms, used,
+                sent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 row.id,
                 row.account,
@@ -683,7 +703,8 @@ impl Store {
                 int(row.receive)?,
                 row.expires_ms,
                 row.created_ms,
-                row.used
+                row.used,
+                int(row.sent)?
             ],
         )?;
         tx.commit()?;
@@ -694,7 +715,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, account, client, receiver, debit, receive, expires_ms, created_ms, used
+                "SELECT id, account, client, receiver, debit, receive, expires_ms, created_ms, used,
+                        COALESCE(sent, debit)
                  FROM quotes WHERE id = ?1",
                 [id],
                 |row| {
@@ -708,6 +730,7 @@ impl Store {
                         expires_ms: row.get(6)?,
                         created_ms: row.get(7)?,
                         used: row.get(8)?,
+                        sent: uint(row.get(9)?),
                     })
                 },
             )
@@ -720,8 +743,15 @@ impl Store {
     /// debits the sender, credits the receiver's account and incoming payment,
     /// and completes the incoming payment when it is full. All or nothing.
     ///
-    /// A sender without enough money gets a failed payment and no movement.
-    pub(crate) fn pay(&mut self, payment: &mut OutgoingRow) -> Result<Result<(), PayRefusal>> {
+    /// A sender without enough money, or one whose account provider refuses
+    /// (`refused`, the reason), gets a failed payment and no movement; the
+    /// reason goes into its metadata as `cancellationReason`, as Rafiki
+    /// records a cancelled payment's.
+    pub(crate) fn pay(
+        &mut self,
+        payment: &mut OutgoingRow,
+        refused: Option<&str>,
+    ) -> Result<Result<(), PayRefusal>> {
         let tx = self.conn.transaction()?;
         if let Some(quote_id) = &payment.quote_id {
             let used: bool =
@@ -752,8 +782,19 @@ impl Store {
             [&payment.account],
             |row| row.get(0),
         )?;
-        payment.failed = uint(balance) < payment.debit;
-        if !payment.failed {
+        let reason = match refused {
+            Some(reason) => Some(reason),
+            None if uint(balance) < payment.debit => Some("Account does not have enough balance."),
+            None => None,
+        };
+        payment.failed = reason.is_some();
+        if let Some(reason) = reason {
+            payment.sent = 0;
+            payment
+                .metadata
+                .get_or_insert_with(serde_json::Map::new)
+                .insert("cancellationReason".into(), reason.into());
+        } else {
             let debit = int(payment.debit)?;
             let receive = int(payment.receive)?;
             tx.execute(
@@ -774,8 +815,8 @@ impl Store {
         tx.execute(
             "INSERT INTO outgoing_payments
                (id, account, client, grant_id, quote_id, receiver, debit, receive, failed, metadata,
-                created_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                created_ms, sent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 payment.id,
                 payment.account,
@@ -791,7 +832,8 @@ impl Store {
                     .as_ref()
                     .map(serde_json::to_string)
                     .transpose()?,
-                payment.created_ms
+                payment.created_ms,
+                int(payment.sent)?
             ],
         )?;
         tx.commit()?;
@@ -940,9 +982,11 @@ impl Store {
 
 const INCOMING_COLUMNS: &str =
     "id, account, client, incoming_amount, received, completed, expires_ms, metadata, created_ms";
+// No comma inside an expression: `page` counts the columns by their commas.
 const OUTGOING_COLUMNS: &str =
     "id, account, client, grant_id, quote_id, receiver, debit, receive, \
-                                failed, metadata, created_ms";
+                                failed, metadata, created_ms, \
+                                CASE WHEN sent IS NOT NULL THEN sent WHEN failed THEN 0 ELSE debit END";
 
 type RawIncoming = (IncomingRow, Option<String>);
 type RawOutgoing = (OutgoingRow, Option<String>);
@@ -985,6 +1029,7 @@ fn raw_outgoing(row: &Row<'_>) -> rusqlite::Result<RawOutgoing> {
             failed: row.get(8)?,
             metadata: None,
             created_ms: row.get(10)?,
+            sent: uint(row.get(11)?),
         },
         row.get(9)?,
     ))

@@ -4,6 +4,7 @@
 mod faults;
 mod flow;
 mod limits;
+mod money;
 mod node_sdk;
 mod reference;
 mod refusals;
