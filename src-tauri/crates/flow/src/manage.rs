@@ -123,15 +123,23 @@ impl Flows {
         Ok(self.store().page(limit, offset)?)
     }
 
-    /// Refuses while a payment made with the grant is being sent or settles:
-    /// without its token that payment could not be followed to its end.
+    /// Refuses while a payment made with the grant is being sent, or settles
+    /// and only this grant's token can follow it: without the token it could
+    /// not be followed to its end. A payment the grant cannot read (no
+    /// `read`), or one followed at the receiver's incoming payment Consent
+    /// Desk created, never holds the grant.
     pub(crate) fn no_payment_in_flight(&self, grant_id: &str) -> Result<(), FlowError> {
-        let busy = self.payments_with_grant(grant_id)?.into_iter().any(|p| {
-            matches!(
-                p.state,
-                crate::PaymentState::Sending | crate::PaymentState::Sent
-            )
-        });
+        let grant = self.grant(grant_id)?;
+        let reads = crate::pay::outgoing_access(&grant)
+            .is_some_and(|(actions, _)| crate::pay::can_read(&actions));
+        let busy = self
+            .payments_with_grant(grant_id)?
+            .into_iter()
+            .any(|p| match p.state {
+                crate::PaymentState::Sending => true,
+                crate::PaymentState::Sent => reads && p.receiver_wallet.is_none(),
+                _ => false,
+            });
         if busy {
             return Err(FlowError::Invalid(
                 "a payment made with this grant is still being sent; wait until it settles"

@@ -11,8 +11,9 @@
 
 use consent_desk_protocol::{
     AccessItem, AccessToken, Amount, Client, CreateIncomingPayment, CreateOutgoingPayment,
-    CreateQuote, GrantRequest, GrantResponse, IncomingPaymentAction, OutgoingPayment,
-    OutgoingPaymentAction, PageQuery, Quote, QuoteAction, QuoteAmount,
+    CreateQuote, GrantRequest, GrantResponse, IncomingPayment, IncomingPaymentAction, LimitAmount,
+    OutgoingLimits, OutgoingPayment, OutgoingPaymentAction, PageQuery, Quote, QuoteAction,
+    QuoteAmount,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -176,6 +177,106 @@ async fn token_now(
     }
 }
 
+/// What a grant allows for outgoing payments: its actions and limits, as the
+/// wallet granted them (or, before approval, as asked for).
+pub(crate) fn outgoing_access(
+    grant: &GrantRecord,
+) -> Option<(Vec<OutgoingPaymentAction>, Option<OutgoingLimits>)> {
+    let access = grant
+        .access
+        .clone()
+        .or_else(|| grant.request.pointer("/access_token/access").cloned())?;
+    let items: Vec<AccessItem> = serde_json::from_value(access).ok()?;
+    items.into_iter().find_map(|item| match item {
+        AccessItem::OutgoingPayment {
+            actions, limits, ..
+        } => Some((actions, limits)),
+        _ => None,
+    })
+}
+
+/// The wallet could not resolve the receiver (Rafiki's 400 "invalid
+/// receiver"): the incoming payment expired, was deleted or never existed.
+fn invalid_receiver(error: &consent_desk_protocol::Error) -> bool {
+    error.status() == Some(400) && error.to_string().contains("invalid receiver")
+}
+
+/// Whether a grant can follow the payments it made (`read` or `read-all`).
+pub(crate) fn can_read(actions: &[OutgoingPaymentAction]) -> bool {
+    actions.contains(&OutgoingPaymentAction::Read)
+        || actions.contains(&OutgoingPaymentAction::ReadAll)
+}
+
+/// Whether a sent payment is settled, from what the wallets expose: the
+/// outgoing payment (`failed`, `sentAmount`) and, when Consent Desk created
+/// it and can read it, the receiver's incoming payment.
+///
+/// `sentAmount` reaching `debitAmount` settles only a payment without fees:
+/// a wallet's fee is in `debitAmount` and never sent. So a payment is also
+/// settled when what was sent covers what the receiver is to get (same
+/// asset), or when the receiver's incoming payment got it (any asset).
+fn settlement(
+    outgoing: &OutgoingPayment,
+    incoming: Option<&IncomingPayment>,
+    quote: &Quote,
+) -> PaymentState {
+    let same_asset =
+        |a: &Amount, b: &Amount| a.asset_code == b.asset_code && a.asset_scale == b.asset_scale;
+    if outgoing.failed {
+        return PaymentState::Failed;
+    }
+    let sent = &outgoing.sent_amount;
+    let all_sent = sent.value >= outgoing.debit_amount.value;
+    let delivered_sent =
+        same_asset(sent, &outgoing.receive_amount) && sent.value >= outgoing.receive_amount.value;
+    let received = incoming.is_some_and(|incoming| {
+        incoming.completed
+            || (same_asset(&incoming.received_amount, &quote.receive_amount)
+                && incoming.received_amount.value >= quote.receive_amount.value)
+    });
+    if all_sent || delivered_sent || received {
+        PaymentState::Completed
+    } else {
+        PaymentState::Sent
+    }
+}
+
+/// Why a wallet cancelled a payment, as it wrote it in the payment's
+/// metadata (Rafiki: `cancellationReason`).
+fn wallet_reason(outgoing: &OutgoingPayment) -> Option<String> {
+    let metadata = outgoing.metadata.as_ref()?;
+    ["cancellationReason", "failureReason", "reason"]
+        .iter()
+        .find_map(|key| metadata.get(*key)?.as_str())
+        .map(str::trim)
+        .filter(|reason| !reason.is_empty())
+        .map(|reason| reason.chars().take(300).collect())
+}
+
+/// The words for a spent budget: when a recurring one renews, or that a
+/// one-time one needs a new approval.
+fn spent_words(limits: Option<&OutgoingLimits>) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let renews = limits
+        .and_then(|limits| limits.interval.as_ref())
+        .and_then(|interval| interval.current(now));
+    match renews {
+        Some(bounds) => {
+            let period = if bounds.end - bounds.start == time::Duration::days(1) {
+                "for today"
+            } else {
+                "for this period"
+            };
+            format!(
+                "This budget is spent {period}; it renews at {}. Approve a new grant to pay now.",
+                consent_desk_protocol::describe::format_date(bounds.end, true)
+            )
+        }
+        None => "This budget is spent or does not cover this payment; approve a new grant to pay."
+            .to_owned(),
+    }
+}
+
 impl Flows {
     /// Steps 1–2: an incoming payment at the receiver (unless `to` is one)
     /// and a quote at the sender. The payment waits for the person to
@@ -239,9 +340,21 @@ impl Flows {
                 "say how much to send or how much they should receive".to_owned(),
             ));
         }
-        let quote = self
+        let quote = match self
             .new_quote(client, &sender, &incoming, request.amount)
-            .await?;
+            .await
+        {
+            Err(FlowError::Protocol(error)) if invalid_receiver(&error) => {
+                let ours = receiver_wallet.is_some();
+                return Err(
+                    match Self::receiver_problem(client, &incoming, ours).await {
+                        Some(words) => FlowError::Invalid(words),
+                        None => error.into(),
+                    },
+                );
+            }
+            quote => quote?,
+        };
         let now = timestamp();
         let record = PaymentRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -421,24 +534,7 @@ impl Flows {
             )));
         }
         let grant = self.grant(grant_id)?;
-        if grant.state != GrantState::Approved {
-            return Err(FlowError::Invalid(format!(
-                "that grant is {}; only an approved one can pay",
-                grant.state.as_str()
-            )));
-        }
-        if grant.profile != payment.profile {
-            return Err(FlowError::Invalid(
-                "that grant was asked for by another profile; use one of this profile's grants"
-                    .to_owned(),
-            ));
-        }
-        if grant.wallet != payment.sender {
-            return Err(FlowError::Invalid(format!(
-                "that grant is for {}, not for {}",
-                grant.wallet, payment.sender
-            )));
-        }
+        self.can_pay(&grant, &payment).map_err(FlowError::Invalid)?;
         if payment.quote_expired() {
             return Err(FlowError::QuoteExpired);
         }
@@ -448,6 +544,114 @@ impl Flows {
         payment.updated_at = timestamp();
         self.save_payment(&payment, PaymentState::Quoted)?;
         self.send_payment(client, id).await
+    }
+
+    /// Whether `grant` can pay `payment` without a new consent; the reason,
+    /// in words, when not. Checks what the wallet granted: `create` and
+    /// `read`, the receiver, the amount's asset, and for a one-time grant
+    /// what its earlier payments left.
+    fn can_pay(&self, grant: &GrantRecord, payment: &PaymentRecord) -> Result<(), String> {
+        if grant.state != GrantState::Approved {
+            return Err(format!(
+                "that grant is {}; only an approved one can pay",
+                grant.state.as_str()
+            ));
+        }
+        if grant.profile != payment.profile {
+            return Err(
+                "that grant was asked for by another profile; use one of this profile's grants"
+                    .to_owned(),
+            );
+        }
+        if grant.wallet != payment.sender {
+            return Err(format!(
+                "that grant is for {}, not for {}",
+                grant.wallet, payment.sender
+            ));
+        }
+        let Some((actions, limits)) = outgoing_access(grant) else {
+            return Err("that grant does not allow payments".to_owned());
+        };
+        if !actions.contains(&OutgoingPaymentAction::Create) || !can_read(&actions) {
+            return Err(
+                "that grant does not allow both sending payments and following them (create \
+                 and read); approve a new grant to pay"
+                    .to_owned(),
+            );
+        }
+        let Some(limits) = limits else {
+            return Ok(());
+        };
+        if limits
+            .receiver
+            .as_ref()
+            .is_some_and(|receiver| receiver != &payment.quote.receiver)
+        {
+            return Err("that grant pays another receiver only".to_owned());
+        }
+        let (limit, this, counted): (&Amount, &Amount, fn(&OutgoingPayment) -> u64) =
+            match &limits.amount {
+                None => return Ok(()),
+                Some(LimitAmount::Debit(limit)) => {
+                    (limit, &payment.quote.debit_amount, |p| p.debit_amount.value)
+                }
+                Some(LimitAmount::Receive(limit)) => (limit, &payment.quote.receive_amount, |p| {
+                    p.receive_amount.value
+                }),
+            };
+        if limit.asset_code != this.asset_code || limit.asset_scale != this.asset_scale {
+            return Err(format!(
+                "that grant's budget is in {}, this payment in {}",
+                limit.asset_code, this.asset_code
+            ));
+        }
+        // A recurring budget's use per period is the wallet's to count; a
+        // one-time budget is used by every payment it made.
+        let used: u64 = if limits.interval.is_some() {
+            0
+        } else {
+            self.payments_with_grant(&grant.id)
+                .map_err(|error| error.to_string())?
+                .iter()
+                .filter(|p| p.id != payment.id)
+                .filter(|p| matches!(p.state, PaymentState::Sent | PaymentState::Completed))
+                .filter_map(|p| p.outgoing_payment.as_ref().map(counted))
+                .sum()
+        };
+        if used.saturating_add(this.value) > limit.value {
+            return Err(if used >= limit.value {
+                "that grant's budget is spent; approve a new grant to pay".to_owned()
+            } else {
+                "that grant's budget left does not cover this payment; approve a new grant to pay"
+                    .to_owned()
+            });
+        }
+        Ok(())
+    }
+
+    /// Approved grants of the payment's profile and wallet that can pay it
+    /// as quoted (see `pay_with_grant`), newest first.
+    ///
+    /// # Errors
+    ///
+    /// Unknown payment, or the store failed.
+    pub fn grants_for_payment(&self, id: &str) -> Result<Vec<GrantRecord>, FlowError> {
+        let payment = self.payment(id)?;
+        let mut usable = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self.grants_page(200, offset)?;
+            let done = page.len() < 200;
+            offset += page.len();
+            usable.extend(
+                page.into_iter()
+                    .filter(|grant| grant.state == GrantState::Approved)
+                    .filter(|grant| self.can_pay(grant, &payment).is_ok()),
+            );
+            if done {
+                return Ok(usable);
+            }
+        }
     }
 
     /// Step 4: the outgoing payment, once its grant is approved; then follows
@@ -541,13 +745,15 @@ impl Flows {
                     return Err(error.into());
                 } else if error.is_budget_spent() {
                     // Nothing was paid: back to the quote, for a new grant.
+                    // (A 403 on create with a token the wallet did not call
+                    // inactive is the grant's limit, never the token's.)
                     payment.state = PaymentState::Quoted;
                     payment.grant_id = None;
-                    payment.problem = Some(
-                        "the grant's budget is spent (for this period, if it renews); approve \
-                         a new grant to pay"
-                            .to_owned(),
-                    );
+                    payment.problem = Some(spent_words(
+                        outgoing_access(&grant)
+                            .and_then(|(_, limits)| limits)
+                            .as_ref(),
+                    ));
                     payment.updated_at = timestamp();
                     self.save_payment(&payment, PaymentState::Sending)?;
                     return Err(error.into());
@@ -556,7 +762,14 @@ impl Flows {
                     // to be resumed (the quote keeps it from being paid twice).
                     return Err(error.into());
                 } else {
-                    let problem = error.to_string();
+                    let link = stored_url(&payment.incoming_payment, "receiver")?;
+                    let problem = if invalid_receiver(&error) {
+                        Self::receiver_problem(client, &link, payment.receiver_wallet.is_some())
+                            .await
+                            .unwrap_or_else(|| error.to_string())
+                    } else {
+                        error.to_string()
+                    };
                     self.end_payment(payment, PaymentState::Failed, problem)?;
                     return Err(error.into());
                 }
@@ -571,7 +784,11 @@ impl Flows {
     }
 
     /// Follows a sent payment until it settles or fails (a bounded number of
-    /// looks; call again later for one that is slow).
+    /// looks; call again later for one that is slow). Says "completed" the
+    /// moment the wallets show it (see `settlement`): the outgoing payment
+    /// when the grant can read it, and the receiver's incoming payment that
+    /// Consent Desk created (readable through its own non-interactive grant,
+    /// whatever the payment's grant allows).
     ///
     /// # Errors
     ///
@@ -586,33 +803,96 @@ impl Flows {
             return Ok(payment);
         };
         let grant = self.grant_of(&payment)?;
+        // Without `read` the wallet answers 403: not worth asking.
+        let mut readable = grant.state == GrantState::Approved
+            && outgoing_access(&grant).is_some_and(|(actions, _)| can_read(&actions));
+        let mut receiver = None;
         let mut current = outgoing;
+        let mut state = settlement(&current, None, &payment.quote);
         for attempt in 0..20u32 {
-            if current.failed || current.sent_amount.value >= current.debit_amount.value {
+            if state != PaymentState::Sent {
+                break;
+            }
+            let incoming = self.receiver_side(client, &payment, &mut receiver).await;
+            state = settlement(&current, incoming.as_ref(), &payment.quote);
+            if state != PaymentState::Sent || (!readable && receiver.is_none()) {
+                // Settled, or nothing the access granted can follow it.
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(
                 250 * u64::from(attempt.min(8) + 1),
             ))
             .await;
-            let token = self.usable_token(client, &grant.id).await?;
-            current = client.get_outgoing_payment(&current.id, &token).await?;
+            if readable {
+                let token = self.usable_token(client, &grant.id).await?;
+                match client.get_outgoing_payment(&current.id, &token).await {
+                    Ok(read) => current = read,
+                    // Not granted `read`: follow it at the receiver only.
+                    Err(error) if error.is_insufficient_grant() => readable = false,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            state = settlement(&current, incoming.as_ref(), &payment.quote);
         }
-        let state = if current.failed {
-            PaymentState::Failed
-        } else if current.sent_amount.value >= current.debit_amount.value {
-            PaymentState::Completed
-        } else {
-            PaymentState::Sent
-        };
         if state == PaymentState::Failed {
-            payment.problem = Some("the wallet could not deliver the payment".to_owned());
+            payment.problem = Some(wallet_reason(&current).map_or_else(
+                || "the wallet could not deliver the payment".to_owned(),
+                |reason| format!("the wallet did not make the payment: {reason}"),
+            ));
         }
         payment.outgoing_payment = Some(current);
         payment.state = state;
         payment.updated_at = timestamp();
         self.save_payment(&payment, PaymentState::Sent)?;
         Ok(payment)
+    }
+
+    /// The receiver's incoming payment, when Consent Desk created it (a
+    /// payment to a wallet address): read with a non-interactive grant for
+    /// it, asked for once per follow (`token` keeps it). `None` when there
+    /// is none or it cannot be read now.
+    async fn receiver_side(
+        &self,
+        client: &Client,
+        payment: &PaymentRecord,
+        token: &mut Option<AccessToken>,
+    ) -> Option<IncomingPayment> {
+        let wallet = Url::parse(payment.receiver_wallet.as_deref()?).ok()?;
+        let incoming = Url::parse(&payment.incoming_payment).ok()?;
+        if token.is_none() {
+            let receiver = client.wallet_address(&wallet).await.ok()?;
+            *token = token_now(
+                client,
+                &receiver.auth_server,
+                vec![AccessItem::IncomingPayment {
+                    actions: vec![IncomingPaymentAction::Read],
+                    identifier: Some(receiver.id.clone()),
+                }],
+            )
+            .await
+            .ok();
+        }
+        client
+            .get_incoming_payment(&incoming, token.as_ref()?)
+            .await
+            .ok()
+    }
+
+    /// Why a wallet could not resolve a receiver (Rafiki: 400 "invalid
+    /// receiver"), in words: a payment link that expired (the wallet deletes
+    /// those) or was withdrawn. `None` when the link is still there.
+    async fn receiver_problem(client: &Client, link: &Url, ours: bool) -> Option<String> {
+        match client.get_public_incoming_payment(link).await {
+            Err(error) if error.status() == Some(404) => Some(if ours {
+                "the receiver's wallet no longer has the payment it was made for (it expired); \
+                 start the payment again"
+                    .to_owned()
+            } else {
+                "this payment link has expired or was withdrawn; ask the payee for a new one"
+                    .to_owned()
+            }),
+            _ => None,
+        }
     }
 
     /// Stops a payment that has not been sent: nothing moves. (The grant of
@@ -769,6 +1049,115 @@ mod tests {
         assert!(!yes("https://ilp.example/alice"));
         assert!(!yes("https://ilp.example/incoming-payments"));
         assert!(!yes("https://ilp.example/incoming-payments/"));
+    }
+
+    fn usd(value: u64) -> Amount {
+        Amount {
+            value,
+            asset_code: "USD".into(),
+            asset_scale: 2,
+        }
+    }
+
+    fn eur(value: u64) -> Amount {
+        Amount {
+            asset_code: "EUR".into(),
+            ..usd(value)
+        }
+    }
+
+    fn outgoing(debit: Amount, sent: Amount, receive: Amount) -> OutgoingPayment {
+        serde_json::from_value(serde_json::json!({
+            "id": "https://w.example/outgoing-payments/1",
+            "walletAddress": "https://w.example/alice",
+            "receiver": "https://w.example/incoming-payments/2",
+            "debitAmount": debit, "sentAmount": sent, "receiveAmount": receive,
+            "createdAt": "2026-11-30T12:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    fn quote(debit: Amount, receive: Amount) -> Quote {
+        serde_json::from_value(serde_json::json!({
+            "id": "https://w.example/quotes/3",
+            "walletAddress": "https://w.example/alice",
+            "receiver": "https://w.example/incoming-payments/2",
+            "debitAmount": debit, "receiveAmount": receive, "method": "ilp",
+            "createdAt": "2026-11-30T12:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    fn incoming(received: Amount, completed: bool) -> IncomingPayment {
+        serde_json::from_value(serde_json::json!({
+            "id": "https://w.example/incoming-payments/2",
+            "walletAddress": "https://w.example/bob",
+            "completed": completed, "receivedAmount": received,
+            "createdAt": "2026-11-30T12:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_payment_is_settled_by_what_the_wallets_show_fees_or_not() {
+        use PaymentState::{Completed, Failed, Sent};
+        // No fee: all of the debit was sent.
+        let plain = outgoing(usd(500), usd(500), usd(500));
+        assert_eq!(
+            settlement(&plain, None, &quote(usd(500), usd(500))),
+            Completed
+        );
+        // A fee of 15: 485 sent of 500, and 485 is what the receiver gets.
+        let fee = outgoing(usd(500), usd(485), usd(485));
+        assert_eq!(
+            settlement(&fee, None, &quote(usd(500), usd(485))),
+            Completed
+        );
+        let partly = outgoing(usd(500), usd(200), usd(485));
+        assert_eq!(settlement(&partly, None, &quote(usd(500), usd(485))), Sent);
+        // Across assets only the receiver's side can tell.
+        let q = quote(usd(1110), eur(1000));
+        let cross = outgoing(usd(1110), usd(1087), eur(1000));
+        assert_eq!(settlement(&cross, None, &q), Sent);
+        assert_eq!(
+            settlement(&cross, Some(&incoming(eur(999), false)), &q),
+            Sent
+        );
+        assert_eq!(
+            settlement(&cross, Some(&incoming(eur(1000), false)), &q),
+            Completed
+        );
+        assert_eq!(
+            settlement(&cross, Some(&incoming(eur(0), true)), &q),
+            Completed
+        );
+        // Unreadable (the create answer, nothing sent yet): the receiver tells.
+        let unread = outgoing(usd(400), usd(0), usd(400));
+        let q = quote(usd(400), usd(400));
+        assert_eq!(
+            settlement(&unread, Some(&incoming(usd(400), true)), &q),
+            Completed
+        );
+        let mut failed = outgoing(usd(500), usd(0), usd(500));
+        failed.failed = true;
+        assert_eq!(
+            settlement(&failed, None, &quote(usd(500), usd(500))),
+            Failed
+        );
+    }
+
+    #[test]
+    fn a_cancelled_payment_gives_the_wallets_reason() {
+        let mut payment = outgoing(usd(500), usd(0), usd(500));
+        assert_eq!(wallet_reason(&payment), None);
+        payment.metadata =
+            serde_json::json!({"cancellationReason": "Account does not have enough balance."})
+                .as_object()
+                .cloned();
+        assert_eq!(
+            wallet_reason(&payment).as_deref(),
+            Some("Account does not have enough balance.")
+        );
     }
 
     #[test]

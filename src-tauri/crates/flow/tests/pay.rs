@@ -443,7 +443,13 @@ async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in
     let refused = world.flows.payment(&refused_id).unwrap();
     assert_eq!(refused.state, PaymentState::Quoted, "back to the quote");
     assert!(refused.grant_id.is_none());
-    assert!(refused.problem.unwrap().contains("budget is spent"));
+    // The wallet's 403 "unauthorized" is the budget, not the token: no
+    // rotation, and the words say when it renews.
+    let problem = refused.problem.unwrap();
+    assert!(
+        problem.starts_with("This budget is spent for today; it renews at "),
+        "{problem}"
+    );
     assert_eq!(world.balance("alice"), alice - 300);
 
     // Day two: the budget renews (the token has expired meanwhile, and is
@@ -624,4 +630,217 @@ async fn a_new_quote_after_approval_is_confirmed_again_and_can_use_the_approved_
     assert_eq!(world.balance("alice"), alice - 250);
     // Settled now: revoking is allowed.
     world.flows.revoke(&world.client, &grant).await.unwrap();
+}
+
+/// An approved grant for `spec`, through the consent page.
+async fn approved_grant(world: &World, spec: &consent_desk_flow::GrantSpec) -> String {
+    let grant = world
+        .flows
+        .request(&world.client, "desk", spec, FinishVia::DeepLink)
+        .await
+        .unwrap();
+    let finish = approve(grant.redirect.as_deref().unwrap()).await;
+    world
+        .flows
+        .complete(&finish, |_| {
+            Ok(signing_client(&world.sandbox, &world.key_pem))
+        })
+        .await
+        .unwrap();
+    grant.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_with_a_fee_completes_the_moment_it_is_sent() {
+    // Rafiki's probe: a fee of 0.10 + 1% on payments in USD.
+    let world = world_with(|builder| builder.fee("USD", "10+1%".parse().unwrap())).await;
+    let (alice, dave, bob) = (
+        world.balance("alice"),
+        world.balance("dave"),
+        world.balance("bob"),
+    );
+    // Sending 5.00: debit 500, sent 485, received 485.
+    let id = world.authorized("dave", Some(PayAmount::Send(500))).await;
+    let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed, "{sent:?}");
+    let outgoing = sent.outgoing_payment.unwrap();
+    assert_eq!(
+        (outgoing.debit_amount.value, outgoing.sent_amount.value),
+        (500, 485)
+    );
+    // Receiving 3.00: debit 313, sent 300, received 300.
+    let id = world
+        .authorized("dave", Some(PayAmount::Receive(300)))
+        .await;
+    let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed, "{sent:?}");
+    assert_eq!(sent.quote.debit_amount.value, 313);
+    // Across assets, where only the receiver's incoming payment can tell.
+    let id = world
+        .authorized("bob", Some(PayAmount::Receive(1000)))
+        .await;
+    let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed, "{sent:?}");
+    let outgoing = sent.outgoing_payment.unwrap();
+    assert!(outgoing.sent_amount.value < outgoing.debit_amount.value);
+    assert_eq!(world.balance("bob"), bob + 1000);
+    assert_eq!(world.balance("dave"), dave + 485 + 300);
+    assert_eq!(
+        world.balance("alice"),
+        alice - 500 - 313 - outgoing.debit_amount.value
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_grant_that_can_send_and_follow_and_has_budget_left_is_offered_for_paying() {
+    use consent_desk_protocol::OutgoingPaymentAction as A;
+    let world = world().await;
+    let wallet = world.sandbox.wallet_address("alice");
+    let spec = |actions: Vec<A>| consent_desk_flow::GrantSpec {
+        wallet: wallet.clone(),
+        debit: Some(1000),
+        receive: None,
+        receiver: None,
+        interval: None,
+        actions: Some(actions),
+    };
+    // What the budget form asked for before: no `read`.
+    let blind = approved_grant(&world, &spec(vec![A::Create, A::List, A::ListAll])).await;
+    let full = approved_grant(&world, &spec(vec![A::Create, A::Read, A::List])).await;
+    let quoted = world
+        .flows
+        .quote_payment(
+            &world.client,
+            "desk",
+            &world.request("dave", Some(PayAmount::Send(600))),
+        )
+        .await
+        .unwrap();
+    let offered: Vec<String> = world
+        .flows
+        .grants_for_payment(&quoted.id)
+        .unwrap()
+        .into_iter()
+        .map(|grant| grant.id)
+        .collect();
+    assert_eq!(
+        offered,
+        vec![full.clone()],
+        "the grant without read is not offered"
+    );
+    let refused = world
+        .flows
+        .pay_with_grant(&world.client, &quoted.id, &blind)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("create and read"), "{refused}");
+    let paid = world
+        .flows
+        .pay_with_grant(&world.client, &quoted.id, &full)
+        .await
+        .unwrap();
+    assert_eq!(paid.state, PaymentState::Completed);
+    // $6.00 of the one-time $10.00 is used: $6.00 more is not offered.
+    let again = world
+        .flows
+        .quote_payment(
+            &world.client,
+            "desk",
+            &world.request("dave", Some(PayAmount::Send(600))),
+        )
+        .await
+        .unwrap();
+    assert!(world
+        .flows
+        .grants_for_payment(&again.id)
+        .unwrap()
+        .is_empty());
+    let spent = world
+        .flows
+        .pay_with_grant(&world.client, &again.id, &full)
+        .await
+        .unwrap_err();
+    assert!(spent.to_string().contains("does not cover"), "{spent}");
+    // A settled payment never holds its grant: it can be revoked.
+    world.flows.revoke(&world.client, &full).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_the_wallet_refuses_says_the_wallets_reason() {
+    let world = world_with(|builder| {
+        builder.faults(
+            "refuse-payments=Account does not have enough balance."
+                .parse()
+                .unwrap(),
+        )
+    })
+    .await;
+    let alice = world.balance("alice");
+    let id = world.authorized("dave", Some(PayAmount::Send(250))).await;
+    let failed = world.flows.send_payment(&world.client, &id).await.unwrap();
+    assert_eq!(failed.state, PaymentState::Failed);
+    assert_eq!(
+        failed.problem.as_deref(),
+        Some("the wallet did not make the payment: Account does not have enough balance.")
+    );
+    assert_eq!(world.balance("alice"), alice, "nothing moved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_payment_link_says_to_ask_for_a_new_one() {
+    use consent_desk_protocol::{AccessItem, CreateIncomingPayment, GrantRequest, GrantResponse};
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let world = world_with(|builder| builder.clock(clock.clone())).await;
+    // A shop's link that expires in an hour.
+    let shop = world.sandbox.wallet_address("dave");
+    let request = GrantRequest::non_interactive(
+        world.sandbox.wallet_address("desk"),
+        vec![AccessItem::IncomingPayment {
+            actions: vec![consent_desk_protocol::IncomingPaymentAction::Create],
+            identifier: Some(shop.clone()),
+        }],
+    );
+    let GrantResponse::Approved(grant) = world
+        .client
+        .request_grant(&world.sandbox.auth_server(), &request)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a non-interactive grant")
+    };
+    let in_an_hour = (consent_desk_sandbox::Clock::now(&clock) + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let link = world
+        .client
+        .create_incoming_payment(
+            &world.sandbox.base_url().join("rs").unwrap(),
+            &grant.access_token.value,
+            &CreateIncomingPayment {
+                wallet_address: shop,
+                incoming_amount: Some(consent_desk_protocol::Amount {
+                    value: 700,
+                    asset_code: "USD".into(),
+                    asset_scale: 2,
+                }),
+                expires_at: Some(in_an_hour),
+                metadata: None,
+            },
+        )
+        .await
+        .unwrap();
+    clock.advance(std::time::Duration::from_secs(2 * 60 * 60));
+    let error = world
+        .flows
+        .quote_payment(
+            &world.client,
+            "desk",
+            &world.request(link.id.as_str(), None),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "this payment link has expired or was withdrawn; ask the payee for a new one"
+    );
 }
