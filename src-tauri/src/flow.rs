@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use consent_desk_flow::{
-    Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, GrantState, Step,
+    Abandoned, Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, GrantState,
+    PaymentState, Step,
 };
 use consent_desk_identity::Folders;
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
@@ -226,35 +227,32 @@ pub(crate) fn summary(request: &GrantRequest) -> String {
 /// The grant's state as a person names it: a failure is told apart as
 /// rejected (the person said no) or expired (the approval timed out).
 fn state_view(record: &GrantRecord) -> GrantStateView {
-    let code = record
-        .problem
-        .as_deref()
-        .and_then(|problem| problem.split_whitespace().next());
     match record.state {
         GrantState::Pending => GrantStateView::Pending,
         GrantState::Finishing => GrantStateView::Finishing,
         GrantState::Approved => GrantStateView::Approved,
-        GrantState::Failed if code == Some("grant_rejected") => GrantStateView::Rejected,
-        GrantState::Failed if code == Some("invalid_interaction") => GrantStateView::Expired,
-        GrantState::Failed => GrantStateView::Failed,
+        GrantState::Failed => failure_view(record.problem.as_deref().unwrap_or_default()),
         GrantState::Cancelled => GrantStateView::Cancelled,
         GrantState::Revoked => GrantStateView::Revoked,
     }
 }
 
-/// Words for the wallet's `result` codes.
+/// A failed grant by what the wallet said.
+fn failure_view(problem: &str) -> GrantStateView {
+    if problem.split_whitespace().next() == Some("grant_rejected") {
+        GrantStateView::Rejected
+    } else if consent_desk_flow::problem_is_expiry(problem) {
+        GrantStateView::Expired
+    } else {
+        GrantStateView::Failed
+    }
+}
+
+/// Words for the wallet's `result` codes (the engine's, shared with the
+/// command line); one the engine does not know is shown as it came.
 fn problem_words(problem: &str) -> String {
-    let code = problem.split_whitespace().next().unwrap_or(problem);
-    let sentence = match code {
-        "grant_rejected" => "You rejected the request at your wallet; nothing was granted.",
-        "invalid_interaction" => "The approval expired before it was finished; start again.",
-        "unknown_interaction" => "The wallet no longer knows this approval; start again.",
-        "grant_invalid" => "The wallet says this grant is no longer valid; start again.",
-        "request_denied" => "The wallet refused the request.",
-        "cancelled" => "You cancelled the request.",
-        _ => return crate::error::sentence(problem),
-    };
-    sentence.to_owned()
+    consent_desk_flow::problem_words(problem)
+        .map_or_else(|| crate::error::sentence(problem), str::to_owned)
 }
 
 pub(crate) fn view(record: &GrantRecord) -> GrantView {
@@ -821,17 +819,121 @@ pub(crate) async fn cancel_if_pending(app: &AppHandle, grant_id: &str) {
 }
 
 /// Cancel from the main window: close the wallet's window (which cancels).
+/// A grant approved for a payment whose quote expired meanwhile is
+/// cancelled at the wallet when that payment is stopped.
 pub(crate) async fn cancel(app: &AppHandle, grant_id: &str) {
     if app.get_webview_window(&window_label(grant_id)).is_some() {
         close_window(app, grant_id);
-    } else {
+    } else if !abandon_unsent(app, grant_id).await {
         cancel_if_pending(app, grant_id).await;
     }
+}
+
+/// Cancels at the wallet an approved grant asked for one payment (its
+/// `receiver` is that payment's incoming payment) that was never sent
+/// because its quote expired during consent; it would stay open there
+/// otherwise. Whether it was such a grant.
+async fn abandon_unsent(app: &AppHandle, grant_id: &str) -> bool {
+    let Ok(flows) = app.state::<FlowState>().flows() else {
+        return false;
+    };
+    let (Ok(Some(record)), Ok(Some(payment))) =
+        (flows.get(grant_id), flows.payment_of_grant(grant_id))
+    else {
+        return false;
+    };
+    let for_this_payment = serde_json::from_value::<GrantRequest>(record.request.clone())
+        .ok()
+        .and_then(|request| {
+            request
+                .access_token
+                .access
+                .into_iter()
+                .find_map(|item| match item {
+                    AccessItem::OutgoingPayment { limits, .. } => limits?.receiver,
+                    _ => None,
+                })
+        })
+        .is_some_and(|receiver| receiver.as_str() == payment.incoming_payment);
+    if record.state != GrantState::Approved
+        || payment.state != PaymentState::Authorizing
+        || !payment.quote_expired()
+        || !for_this_payment
+    {
+        return false;
+    }
+    let abandoned = async {
+        let client = client_for(app, &record.profile)?;
+        flows
+            .abandon(&client, grant_id, Abandoned::QuoteExpired)
+            .await
+    }
+    .await;
+    match abandoned {
+        Ok(record) => {
+            let grant = view(&record);
+            progress(
+                app,
+                Some(grant_id),
+                FlowStep::Cancelled,
+                grant.problem.clone().unwrap_or_default(),
+                Some(grant),
+            );
+        }
+        Err(error) => progress(
+            app,
+            Some(grant_id),
+            FlowStep::Failed,
+            crate::error::sentence(&error.to_string()),
+            None,
+        ),
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_way_the_wallet_ends_an_approval_is_named_and_told_in_words() {
+        // As `consent_desk_flow::Flows::complete` stores what the reference
+        // wallet (Rafiki 2.x) sends back.
+        for (problem, state, says) in [
+            ("grant_rejected", GrantStateView::Rejected, "You rejected"),
+            (
+                "invalid_interaction (interaction expired)",
+                GrantStateView::Expired,
+                "expired before it was finished",
+            ),
+            // Older wallets sent no message for an expiry.
+            ("invalid_interaction", GrantStateView::Expired, "expired"),
+            (
+                "invalid_interaction (invalid interaction)",
+                GrantStateView::Failed,
+                "no longer valid",
+            ),
+            (
+                "unknown_interaction (unknown interaction)",
+                GrantStateView::Failed,
+                "no longer knows this approval",
+            ),
+            (
+                "grant_invalid",
+                GrantStateView::Failed,
+                "before you approved or rejected",
+            ),
+            ("something_new (a new reason)", GrantStateView::Failed, "new reason"),
+        ] {
+            assert_eq!(failure_view(problem), state, "{problem}");
+            let words = problem_words(problem);
+            assert!(words.contains(says), "{problem}: {words}");
+            assert!(
+                !words.contains('_') || problem.starts_with("something_new"),
+                "{problem} is told in words: {words}"
+            );
+        }
+    }
 
     #[test]
     fn the_strip_says_where_the_page_is_and_warns_without_https() {

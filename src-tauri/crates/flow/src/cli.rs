@@ -17,8 +17,8 @@ use consent_desk_protocol::{Client, KeyId};
 use serde_json::json;
 
 use crate::{
-    Completed, FlowError, Flows, GrantRecord, GrantSpec, PayAmount, PayRequest, PaymentRecord,
-    PaymentState, GRANTS_FILE,
+    Abandoned, Completed, FlowError, Flows, GrantRecord, GrantSpec, PayAmount, PayRequest,
+    PaymentRecord, PaymentState, GRANTS_FILE,
 };
 
 #[derive(Debug, Parser)]
@@ -272,7 +272,11 @@ fn describe(record: &GrantRecord) -> String {
         record.id, record.state, record.wallet, record.created_at
     );
     if let Some(problem) = &record.problem {
-        text.push_str(&format!("\n  problem: {problem}"));
+        // In words, with the wallet's own code for whoever scripts or reports.
+        match crate::problem_words(problem) {
+            Some(words) => text.push_str(&format!("\n  problem: {words} ({problem})")),
+            None => text.push_str(&format!("\n  problem: {problem}")),
+        }
     }
     if let Some(access) = &record.access {
         text.push_str(&format!("\n  granted: {access}"));
@@ -578,12 +582,22 @@ async fn await_finish(
     id: &str,
 ) -> Result<Completed, String> {
     loop {
-        let finish_url = tokio::time::timeout(Duration::from_secs(timeout), listener.next())
-            .await
-            .map_err(|_| {
-                format!("no approval arrived within {timeout} s; the grant {id} is still pending")
-            })?
-            .ok_or("the loopback listener stopped")?;
+        let Ok(next) = tokio::time::timeout(Duration::from_secs(timeout), listener.next()).await
+        else {
+            // Nobody approved in time: left alone, the grant would stay open
+            // at the wallet.
+            let why = format!("no approval arrived within {timeout} s");
+            return Err(
+                match abandon(context, profile, id, Abandoned::TimedOut).await {
+                    Ok(()) => format!("{why}; the grant {id} was cancelled at the wallet"),
+                    Err(error) => format!(
+                        "{why}, and the grant {id} could not be cancelled at the wallet \
+                         ({error}); `consent-desk grant cancel {id}` tries again"
+                    ),
+                },
+            );
+        };
+        let finish_url = next.ok_or("the loopback listener stopped")?;
         match context
             .flows
             .complete(&finish_url, |_| context.client(profile))
@@ -596,6 +610,17 @@ async fn await_finish(
             Err(error) => return Err(error.to_string()),
         }
     }
+}
+
+/// Cancels at the wallet a grant the command gave up on.
+async fn abandon(
+    context: &Context,
+    profile: &Profile,
+    id: &str,
+    why: Abandoned,
+) -> Result<(), FlowError> {
+    let client = context.client(profile)?;
+    context.flows.abandon(&client, id, why).await.map(|_| ())
 }
 
 /// `consent-desk pay`'s options.
@@ -724,11 +749,27 @@ async fn pay(
     let sent = match context.flows.send_payment(&client, &payment.id).await {
         Ok(sent) => sent,
         Err(FlowError::QuoteExpired) => {
-            return Err(format!(
-                "the quote expired while you approved; nothing was paid. `consent-desk payments \
-                 cancel {}` and pay again",
-                payment.id
-            ))
+            // The grant was for this quote only: stop the payment and cancel
+            // the grant at the wallet rather than leave it open there.
+            let stopped = context.flows.cancel_payment(&payment.id);
+            let cancelled = abandon(context, &profile, &grant.id, Abandoned::QuoteExpired).await;
+            return Err(match (stopped, cancelled) {
+                (Ok(_), Ok(())) => "the quote expired while you approved; nothing was paid, and \
+                     the grant was cancelled at your wallet. Pay again"
+                    .to_owned(),
+                (_, Err(error)) => format!(
+                    "the quote expired while you approved; nothing was paid, but the grant {} \
+                     could not be cancelled at your wallet ({error}): `consent-desk grant cancel \
+                     {}`, then pay again",
+                    grant.id, grant.id
+                ),
+                (Err(error), Ok(())) => format!(
+                    "the quote expired while you approved; nothing was paid and the grant was \
+                     cancelled at your wallet, but the payment could not be stopped ({error}): \
+                     `consent-desk payments cancel {}`",
+                    payment.id
+                ),
+            });
         }
         Err(error) => {
             let record = context

@@ -635,13 +635,47 @@ impl Flows {
     #[tracing::instrument(name = "flow.cancel", skip_all, fields(grant = %id))]
     pub async fn cancel(&self, client: &Client, id: &str) -> Result<GrantRecord, FlowError> {
         let record = self.get(id)?.ok_or(FlowError::UnknownFinish)?;
-        self.no_payment_in_flight(id)?;
+        self.cancel_at_wallet(client, record, "cancelled").await
+    }
+
+    /// Cancels at the wallet a grant nobody will use (see [`Abandoned`]), so
+    /// that it does not stay open there. A grant no longer pending or
+    /// approved is left as it is.
+    ///
+    /// # Errors
+    ///
+    /// The wallet refused or could not be reached (the grant is then left as
+    /// it was, and can be cancelled later).
+    #[tracing::instrument(name = "flow.abandon", skip_all, fields(grant = %id, ?why))]
+    pub async fn abandon(
+        &self,
+        client: &Client,
+        id: &str,
+        why: Abandoned,
+    ) -> Result<GrantRecord, FlowError> {
+        let record = self.grant(id)?;
+        if !matches!(record.state, GrantState::Pending | GrantState::Approved) {
+            return Ok(record);
+        }
+        let record = self.cancel_at_wallet(client, record, why.code()).await?;
+        tracing::info!(grant = %id, "abandoned grant cancelled at the wallet");
+        Ok(record)
+    }
+
+    async fn cancel_at_wallet(
+        &self,
+        client: &Client,
+        record: GrantRecord,
+        problem: &str,
+    ) -> Result<GrantRecord, FlowError> {
+        let id = record.id.clone();
+        self.no_payment_in_flight(&id)?;
         let continuation = self.continuation(&record)?;
         client.cancel_grant(&continuation).await?;
         self.store().finish(
-            id,
+            &id,
             GrantState::Cancelled,
-            Some("cancelled"),
+            Some(problem),
             record.access.as_ref(),
             None,
             None,
@@ -649,10 +683,91 @@ impl Flows {
         for kind in ["continue", "access"] {
             let _ = self
                 .secrets
-                .delete(KEYRING_SERVICE, &secret_account(id, kind));
+                .delete(KEYRING_SERVICE, &secret_account(&id, kind));
         }
-        Ok(self.get(id)?.unwrap_or(record))
+        Ok(self.get(&id)?.unwrap_or(record))
     }
+}
+
+/// Why a grant was given up before it was used; [`Flows::abandon`] cancels
+/// it at the wallet so that it does not stay open there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Abandoned {
+    /// No approval arrived in time (the command line's `--timeout`).
+    TimedOut,
+    /// The quote of the payment it was asked for expired during consent.
+    QuoteExpired,
+}
+
+impl Abandoned {
+    /// The code stored as the grant's problem.
+    fn code(self) -> &'static str {
+        match self {
+            Self::TimedOut => "timed_out",
+            Self::QuoteExpired => "quote_expired",
+        }
+    }
+}
+
+/// The code and the wallet's message of a grant's `problem`, as
+/// [`Flows::complete`] stores it: `code` or `code (message)`.
+fn problem_parts(problem: &str) -> (&str, Option<&str>) {
+    let (code, rest) = problem.split_once(' ').unwrap_or((problem, ""));
+    let message = rest
+        .strip_prefix('(')
+        .and_then(|rest| rest.strip_suffix(')'))
+        .filter(|message| !message.is_empty());
+    (code, message)
+}
+
+/// Whether a grant's `problem` says the approval ran out of time (the
+/// wallet's `invalid_interaction` with "interaction expired", or with no
+/// message, as older wallets sent it).
+#[must_use]
+pub fn problem_is_expiry(problem: &str) -> bool {
+    match problem_parts(problem) {
+        ("invalid_interaction", None) => true,
+        ("invalid_interaction", Some(message)) => message.contains("expired"),
+        _ => false,
+    }
+}
+
+/// A grant's `problem` (a wallet's `result` code and message, or why the
+/// app gave it up) in words for a person; `None` for one this app does not
+/// know, to be shown as it came.
+#[must_use]
+pub fn problem_words(problem: &str) -> Option<&'static str> {
+    let (code, _) = problem_parts(problem);
+    Some(match code {
+        "grant_rejected" => "You rejected the request at your wallet; nothing was granted.",
+        "invalid_interaction" if problem_is_expiry(problem) => {
+            "The approval expired before it was finished; start again."
+        }
+        "invalid_interaction" => {
+            "Your wallet says this approval link is no longer valid (the request was already \
+             decided or cancelled); nothing was granted. Start again."
+        }
+        "unknown_interaction" => {
+            "Your wallet no longer knows this approval (it was cancelled); nothing was granted. \
+             Start again."
+        }
+        "grant_invalid" => {
+            "Your wallet sent you back before you approved or rejected, so nothing was granted; \
+             start again."
+        }
+        "request_denied" => "The wallet refused the request.",
+        "cancelled" => "You cancelled the request.",
+        "timed_out" => {
+            "No approval arrived in time, so the request was cancelled at your wallet; start \
+             again."
+        }
+        "quote_expired" => {
+            "The quote expired while you approved, so the grant was cancelled at your wallet and \
+             nothing was paid; pay again."
+        }
+        _ => return None,
+    })
 }
 
 /// What a finish redirect says without verifying it (for showing a

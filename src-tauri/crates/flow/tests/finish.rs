@@ -1,0 +1,270 @@
+//! Every way the reference wallet (Rafiki 2.x) ends an approval without
+//! approving, produced by the sandbox and taken through the one
+//! continuation routine, is told in words; and a grant the app gives up is
+//! cancelled at the wallet, not left open there.
+
+use std::sync::Arc;
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::{browser, location};
+
+use consent_desk_flow::{
+    problem_is_expiry, problem_words, Abandoned, Completed, FinishVia, Flows, GrantRecord,
+    GrantSpec, GrantState,
+};
+use consent_desk_identity::{MemoryBackend, SecretBackend as _, KEYRING_SERVICE};
+use consent_desk_protocol::{
+    Client, Continue, ContinueAccessToken, ContinueToken, ContinueUri, KeyId, SigningKey,
+};
+use consent_desk_sandbox::{Faults, RunningSandbox, Sandbox};
+
+struct World {
+    sandbox: RunningSandbox,
+    client: Client,
+    key_pem: String,
+    secrets: Arc<MemoryBackend>,
+    flows: Flows,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+async fn world() -> World {
+    let key = SigningKey::generate();
+    let key_id = KeyId::new("finish-test").unwrap();
+    let sandbox_dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::builder(sandbox_dir.path())
+        .wait_seconds(0)
+        .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id))
+        .start()
+        .await
+        .unwrap();
+    let key_pem = key.to_pkcs8_pem().to_string();
+    let client = signing_client(&sandbox, &key_pem);
+    let data = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryBackend::default());
+    let flows = Flows::open(&data.path().join("grants.sqlite3"), secrets.clone()).unwrap();
+    World {
+        sandbox,
+        client,
+        key_pem,
+        secrets,
+        flows,
+        _dirs: (sandbox_dir, data),
+    }
+}
+
+/// A client signing as the sandbox's `desk` wallet.
+fn signing_client(sandbox: &RunningSandbox, key_pem: &str) -> Client {
+    Client::builder()
+        .key(
+            SigningKey::from_pkcs8_pem(key_pem).unwrap(),
+            KeyId::new("finish-test").unwrap(),
+        )
+        .client_wallet(sandbox.wallet_address("desk").as_str())
+        .allow_http_loopback(true)
+        .build()
+        .unwrap()
+}
+
+impl World {
+    /// A pending $13.20 grant from alice, finishing by deep link.
+    async fn pending(&self) -> GrantRecord {
+        let spec = GrantSpec::parse(
+            self.sandbox.wallet_address("alice").as_str(),
+            Some("1320"),
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        self.flows
+            .request(&self.client, "sandbox", &spec, FinishVia::DeepLink)
+            .await
+            .unwrap()
+    }
+
+    /// The finish link through the one continuation routine; the grant as
+    /// it ended, refused.
+    async fn not_approved(&self, finish: &str) -> GrantRecord {
+        let client = signing_client(&self.sandbox, &self.key_pem);
+        match self.flows.complete(finish, move |_| Ok(client)).await {
+            Ok(Completed::NotApproved(record)) => record,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    /// What the sandbox wallet says of a grant (`GET /admin/grants/{id}`).
+    async fn at_wallet(&self, record: &GrantRecord) -> serde_json::Value {
+        let continue_id = record
+            .continue_uri
+            .as_deref()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let url = self
+            .sandbox
+            .base_url()
+            .join(&format!("admin/grants/{continue_id}"))
+            .unwrap();
+        let body = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+}
+
+/// The interaction start of a grant, then its finish step: the URL of the
+/// `/auth/interact/{id}/{nonce}/finish` of `redirect`.
+fn finish_step(redirect: &str) -> url::Url {
+    let mut step = url::Url::parse(redirect).unwrap();
+    step.set_query(None);
+    step.set_path(&format!("{}/finish", step.path()));
+    step
+}
+
+fn words(record: &GrantRecord) -> &'static str {
+    let problem = record.problem.as_deref().expect("a failed grant says why");
+    problem_words(problem).unwrap_or_else(|| panic!("no words for `{problem}`"))
+}
+
+#[tokio::test]
+async fn a_finish_before_the_person_chose_is_told_in_words() {
+    let world = world().await;
+    let grant = world.pending().await;
+    let redirect = grant.redirect.clone().unwrap();
+    let http = browser();
+    http.get(&redirect).send().await.unwrap();
+    let back = location(&http.get(finish_step(&redirect)).send().await.unwrap());
+    assert!(back.contains("result=grant_invalid"), "{back}");
+    let record = world.not_approved(&back).await;
+    assert_eq!(record.state, GrantState::Failed);
+    assert!(words(&record).contains("before you approved or rejected"));
+    assert!(!problem_is_expiry(record.problem.as_deref().unwrap()));
+}
+
+#[tokio::test]
+async fn a_consent_link_opened_again_after_the_choice_is_told_in_words() {
+    let world = world().await;
+    let grant = world.pending().await;
+    let redirect = grant.redirect.clone().unwrap();
+    // The person approves, but that finish never reaches the app…
+    browser::approve(&redirect).await;
+    // …and the link is opened again: the wallet no longer offers it.
+    let back = location(&browser().get(&redirect).send().await.unwrap());
+    assert!(back.contains("result=invalid_interaction"), "{back}");
+    let record = world.not_approved(&back).await;
+    assert_eq!(
+        record.problem.as_deref(),
+        Some("invalid_interaction (invalid interaction)")
+    );
+    assert!(words(&record).contains("no longer valid"));
+    assert!(!problem_is_expiry(record.problem.as_deref().unwrap()));
+}
+
+#[tokio::test]
+async fn a_finish_of_a_grant_cancelled_at_the_wallet_is_told_in_words() {
+    let world = world().await;
+    let grant = world.pending().await;
+    let redirect = grant.redirect.clone().unwrap();
+    let http = browser();
+    let page = url::Url::parse(&redirect)
+        .unwrap()
+        .join(&location(&http.get(&redirect).send().await.unwrap()))
+        .unwrap();
+    let step = page.join(&location(
+        &http
+            .post(page.clone())
+            .form(&[("choice", "accept")])
+            .send()
+            .await
+            .unwrap(),
+    ));
+    // Cancelled at the wallet by someone else while the browser is on its
+    // way back (with the grant's own continuation).
+    let token = world
+        .secrets
+        .get(KEYRING_SERVICE, &format!("grant:{}:continue", grant.id))
+        .unwrap();
+    world
+        .client
+        .cancel_grant(&Continue {
+            access_token: ContinueAccessToken {
+                value: ContinueToken::new(token.as_str()),
+            },
+            uri: ContinueUri(url::Url::parse(grant.continue_uri.as_deref().unwrap()).unwrap()),
+            wait: None,
+        })
+        .await
+        .unwrap();
+    let back = location(&http.get(step.unwrap()).send().await.unwrap());
+    assert!(back.contains("result=unknown_interaction"), "{back}");
+    let record = world.not_approved(&back).await;
+    assert!(words(&record).contains("no longer knows this approval"));
+}
+
+#[tokio::test]
+async fn an_expired_approval_is_told_in_words_and_named_expired() {
+    let world = world().await;
+    let grant = world.pending().await;
+    world.sandbox.set_faults(Faults {
+        expire_interactions: true,
+        ..Faults::default()
+    });
+    let back = location(
+        &browser()
+            .get(grant.redirect.as_deref().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(back.contains("message=interaction+expired"), "{back}");
+    let record = world.not_approved(&back).await;
+    assert!(problem_is_expiry(record.problem.as_deref().unwrap()));
+    assert!(words(&record).contains("expired"));
+}
+
+#[tokio::test]
+async fn abandoned_grants_are_cancelled_at_the_wallet() {
+    let world = world().await;
+
+    // Nobody approved in time: the pending grant is cancelled there.
+    let waiting = world.pending().await;
+    assert_eq!(world.at_wallet(&waiting).await["state"], "pending");
+    let record = world
+        .flows
+        .abandon(&world.client, &waiting.id, Abandoned::TimedOut)
+        .await
+        .unwrap();
+    assert_eq!(record.state, GrantState::Cancelled);
+    assert!(words(&record).contains("No approval arrived in time"));
+    assert_eq!(world.at_wallet(&waiting).await["state"], "revoked");
+
+    // Approved, but its payment's quote expired: cancelled too.
+    let approved = world.pending().await;
+    let finish = browser::approve(approved.redirect.as_deref().unwrap()).await;
+    let client = signing_client(&world.sandbox, &world.key_pem);
+    let Completed::Approved(_) = world
+        .flows
+        .complete(&finish, move |_| Ok(client))
+        .await
+        .unwrap()
+    else {
+        panic!("expected approval")
+    };
+    assert_eq!(world.at_wallet(&approved).await["state"], "issued");
+    let record = world
+        .flows
+        .abandon(&world.client, &approved.id, Abandoned::QuoteExpired)
+        .await
+        .unwrap();
+    assert!(words(&record).contains("quote expired"));
+    assert_eq!(world.at_wallet(&approved).await["state"], "revoked");
+
+    // Already ended: nothing more is asked of the wallet.
+    let again = world
+        .flows
+        .abandon(&world.client, &approved.id, Abandoned::TimedOut)
+        .await
+        .unwrap();
+    assert_eq!(again.problem.as_deref(), Some("quote_expired"));
+}
