@@ -72,6 +72,7 @@ pub fn run(folders: Folders) {
             commands::payments::quote_payment,
             commands::payments::confirm_payment,
             commands::payments::pay_with_grant,
+            commands::payments::payment_grants,
             commands::payments::requote_payment,
             commands::payments::cancel_payment,
             commands::payments::check_payment,

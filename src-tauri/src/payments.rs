@@ -275,7 +275,9 @@ fn outcome(
     match (result, record.state) {
         (Ok(_), PaymentState::Completed) => "Paid: the receiver got the money.".to_owned(),
         (Ok(_), PaymentState::Sent) => {
-            "Sent; the wallet is still delivering it. Check again later.".to_owned()
+            "Sent; the wallet is still delivering it. Check again later, or make another payment \
+             meanwhile."
+                .to_owned()
         }
         (Ok(_), PaymentState::Cancelled) => {
             "Not approved at your wallet, so nothing was paid.".to_owned()
@@ -284,6 +286,19 @@ fn outcome(
             .problem
             .as_deref()
             .map_or_else(|| "Not paid.".to_owned(), crate::error::sentence),
+        // The outgoing payment exists: whatever went wrong following it,
+        // never advise a new grant (that would pay twice).
+        (Err(error), PaymentState::Sent) => format!(
+            "Sent; the wallet could not be asked how it is going ({}). Check again later.",
+            crate::error::sentence(&error.to_string()).trim_end_matches('.')
+        ),
+        (Err(FlowError::Protocol(error)), PaymentState::Quoted) if error.is_budget_spent() => {
+            // The flow's words: when a renewing budget renews.
+            record.problem.as_deref().map_or_else(
+                || "That grant's budget is spent: approve a new grant to pay.".to_owned(),
+                crate::error::sentence,
+            )
+        }
         (Err(FlowError::Protocol(error)), _) if error.is_budget_spent() => {
             "That grant's budget is spent: approve a new grant to pay.".to_owned()
         }
@@ -336,6 +351,70 @@ mod tests {
             asset_code: code.into(),
             asset_scale: scale,
         }
+    }
+
+    fn record(state: &str, problem: Option<&str>, sent: bool) -> PaymentRecord {
+        let amount = serde_json::json!({"value": "400", "assetCode": "USD", "assetScale": 2});
+        let outgoing = sent.then(|| {
+            serde_json::json!({
+                "id": "https://w.example/outgoing-payments/1",
+                "walletAddress": "https://w.example/alice",
+                "receiver": "https://w.example/incoming-payments/2",
+                "debitAmount": amount, "sentAmount": amount, "receiveAmount": amount,
+                "createdAt": "2026-11-30T12:00:00Z",
+            })
+        });
+        serde_json::from_value(serde_json::json!({
+            "id": "p1", "profile": "sandbox", "sender": "https://w.example/alice",
+            "resourceServer": "https://w.example/rs", "receiverWallet": null,
+            "incomingPayment": "https://w.example/incoming-payments/2", "amount": null,
+            "note": null, "grantId": null, "state": state, "problem": problem,
+            "outgoingPayment": outgoing,
+            "quote": {
+                "id": "https://w.example/quotes/3", "walletAddress": "https://w.example/alice",
+                "receiver": "https://w.example/incoming-payments/2", "method": "ilp",
+                "debitAmount": amount, "receiveAmount": amount,
+                "createdAt": "2026-11-30T12:00:00Z",
+            },
+            "createdAt": "2026-11-30T12:00:00Z", "updatedAt": "2026-11-30T12:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    fn spent() -> FlowError {
+        FlowError::Protocol(consent_desk_protocol::Error::Token {
+            problem: consent_desk_protocol::TokenProblem::InsufficientGrant,
+            status: 403,
+            host: "w.example".into(),
+            body: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn a_sent_payment_never_suggests_a_new_grant_and_a_spent_budget_says_when_it_renews() {
+        let sent = record("sent", None, true);
+        let words = outcome(&Err(spent()), &sent);
+        assert!(
+            words.starts_with("Sent; the wallet could not be asked"),
+            "{words}"
+        );
+        assert!(
+            !words.contains("new grant"),
+            "paying again would pay twice: {words}"
+        );
+        let renews = "This budget is spent for today; it renews at 1 Dec 2026 00:00 UTC. \
+                      Approve a new grant to pay now.";
+        let quoted = record("quoted", Some(renews), false);
+        assert_eq!(outcome(&Err(spent()), &quoted), renews);
+        let failed = record(
+            "failed",
+            Some("the wallet did not make the payment: Account does not have enough balance."),
+            true,
+        );
+        assert_eq!(
+            outcome(&Ok(failed.clone()), &failed),
+            "The wallet did not make the payment: Account does not have enough balance."
+        );
     }
 
     #[test]

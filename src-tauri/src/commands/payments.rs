@@ -35,6 +35,19 @@ pub(crate) async fn pay_with_grant(
     crate::payments::with_grant(&app, &id, &grant_id).await
 }
 
+/// Approved grants that can pay a quoted payment without a new consent: they
+/// allow sending and following payments and have budget left for it.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn payment_grants(app: AppHandle, id: String) -> Result<Vec<crate::ipc::GrantView>> {
+    let flows = app.state::<crate::flow::FlowState>().flows()?;
+    Ok(flows
+        .grants_for_payment(&id)?
+        .iter()
+        .map(crate::flow::view)
+        .collect())
+}
+
 /// A new quote for a payment whose quote expired.
 #[tauri::command]
 #[tracing::instrument(skip(app), err(Debug))]

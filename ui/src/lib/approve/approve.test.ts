@@ -59,7 +59,9 @@ describe('Approve a payment', () => {
     expect(attribute(byTestId(html, 'approve-action-create'), 'disabled')).toBe('');
     expect(attribute(byTestId(html, 'approve-action-list'), 'checked')).toBe('');
     expect(attribute(byTestId(html, 'approve-action-list-all'), 'checked')).toBe('');
-    expect(attribute(byTestId(html, 'approve-action-read'), 'checked')).toBeNull();
+    // Paying with the grant needs create and read: both asked for by default.
+    expect(attribute(byTestId(html, 'approve-action-read'), 'checked')).toBe('');
+    expect(byTestId(html, 'approve-action-read-note')).toBeNull();
     expect(attribute(byTestId(html, 'approve-action-read-all'), 'checked')).toBeNull();
     expect(byTestId(html, 'approve-limit-none-warning')).toBeNull();
 
@@ -89,7 +91,7 @@ describe('Approve a payment', () => {
       amount: '13.20',
       receiver: null,
       interval: null,
-      actions: ['create', 'list', 'listAll'],
+      actions: ['create', 'read', 'list', 'listAll'],
       approveIn: 'window',
     });
   });
@@ -116,10 +118,11 @@ describe('Approve a payment', () => {
     expect(byTestId(html, 'approve-summary')?.text).toBe('Up to $13.20, once (the limit does not renew)');
 
     // Every kind of change counts, and nothing is asked twice for one change.
-    form.read = true;
+    form.read = false;
     await debounce();
     expect(backend.count('preview_grant')).toBe(2);
-    expect(lastPreview(backend)?.actions).toEqual(['create', 'read', 'list', 'listAll']);
+    expect(lastPreview(backend)?.actions).toEqual(['create', 'list', 'listAll']);
+    expect(byTestId(renderApp(app), 'approve-action-read-note')?.text).toContain('will not offer this approval');
     await vi.advanceTimersByTimeAsync(10 * PREVIEW_DELAY_MS);
     expect(backend.count('preview_grant')).toBe(2);
   });

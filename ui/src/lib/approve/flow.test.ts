@@ -53,7 +53,7 @@ describe('Approval progress', () => {
       amount: '13.20',
       receiver: null,
       interval: 'R/2025-04-22T00:00:00Z/P1D',
-      actions: ['create', 'list', 'listAll'],
+      actions: ['create', 'read', 'list', 'listAll'],
       approveIn: 'window',
     });
     // The core announced "waiting" before it answered; the flow kept it for its grant.

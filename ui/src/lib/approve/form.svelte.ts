@@ -35,7 +35,9 @@ export class ApproveForm {
     repeat: 'once',
     repeatStart: localDate(),
     customInterval: '',
-    read: false,
+    // Paying with this grant later needs `read` as well as `create`: without
+    // it the app cannot follow the payments it makes (as the CLI asks).
+    read: true,
     readAll: false,
     list: true,
     listAll: true,

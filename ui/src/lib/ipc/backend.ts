@@ -83,6 +83,8 @@ export interface Backend {
   confirmPayment(id: string, approveIn: ApproveIn): Promise<PaymentView>;
   /** Pays a quoted payment with a grant approved earlier: no new consent. */
   payWithGrant(id: string, grantId: string): Promise<PaymentView>;
+  /** Approved grants that can pay this quoted payment (create and read allowed, budget left). */
+  paymentGrants(id: string): Promise<GrantView[]>;
   /** A new quote for a payment whose quote expired. */
   requotePayment(id: string): Promise<PaymentView>;
   /** Looks at a sent payment again (or resumes an interrupted one). */

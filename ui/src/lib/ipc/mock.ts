@@ -778,7 +778,7 @@ export class MockBackend implements Backend {
         const grant = this.grantList.find((known) => known.id === grantId);
         if (grant?.state !== 'approved') return fail('grant', 'that grant is not approved; only an approved one can pay');
         if (this.budgetSpent.has(grantId)) {
-          payment.problem = "the grant's budget is spent (for this period, if it renews); approve a new grant to pay";
+          payment.problem = 'This budget is spent for today; it renews at 1 Dec 2026 00:00 UTC. Approve a new grant to pay now.';
           payment.grantId = null;
           return payment;
         }
@@ -793,6 +793,23 @@ export class MockBackend implements Backend {
 
   /** Grants whose budget the mock wallet calls spent. */
   budgetSpent = new Set<string>();
+
+  /** Grants the core would not offer for paying (no `read`, or a one-time budget used up). */
+  cannotPay = new Set<string>();
+
+  paymentGrants(id: string) {
+    return this.answer(
+      'payment_grants',
+      (): GrantView[] | Promise<never> => {
+        const payment = this.findPayment(id);
+        if ('code' in payment) return fail(payment.code, payment.message);
+        return this.grantList.filter(
+          (grant) => grant.state === 'approved' && grant.wallet === payment.from && !this.cannotPay.has(grant.id),
+        );
+      },
+      { id },
+    );
+  }
 
   requotePayment(id: string) {
     return this.answer(

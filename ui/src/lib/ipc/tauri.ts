@@ -62,6 +62,7 @@ export const tauriBackend: Backend = {
   quotePayment: (form) => call<PaymentView>('quote_payment', { form }),
   confirmPayment: (id, approveIn) => call<PaymentView>('confirm_payment', { id, approveIn }),
   payWithGrant: (id, grantId) => call<PaymentView>('pay_with_grant', { id, grantId }),
+  paymentGrants: (id) => call<GrantView[]>('payment_grants', { id }),
   requotePayment: (id) => call<PaymentView>('requote_payment', { id }),
   checkPayment: (id) => call<PaymentView>('check_payment', { id }),
   cancelPayment: (id) => call<PaymentView>('cancel_payment', { id }),

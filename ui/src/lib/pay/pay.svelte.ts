@@ -1,4 +1,4 @@
-import type { ApproveIn, Backend, PayAmountKind, PaymentProgress, PaymentView, UiError } from '../ipc';
+import type { ApproveIn, Backend, GrantView, PayAmountKind, PaymentProgress, PaymentView, UiError } from '../ipc';
 import { toUiError } from '../ipc';
 
 /**
@@ -22,6 +22,8 @@ export class PayState {
   #busy = $state<'quote' | 'confirm' | 'requote' | 'cancel' | 'check' | null>(null);
   #error = $state<UiError | null>(null);
   #recent = $state<PaymentView[]>([]);
+  /** Grants approved earlier that the core says can pay the quoted payment. */
+  #grants = $state<GrantView[]>([]);
   #recentError = $state<UiError | null>(null);
 
   constructor(backend: Backend) {
@@ -38,6 +40,10 @@ export class PayState {
   }
   get recentError() {
     return this.#recentError;
+  }
+  /** Grants approved earlier that can pay the payment on screen as quoted (empty otherwise). */
+  get grants() {
+    return this.#grants;
   }
   /** The core's last sentence about it. */
   get message() {
@@ -60,13 +66,20 @@ export class PayState {
     const state = this.#payment?.state;
     return state === 'completed' || state === 'failed' || state === 'cancelled';
   }
+  /**
+   * Another payment can be started: this one ended, or it was sent and the
+   * wallet is still delivering it (it stays in the list, to check later).
+   */
+  get canStartAnother() {
+    return this.ended || this.#payment?.state === 'sent';
+  }
 
   /** Steps 1–2 in the core: the incoming payment and the quote. */
   async quote(): Promise<boolean> {
     if (!this.canQuote) return false;
     const passphrase = this.passphrase;
     this.passphrase = '';
-    return this.#run('quote', () =>
+    const done = await this.#run('quote', () =>
       this.#backend.quotePayment({
         from: this.from.trim(),
         to: this.to.trim(),
@@ -76,6 +89,29 @@ export class PayState {
         ...(passphrase ? { passphrase } : {}),
       }),
     );
+    await this.loadGrants();
+    return done;
+  }
+
+  /**
+   * Asks the core which grants approved earlier can pay the quoted payment;
+   * a chosen grant that cannot is let go (a new approval is asked for).
+   */
+  async loadGrants(): Promise<void> {
+    const payment = this.#payment;
+    if (payment?.state !== 'quoted') {
+      this.#grants = [];
+      return;
+    }
+    try {
+      const grants = await this.#backend.paymentGrants(payment.id);
+      if (this.#payment?.id !== payment.id) return;
+      this.#grants = grants;
+    } catch {
+      // Offering none is safe: the person approves at the wallet instead.
+      this.#grants = [];
+    }
+    if (this.useGrant !== null && !this.#grants.some((grant) => grant.id === this.useGrant)) this.useGrant = null;
   }
 
   /**
@@ -90,7 +126,10 @@ export class PayState {
       grant ? this.#backend.payWithGrant(id, grant) : this.#backend.confirmPayment(id, this.approveIn),
     );
     // A spent budget sends the payment back to its quote: a new grant is needed.
-    if (grant && this.#payment?.state === 'quoted') this.useGrant = null;
+    if (grant && this.#payment?.state === 'quoted') {
+      this.useGrant = null;
+      await this.loadGrants();
+    }
     return done;
   }
 
@@ -98,7 +137,9 @@ export class PayState {
   async requote(): Promise<boolean> {
     const id = this.#payment?.id;
     if (!id) return false;
-    return this.#run('requote', () => this.#backend.requotePayment(id));
+    const done = await this.#run('requote', () => this.#backend.requotePayment(id));
+    await this.loadGrants();
+    return done;
   }
 
   /** Asks the wallet again about a payment still settling. */
@@ -134,11 +175,13 @@ export class PayState {
     this.#payment = payment;
     this.#message = null;
     this.#error = null;
+    void this.loadGrants();
   }
 
   /** Back to the form (kept as it was) for another payment. */
   reset() {
     this.useGrant = null;
+    this.#grants = [];
     this.#payment = null;
     this.#message = null;
     this.#error = null;

@@ -162,4 +162,54 @@ describe('A payment still settling', () => {
     expect(pay.payment?.state).toBe('completed');
     expect(byTestId(renderApp(app), 'pay-check')).toBeNull();
   });
+
+  it('leaves a way out: another payment can be started while it settles, and it is checked later', async () => {
+    const { app, backend, pay } = await paying();
+    pay.to = '$ilp.example/dave';
+    pay.amount = '4';
+    await pay.quote();
+    const id = pay.payment?.id ?? '';
+    await pay.confirm();
+    backend.paymentProgress(id, 'sent', 'Sent; the wallet is still delivering it. Check again later.');
+    expect(byTestId(renderApp(app), 'pay-again')?.text).toBe('Make another payment');
+    pay.reset();
+    expect(byTestId(renderApp(app), 'pay-from')).not.toBeNull();
+    await pay.loadRecent();
+    pay.open(id);
+    expect(pay.payment?.state).toBe('sent');
+    expect(byTestId(renderApp(app), 'pay-check')).not.toBeNull();
+  });
+});
+
+describe('Grants offered for paying', () => {
+  it('are the ones the core says can pay this quote; a chosen one that cannot is let go', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const form = {
+      wallet: 'http://127.0.0.1:4455/alice',
+      limit: 'debit' as const,
+      amount: '20',
+      receiver: null,
+      interval: null,
+      actions: ['create' as const, 'list' as const],
+    };
+    const blind = await backend.requestGrant(form);
+    backend.progress(blind.id, 'done');
+    const full = await backend.requestGrant({ ...form, actions: ['create', 'read'] });
+    backend.progress(full.id, 'done');
+    // No `read`: the core does not offer it.
+    backend.cannotPay.add(blind.id);
+    const app = new AppState(backend);
+    await app.start();
+    await app.payWith(app.grants.list.find((grant) => grant.id === blind.id)!);
+    app.pay.to = 'http://127.0.0.1:4455/dave';
+    app.pay.amount = '5';
+    await app.pay.quote();
+    expect(backend.count('payment_grants')).toBe(1);
+    expect(app.pay.grants.map((grant) => grant.id)).toEqual([full.id]);
+    expect(app.pay.useGrant).toBeNull();
+    const html = renderApp(app);
+    expect(byTestId(html, 'pay-confirm')?.text).toContain('Approve $5.00 at my wallet');
+    expect(attribute(byTestId(html, 'pay-with-grant'), 'data-id')).toBe(full.id);
+  });
 });
