@@ -28,8 +28,9 @@ async fn the_app_runs_its_sandbox_wallet() -> harness::Result<()> {
     // A real wallet on loopback, served by the running app.
     let wallet = alice(&url).await;
     assert!(wallet.contains(r#""assetCode":"USD""#), "{wallet}");
+    // Per tenant, as the reference server: `{base}/{tenantId}`.
     assert!(
-        wallet.contains(&format!(r#""authServer":"{url}auth""#)),
+        wallet.contains(&format!(r#""authServer":"{url}auth/"#)),
         "{wallet}"
     );
     // Its state lives in the app's data folder.
