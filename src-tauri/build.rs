@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "quote_payment",
     "confirm_payment",
     "pay_with_grant",
+    "payment_grants",
     "requote_payment",
     "cancel_payment",
     "check_payment",
