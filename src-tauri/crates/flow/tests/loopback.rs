@@ -244,6 +244,62 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
     assert_eq!(listed[0]["state"], "cancelled");
 }
 
+// Multi-threaded: the sandbox keeps serving while the test waits on the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_cancels_at_the_wallet_a_grant_nobody_approved_in_time() {
+    let (session, sandbox, _sandbox_dir) = world().await;
+    let alice = sandbox.wallet_address("alice").to_string();
+    let waited = grant_cli(
+        &session,
+        &[
+            "grant",
+            "request",
+            "--wallet",
+            &alice,
+            "--debit",
+            "1320",
+            "--finish",
+            "loopback",
+            "--json",
+            "--passphrase-env",
+            "PW",
+            "--timeout",
+            "1",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&waited.stderr);
+    assert_eq!(waited.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no approval arrived within 1 s")
+            && stderr.contains("cancelled at the wallet"),
+        "{stderr}"
+    );
+
+    let listed = grant_cli(&session, &["grant", "list", "--json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed[0]["state"], "cancelled");
+    assert_eq!(listed[0]["problem"], "timed_out");
+    // The wallet shows it cancelled, not left open.
+    let continue_id = listed[0]["continueUri"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin = sandbox
+        .base_url()
+        .join(&format!("admin/grants/{continue_id}"))
+        .unwrap();
+    let seen = reqwest::get(admin).await.unwrap().text().await.unwrap();
+    let seen: serde_json::Value = serde_json::from_str(&seen).unwrap();
+    assert_eq!(seen["state"], "revoked", "{seen}");
+}
+
 fn json_of(output: &std::process::Output) -> serde_json::Value {
     assert!(
         output.status.success(),
