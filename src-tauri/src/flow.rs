@@ -923,7 +923,11 @@ mod tests {
                 GrantStateView::Failed,
                 "before you approved or rejected",
             ),
-            ("something_new (a new reason)", GrantStateView::Failed, "new reason"),
+            (
+                "something_new (a new reason)",
+                GrantStateView::Failed,
+                "new reason",
+            ),
         ] {
             assert_eq!(failure_view(problem), state, "{problem}");
             let words = problem_words(problem);

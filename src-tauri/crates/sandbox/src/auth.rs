@@ -624,7 +624,9 @@ fn fail(
     message: &'static str,
 ) -> ApiResult<Response> {
     match &interaction.finish_uri {
-        Some(finish_uri) => finish_redirect(finish_uri, &[("result", result), ("message", message)]),
+        Some(finish_uri) => {
+            finish_redirect(finish_uri, &[("result", result), ("message", message)])
+        }
         None => Err(ApiError::new(status, result, message)),
     }
 }
@@ -690,8 +692,14 @@ async fn start_interaction(
         .query_pairs_mut()
         .append_pair("interactId", &id)
         .append_pair("nonce", &nonce)
-        .append_pair("clientName", client.client_name.as_deref().unwrap_or_default())
-        .append_pair("clientUri", client.client_uri.as_deref().unwrap_or_default());
+        .append_pair(
+            "clientName",
+            client.client_name.as_deref().unwrap_or_default(),
+        )
+        .append_pair(
+            "clientUri",
+            client.client_uri.as_deref().unwrap_or_default(),
+        );
     let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
     Ok((
         StatusCode::FOUND,
@@ -790,7 +798,10 @@ async fn finish_interaction(
             state.store().update_grant(&grant)?;
             finish_redirect(
                 &finish_uri,
-                &[("result", "unknown_interaction"), ("message", "unknown interaction")],
+                &[
+                    ("result", "unknown_interaction"),
+                    ("message", "unknown interaction"),
+                ],
             )
         }
         // Rafiki: finished before the person chose (or after the grant was

@@ -28,7 +28,7 @@ pub(crate) fn routes() -> Router<AppState> {
 #[serde(rename_all = "camelCase")]
 struct Interact {
     interact_id: String,
-    nonce: String
+    nonce: String,
 }
 
 /// No scripts, no outside resources, never framed; forms only to this

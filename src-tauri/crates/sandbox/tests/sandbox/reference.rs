@@ -77,7 +77,10 @@ async fn the_consent_link_of_a_cancelled_grant_redirects_with_invalid_interactio
     let outcome = outcome(&world, &finish, &nonce, &pending);
     assert_eq!(
         rejected(&outcome),
-        (&FinishResult::InvalidInteraction, Some("invalid interaction"))
+        (
+            &FinishResult::InvalidInteraction,
+            Some("invalid interaction")
+        )
     );
 }
 
@@ -95,7 +98,10 @@ async fn finishing_a_revoked_grant_redirects_with_unknown_interaction() {
     let outcome = outcome(&world, &finish, &nonce, &pending);
     assert_eq!(
         rejected(&outcome),
-        (&FinishResult::UnknownInteraction, Some("unknown interaction"))
+        (
+            &FinishResult::UnknownInteraction,
+            Some("unknown interaction")
+        )
     );
 }
 
@@ -116,7 +122,10 @@ async fn an_expired_interaction_redirects_with_its_message_before_the_session_is
     let outcome = outcome(&world, &finish, &nonce, &pending);
     assert_eq!(
         rejected(&outcome),
-        (&FinishResult::InvalidInteraction, Some("interaction expired"))
+        (
+            &FinishResult::InvalidInteraction,
+            Some("interaction expired")
+        )
     );
 }
 
@@ -164,7 +173,10 @@ async fn an_interactive_grant_without_finish_is_allowed_and_continues_without_in
     world.check_openapi();
     // Not approved yet: continuing is denied.
     let (status, body) = continue_without_interact_ref(&world, &pending).await;
-    assert_eq!((status, &body["error"]["code"]), (401, &"request_denied".into()));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (401, &"request_denied".into())
+    );
 
     let browser = Browser::new();
     let (page_url, _) = browser.open_without_finish(&pending).await;
@@ -172,7 +184,11 @@ async fn an_interactive_grant_without_finish_is_allowed_and_continues_without_in
     // Nowhere to send the person back: the finish step says it is done.
     let done = browser.http.get(step).send().await.unwrap();
     assert_eq!(done.status(), 202);
-    assert!(done.text().await.unwrap().contains("You approved the request"));
+    assert!(done
+        .text()
+        .await
+        .unwrap()
+        .contains("You approved the request"));
 
     let (status, body) = continue_without_interact_ref(&world, &pending).await;
     assert_eq!(status, 200, "{body}");
@@ -281,11 +297,7 @@ async fn the_auth_server_is_per_tenant_and_the_finish_hash_covers_it() {
     );
     for other in ["auth", "auth/00000000-0000-4000-8000-000000000000"] {
         let url = world.sandbox.base_url().join(other).unwrap();
-        let error = world
-            .client
-            .request_grant(&url, &quote)
-            .await
-            .unwrap_err();
+        let error = world.client.request_grant(&url, &quote).await.unwrap_err();
         assert_eq!(error.status(), Some(404), "{url}: {error}");
     }
 
@@ -318,8 +330,14 @@ async fn the_interaction_start_hands_the_idp_the_client_name_and_uri() {
             .map(|(_, value)| value.into_owned())
     };
     let redirect = &pending.interact.redirect;
-    assert_eq!(query(redirect, "clientName").as_deref(), Some("Consent Desk"));
-    assert_eq!(query(redirect, "clientUri").as_deref(), Some(client.as_str()));
+    assert_eq!(
+        query(redirect, "clientName").as_deref(),
+        Some("Consent Desk")
+    );
+    assert_eq!(
+        query(redirect, "clientUri").as_deref(),
+        Some(client.as_str())
+    );
 
     let browser = Browser::new();
     let (page_url, html) = browser.open(&pending).await;
@@ -328,14 +346,24 @@ async fn the_interaction_start_hands_the_idp_the_client_name_and_uri() {
     assert_eq!(page_url.path(), "/idp/consent");
     assert_eq!(query(&page_url, "interactId"), Some(id));
     assert_eq!(query(&page_url, "nonce"), Some(nonce));
-    assert_eq!(query(&page_url, "clientName").as_deref(), Some("Consent Desk"));
-    assert_eq!(query(&page_url, "clientUri").as_deref(), Some(client.as_str()));
+    assert_eq!(
+        query(&page_url, "clientName").as_deref(),
+        Some("Consent Desk")
+    );
+    assert_eq!(
+        query(&page_url, "clientUri").as_deref(),
+        Some(client.as_str())
+    );
     assert!(html.contains("Consent Desk"));
     // The GNAP API no longer serves the IdP's back channel.
     let old = world
         .sandbox
         .base_url()
-        .join(&format!("auth/grant/{}/{}", interaction_of(&pending).0, interaction_of(&pending).1))
+        .join(&format!(
+            "auth/grant/{}/{}",
+            interaction_of(&pending).0,
+            interaction_of(&pending).1
+        ))
         .unwrap();
     let answer = reqwest::Client::new()
         .get(old)
