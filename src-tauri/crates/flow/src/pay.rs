@@ -1146,6 +1146,87 @@ mod tests {
         );
     }
 
+    /// A grant as the store keeps it, approved with `actions`.
+    fn approved_grant(id: &str, actions: &[&str]) -> GrantRecord {
+        GrantRecord {
+            id: id.to_owned(),
+            profile: "sandbox".into(),
+            wallet: "https://w.example/alice".into(),
+            auth_server: "https://w.example/auth".into(),
+            request: serde_json::json!({}),
+            finish_uri: format!("dev.consentdesk:/finish/{id}"),
+            client_nonce: "n".into(),
+            server_nonce: None,
+            redirect: None,
+            continue_uri: None,
+            continue_wait: None,
+            state: GrantState::Approved,
+            problem: None,
+            access: Some(serde_json::json!([{
+                "type": "outgoing-payment",
+                "actions": actions,
+                "identifier": "https://w.example/alice",
+            }])),
+            manage_uri: Some("https://w.example/auth/token/1".into()),
+            expires_at: None,
+            created_at: "2026-11-30T12:00:00Z".into(),
+            updated_at: "2026-11-30T12:00:00Z".into(),
+        }
+    }
+
+    fn sent_with(grant: &str, id: &str, receiver_wallet: Option<&str>) -> PaymentRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "profile": "sandbox", "sender": "https://w.example/alice",
+            "resourceServer": "https://w.example/rs", "receiverWallet": receiver_wallet,
+            "incomingPayment": "https://w.example/incoming-payments/2", "amount": null,
+            "note": null, "grantId": grant, "state": "sent", "problem": null,
+            "outgoingPayment": outgoing(usd(400), usd(0), usd(400)),
+            "quote": quote(usd(400), usd(400)),
+            "createdAt": "2026-11-30T12:00:00Z", "updatedAt": "2026-11-30T12:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_unreadable_payment_never_holds_its_grant() {
+        let dir = tempfile::tempdir().unwrap();
+        let flows = Flows::open(
+            &dir.path().join("grants.sqlite3"),
+            std::sync::Arc::new(consent_desk_identity::MemoryBackend::default()),
+        )
+        .unwrap();
+        // Made by a budget from the old form: create and list, no read.
+        flows
+            .store()
+            .insert(&approved_grant("blind", &["create", "list", "list-all"]))
+            .unwrap();
+        flows
+            .store()
+            .insert_payment(&sent_with("blind", "p1", None))
+            .unwrap();
+        flows.no_payment_in_flight("blind").unwrap();
+        // With read, only this grant's token can follow a payment to a link.
+        flows
+            .store()
+            .insert(&approved_grant("reads", &["create", "read"]))
+            .unwrap();
+        flows
+            .store()
+            .insert_payment(&sent_with("reads", "p2", None))
+            .unwrap();
+        assert!(flows.no_payment_in_flight("reads").is_err());
+        // ...but not one to a wallet address, followed at the receiver.
+        flows
+            .store()
+            .insert(&approved_grant("reads-too", &["create", "read"]))
+            .unwrap();
+        flows
+            .store()
+            .insert_payment(&sent_with("reads-too", "p3", Some("https://w.example/bob")))
+            .unwrap();
+        flows.no_payment_in_flight("reads-too").unwrap();
+    }
+
     #[test]
     fn a_cancelled_payment_gives_the_wallets_reason() {
         let mut payment = outgoing(usd(500), usd(0), usd(500));
