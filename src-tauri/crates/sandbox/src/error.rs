@@ -52,8 +52,10 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "inactive_token", "Inactive Token")
     }
 
-    /// 403 `Insufficient Grant`: the grant does not allow this, or its budget
-    /// is spent. The reason goes in the log, the answer stays Rafiki's.
+    /// 403 `Insufficient Grant`: the grant does not allow this action or
+    /// wallet address (a spent budget is 403 `unauthorized`, see
+    /// `resource::over_limit`). The reason goes in the log, the answer stays
+    /// Rafiki's.
     pub(crate) fn insufficient_grant(reason: &str) -> Self {
         tracing::info!(reason, "insufficient grant");
         Self::new(

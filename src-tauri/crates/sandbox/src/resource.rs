@@ -7,7 +7,8 @@
 //! for that wallet address (403 `Insufficient Grant`). `read` and `list` see
 //! only what the same client created; `read-all` and `list-all` see all.
 //! Outgoing payments are checked against the grant's limits (amount, receiver,
-//! per-interval budget) and move money in one transaction.
+//! per-interval budget; past them Rafiki's 403 `unauthorized`) and move money
+//! in one transaction, less the sending wallet's fee.
 
 use std::collections::HashMap;
 
