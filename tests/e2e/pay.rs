@@ -380,3 +380,35 @@ async fn a_daily_grant_pays_in_two_days_and_is_refused_past_its_budget_in_one(
     assert_eq!(used, ["$3.00", "$3.00"]);
     app.close().await
 }
+
+#[tokio::test]
+async fn a_payment_with_a_wallet_fee_is_paid_the_moment_it_arrives() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    let wallet = app.text("profile-active-wallet").await?;
+    let base = wallet.trim_end_matches("consent-desk").to_owned();
+    // Rafiki's probe: 0.10 + 1% on payments in USD, through the admin API.
+    let fees = reqwest::Client::new()
+        .put(format!("{base}admin/fees"))
+        .header("content-type", "application/json")
+        .body(r#"{"USD":{"fixed":10,"basisPoints":100}}"#)
+        .send()
+        .await
+        .expect("the sandbox's admin API answers");
+    assert!(fees.status().is_success());
+    app.click("nav-pay").await?;
+    let before = balances(&base).await;
+    // Sending 5.00: the wallet debits 500, sends 485; dave gets 485, and the
+    // app says "Paid" (not "sent, settling" until it gives up).
+    let (debit, received) = pay(&app, &format!("{base}dave"), "5", false).await?;
+    assert!(debit.starts_with("$5.00"), "{debit}");
+    assert_eq!(received, "$4.85");
+    assert_eq!(app.text("pay-sent").await?, "$4.85");
+    let message = app.text("pay-message").await?;
+    assert!(message.starts_with("Paid"), "{message}");
+    let after = balances(&base).await;
+    assert_eq!(after["alice"], before["alice"] - 500);
+    assert_eq!(after["dave"], before["dave"] + 485);
+    app.close().await
+}
