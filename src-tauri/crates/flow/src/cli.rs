@@ -679,9 +679,7 @@ async fn pay(
 ) -> Result<i32, String> {
     let profile = context.profile(profile)?;
     let client = context.client(&profile).map_err(|e| e.to_string())?;
-    let url = |text: &str, what: &str| {
-        url::Url::parse(text).map_err(|e| format!("{what} `{text}` is not a URL ({e})"))
-    };
+    let url = |text: &str, what: &str| crate::typed_url(text, what).map_err(|e| e.to_string());
     let (from, to) = (url(&args.from, "--from")?, url(&args.to, "--to")?);
     let amount = match &args.amount {
         None => None,

@@ -134,19 +134,11 @@ impl GrantSpec {
             .transpose()
         };
         let spec = Self {
-            wallet: Url::parse(wallet).map_err(|error| {
-                invalid(format!(
-                    "the wallet address `{wallet}` is not a URL ({error})"
-                ))
-            })?,
+            wallet: typed_url(wallet, "the wallet address")?,
             debit: amount(debit, "the debit amount")?,
             receive: amount(receive, "the receive amount")?,
             receiver: receiver
-                .map(|text| {
-                    Url::parse(text).map_err(|error| {
-                        invalid(format!("the receiver `{text}` is not a URL ({error})"))
-                    })
-                })
+                .map(|text| typed_url(text, "the receiver"))
                 .transpose()?,
             interval: interval
                 .map(|text| {
@@ -162,6 +154,19 @@ impl GrantSpec {
         }
         Ok(spec)
     }
+}
+
+/// A wallet address or payment URL as typed (`https://…` or a payment
+/// pointer, `$wallet.example/alice`), read the one way the app reads them.
+/// Plain http passes only for this machine; the client refuses it unless the
+/// profile allows loopback.
+///
+/// # Errors
+///
+/// [`FlowError::Invalid`] saying what is wrong with it.
+pub fn typed_url(text: &str, what: &str) -> Result<Url, FlowError> {
+    consent_desk_identity::wallet::parse_wallet_url(text, true)
+        .map_err(|error| FlowError::Invalid(format!("{what}: {error}")))
 }
 
 /// Why a flow step failed. The ones marked as refusals may be an attack:
@@ -846,12 +851,34 @@ mod tests {
         for (debit, receive, receiver, interval, says) in [
             (Some("13.20"), None, None, None, "debit amount"),
             (Some("1"), Some("1"), None, None, "not both"),
-            (None, None, Some("nope"), None, "receiver"),
+            (None, None, Some("wallet.example:nope"), None, "receiver"),
             (None, None, None, Some("daily"), "daily"),
         ] {
             let error = GrantSpec::parse("https://w.example/a", debit, receive, receiver, interval)
                 .unwrap_err();
             assert!(error.to_string().contains(says), "{error}");
         }
+    }
+
+    #[test]
+    fn specs_read_payment_pointers_as_the_app_does() {
+        let spec = GrantSpec::parse(
+            "$wallet.example/alice",
+            None,
+            None,
+            Some("$wallet.example/incoming-payments/7"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(spec.wallet.as_str(), "https://wallet.example/alice");
+        assert_eq!(
+            spec.receiver.unwrap().as_str(),
+            "https://wallet.example/incoming-payments/7"
+        );
+        let error = GrantSpec::parse("$", None, None, None, None).unwrap_err();
+        assert!(
+            error.to_string().contains("needs a host after `$`"),
+            "{error}"
+        );
     }
 }

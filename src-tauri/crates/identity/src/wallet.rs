@@ -13,7 +13,8 @@ use url::Url;
 pub enum WalletError {
     /// Not a URL.
     #[error(
-        "`{text}` is not a wallet address: {reason}. It looks like https://wallet.example/alice"
+        "`{text}` is not a wallet address: {reason}. It looks like https://wallet.example/alice \
+         or $wallet.example/alice"
     )]
     InvalidUrl {
         /// What was entered.
@@ -74,7 +75,10 @@ pub struct WalletPreview {
 }
 
 /// Turns what a person typed into a URL: trims, reads payment pointers
-/// (`$wallet.example/alice`) and adds `https://` when no scheme is given.
+/// (`$wallet.example/alice` is `https://wallet.example/alice`, and
+/// `$wallet.example` is `https://wallet.example/.well-known/pay`) and adds
+/// `https://` when no scheme is given. The one reading of typed wallet
+/// addresses: the app, the CLI and the grant forms all come here.
 ///
 /// # Errors
 ///
@@ -88,11 +92,15 @@ pub fn parse_wallet_url(text: &str, allow_http_loopback: bool) -> Result<Url, Wa
     if trimmed.is_empty() {
         return Err(invalid("it is empty"));
     }
+    if trimmed.chars().any(char::is_whitespace) {
+        return Err(invalid("it contains a space; a wallet address has none"));
+    }
     let candidate = if let Some(pointer) = trimmed.strip_prefix('$') {
-        format!("https://{pointer}")
+        payment_pointer(pointer).map_err(|reason| invalid(&reason))?
     } else if trimmed.contains("://") {
         trimmed.to_owned()
     } else {
+        check_authority(trimmed).map_err(|reason| invalid(&reason))?;
         format!("https://{trimmed}")
     };
     let url = Url::parse(&candidate).map_err(|error| invalid(&error.to_string()))?;
@@ -107,6 +115,58 @@ pub fn parse_wallet_url(text: &str, allow_http_loopback: bool) -> Result<Url, Wa
         }),
         other => Err(invalid(&format!("`{other}:` is not a web address"))),
     }
+}
+
+/// The https URL a payment pointer (without its `$`) stands for, or why it
+/// is not one ([payment pointers](https://paymentpointers.org/syntax-resolution/)).
+fn payment_pointer(pointer: &str) -> Result<String, String> {
+    if pointer.is_empty() {
+        return Err("a payment pointer needs a host after `$`, as in $wallet.example/alice".into());
+    }
+    if pointer.contains("://") || pointer.starts_with("//") {
+        return Err(
+            "a payment pointer has no scheme: write $wallet.example/alice, or the \
+                    address itself, https://wallet.example/alice"
+                .into(),
+        );
+    }
+    if pointer.contains(['?', '#']) {
+        return Err("a payment pointer cannot carry `?` or `#`".into());
+    }
+    check_authority(pointer)?;
+    let (host, path) = pointer.split_at(pointer.find('/').unwrap_or(pointer.len()));
+    // An empty path (or `/` alone) is the wallet's well-known address.
+    Ok(if path.trim_start_matches('/').is_empty() {
+        format!("https://{host}/.well-known/pay")
+    } else {
+        format!("https://{host}{path}")
+    })
+}
+
+/// Checks the host part of a scheme-less address: no user, and after a `:`
+/// only a port number (`wallet.example:alice` is a host and a name run
+/// together, not a host and a path).
+fn check_authority(text: &str) -> Result<(), String> {
+    let authority = &text[..text.find(['/', '?', '#']).unwrap_or(text.len())];
+    if authority.is_empty() {
+        return Err("it has no host".into());
+    }
+    if authority.contains('@') {
+        return Err("it names a user (`@`); a wallet address is a host and a path".into());
+    }
+    // `[::1]:8080`: only the part after the closing bracket can hold a port.
+    let after_host = authority
+        .rfind(']')
+        .map_or(authority, |end| &authority[end + 1..]);
+    if let Some((_, port)) = after_host.rsplit_once(':') {
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "`{authority}` is not a host: after `:` comes a port number, and a path starts \
+                 with `/`, as in wallet.example/alice"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -250,36 +310,41 @@ pub async fn check_registration(
 mod tests {
     use super::*;
 
+    /// The table the UI's hint (`ui/src/lib/format/address.ts`) is tested
+    /// against too, so both read an address the same way.
+    const CASES: &str = include_str!("../../../../ui/src/lib/format/wallet-addresses.json");
+
     #[test]
     fn typed_addresses_become_urls_or_clear_errors() {
-        let ok = |text: &str| parse_wallet_url(text, false).unwrap().to_string();
-        assert_eq!(
-            ok(" https://ilp.interledger-test.dev/alice "),
-            "https://ilp.interledger-test.dev/alice"
-        );
-        assert_eq!(
-            ok("$ilp.interledger-test.dev/alice"),
-            "https://ilp.interledger-test.dev/alice"
-        );
-        assert_eq!(
-            ok("ilp.interledger-test.dev/alice"),
-            "https://ilp.interledger-test.dev/alice"
-        );
-        assert!(matches!(
-            parse_wallet_url("", false),
-            Err(WalletError::InvalidUrl { .. })
-        ));
-        assert!(matches!(
-            parse_wallet_url("http://wallet.example/a", true),
-            Err(WalletError::NotHttps { .. })
-        ));
+        let table: serde_json::Value = serde_json::from_str(CASES).unwrap();
+        let cases = table["cases"].as_array().unwrap();
+        assert!(cases.len() > 20, "the shared table was read");
+        for case in cases {
+            let text = case["text"].as_str().unwrap();
+            let loopback = case["loopback"].as_bool().unwrap_or(false);
+            let result = parse_wallet_url(text, loopback);
+            match (case["url"].as_str(), case["error"].as_str()) {
+                (Some(url), _) => assert_eq!(
+                    result.as_ref().map(Url::as_str),
+                    Ok(url),
+                    "`{text}` should read as {url}"
+                ),
+                (None, Some(words)) => {
+                    let error = result.expect_err(text).to_string();
+                    assert!(error.contains(words), "`{text}`: {error}");
+                }
+                (None, None) => panic!("a case needs a url or an error: {case}"),
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_say_what_an_address_looks_like() {
+        let error = parse_wallet_url("$", false).unwrap_err().to_string();
+        assert!(error.contains("$wallet.example/alice"), "{error}");
         assert!(matches!(
             parse_wallet_url("http://127.0.0.1:4455/a", false),
             Err(WalletError::NotHttps { .. })
         ));
-        assert!(parse_wallet_url("http://127.0.0.1:4455/a", true).is_ok());
-        assert!(parse_wallet_url("http://localhost:4455/a", true).is_ok());
-        let error = parse_wallet_url("ftp://wallet.example/a", false).unwrap_err();
-        assert!(error.to_string().contains("not a web address"), "{error}");
     }
 }

@@ -1,3 +1,4 @@
+import { resolveWalletAddress } from '../format/address';
 import type { Backend } from './backend';
 import type {
   About,
@@ -49,35 +50,10 @@ function fail(code: IpcError['code'], message: string): Promise<never> {
   return Promise.reject({ code, message } satisfies IpcError);
 }
 
-/** Mirrors the core's reading of a wallet address: `$host/path` and bare hosts become https. */
+/** The core's reading of a wallet address (`$host/path` and bare hosts become https), as the field hints read it. */
 function parseWalletUrl(text: string, allowHttpLoopback: boolean): URL | IpcError {
-  const trimmed = text.trim();
-  const invalid = (reason: string): IpcError => ({
-    code: 'wallet',
-    message: `\`${trimmed}\` is not a wallet address: ${reason}. It looks like https://wallet.example/alice`,
-  });
-  if (!trimmed) return invalid('it is empty');
-  const candidate = trimmed.startsWith('$')
-    ? `https://${trimmed.slice(1)}`
-    : trimmed.includes('://')
-      ? trimmed
-      : `https://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(candidate);
-  } catch {
-    return invalid('it cannot be read as a web address');
-  }
-  if (url.protocol === 'https:') return url;
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'http:' && allowHttpLoopback && loopback) return url;
-  if (url.protocol === 'http:') {
-    return {
-      code: 'wallet',
-      message: `${url.href} uses plain http; wallet addresses must use https (plain http is allowed only for this machine, 127.0.0.1 or localhost, with the loopback option)`,
-    };
-  }
-  return invalid(`\`${url.protocol}\` is not a web address`);
+  const resolved = resolveWalletAddress(text, allowHttpLoopback);
+  return 'url' in resolved ? new URL(resolved.url) : { code: 'wallet', message: resolved.error };
 }
 
 /** The core's sentences for each step (flow.rs), used when a test does not give one. */

@@ -33,6 +33,19 @@ describe('Pay', () => {
     expect(backend.count('confirm_payment')).toBe(0);
   });
 
+  it('shows the URL a payment pointer stands for next to the receiver, and why a bad one is refused', async () => {
+    const { app, pay } = await paying();
+    pay.to = '$wallet.example';
+    const shown = byTestId(renderApp(app), 'pay-to-resolved');
+    expect(shown?.text).toBe('Means https://wallet.example/.well-known/pay');
+    expect(attribute(shown, 'data-kind')).toBe('means');
+    expect(byTestId(renderApp(app), 'pay-from-resolved')).toBeNull();
+    pay.to = '$http://wallet.example/bob';
+    const refused = byTestId(renderApp(app), 'pay-to-resolved');
+    expect(attribute(refused, 'data-kind')).toBe('problem');
+    expect(refused?.text).toContain('a payment pointer has no scheme');
+  });
+
   it('follows the payment from approval to paid, and ignores other payments', async () => {
     const { app, backend, pay } = await paying();
     pay.to = '$ilp.example/dave';
