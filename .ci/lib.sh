@@ -20,7 +20,7 @@ APP_PACKAGES=(
 # std cannot. Every program a test starts is listed, with its package, in
 # tests/programs/src/lib.rs, whose test checks these lists.
 # `rpm` reads the .rpm's contents in the installed-package stage.
-TEST_PACKAGES=(xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring procps rpm)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring procps util-linux rpm)
 
 version_at_least() { # $1 >= $2, dotted versions
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]

@@ -70,6 +70,16 @@ pub const PROGRAMS: &[Program] = &[
     // Started by tauri-driver; the harness passes its path so that a missing
     // one is named here instead of failing inside the driver.
     debian("WebKitWebDriver", "webkit2gtk-driver"),
+    // Started by the scripts: the QA WebDriver example's throwaway session
+    // (tests/qa-example/run.sh) and the installed-package stage
+    // (.ci/installed), which check for each of them by these names too.
+    debian("xvfb-run", "xvfb"),
+    debian("xauth", "xauth"),
+    debian("dbus-run-session", "dbus"),
+    debian("setsid", "util-linux"),
+    debian("rpm", "rpm"),
+    debian("xdg-mime", "xdg-utils"),
+    debian("desktop-file-validate", "desktop-file-utils"),
     Program {
         name: "tauri-driver",
         source: Source::TauriDriver,
