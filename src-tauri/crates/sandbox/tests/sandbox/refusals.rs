@@ -483,3 +483,42 @@ async fn a_wrong_finish_hash_is_caught_by_the_client() {
     .unwrap_err();
     assert!(matches!(error, FinishError::HashMismatch), "{error:?}");
 }
+
+#[tokio::test]
+async fn spent_amounts_are_read_only_with_a_signed_request() {
+    // Servers require the signature here since 2026-08; a client that reads
+    // its budget unsigned must be told so, not be answered.
+    let world = world().await;
+    let grant = world
+        .approved("alice", |b| {
+            b.debit_amount(crate::support::amount(500, "USD", 2))
+        })
+        .await;
+    let token = &grant.access_token.value;
+    let signed = world
+        .client
+        .outgoing_payment_grant(&world.rs(), token)
+        .await
+        .expect("a signed read of the spent amounts is answered");
+    assert!(signed.spent_debit_amount.is_none(), "nothing spent yet");
+
+    let read = |signature: Option<&SigningKey>| {
+        let mut request = http::Request::get(format!("{}/outgoing-payment-grant", world.rs()))
+            .header("authorization", format!("GNAP {}", token.secret()))
+            .body(Vec::new())
+            .unwrap();
+        if let Some(key) = signature {
+            sign_request(&mut request, key, &world.key_id, SystemTime::now()).unwrap();
+        }
+        request
+    };
+    let (status, body) = send_signed(read(None)).await;
+    assert_eq!(status, 401, "an unsigned read is refused: {body}");
+    let (status, body) = send_signed(read(Some(&SigningKey::generate()))).await;
+    assert_eq!(
+        status, 401,
+        "a read signed by another key is refused: {body}"
+    );
+    let (status, body) = send_signed(read(Some(&copy_key(&world.key)))).await;
+    assert_eq!(status, 200, "the same request signed by the client: {body}");
+}
