@@ -112,30 +112,49 @@ pub fn main() {
     }
 
     // `consent-desk grant list --data-dir DIR` means the same folder as
-    // `consent-desk --data-dir DIR grant list`.
-    let data_dir = cli.data_dir.clone().or_else(|| {
-        cli.command
-            .as_ref()
-            .and_then(|command| command.rest().data_dir())
-    });
-    let folders = match &data_dir {
-        Some(dir) => {
-            // Subcommands and the app read the folder from here, one answer
-            // for every part.
-            std::env::set_var(DATA_DIR_ENV, dir);
-            Ok(Folders::in_dir(dir))
+    // `consent-desk --data-dir DIR grant list`; two different ones are a
+    // mistake, not a choice.
+    let inner = cli.command.as_ref().and_then(|command| command.rest().data_dir());
+    if let (Some(outer), Some(inner)) = (&cli.data_dir, &inner) {
+        if outer != inner {
+            let message = format!(
+                "--data-dir is given twice, as {} and {}; give it once",
+                outer.display(),
+                inner.display()
+            );
+            command.clone().error(ErrorKind::ArgumentConflict, message).exit();
         }
+    }
+    let data_dir = cli.data_dir.clone().or(inner);
+    let folders = match &data_dir {
+        Some(dir) => Ok(Folders::in_dir(dir)),
         None => Folders::for_user(),
     };
     let folders = match folders.and_then(|folders| folders.ensure().map(|()| folders)) {
-        Ok(folders) => folders,
+        // Made now, so its canonical path names it: `/tmp/qa/` and
+        // `/tmp/qa` are one folder, one keyring namespace, one instance.
+        Ok(folders) => match &data_dir {
+            Some(dir) => Folders::in_dir(dir),
+            None => folders,
+        },
         Err(error) => {
             eprintln!("{error}");
             std::process::exit(73); // EX_CANTCREAT
         }
     };
     let gui = cli.command.is_none();
-    crate::logging::init(&folders, gui);
+    // The sandbox is a server: its info lines (requests refused and why) are
+    // what QA runs it for.
+    let quiet = !gui && !matches!(cli.command, Some(Command::Sandbox(_)));
+    crate::logging::init(&folders, quiet);
+    if !gui {
+        if let Some(dir) = folders.chosen() {
+            // The subcommands' parsers read the folder from here, one answer
+            // for every part. Not for the window: programs it starts (a
+            // browser) must not inherit it and send links to this copy.
+            std::env::set_var(DATA_DIR_ENV, dir);
+        }
+    }
 
     match cli.command {
         None => crate::run(folders),

@@ -170,12 +170,13 @@ fn register_scheme(app: &tauri::AppHandle) -> std::result::Result<(), String> {
     }
 }
 
-/// Whether this binary was installed by a package (it lives under `/usr`),
+/// Whether this binary was installed by a package (it lives under `/usr`,
+/// not `/usr/local`, where `make install`-style copies have no desktop entry),
 /// rather than run from a build tree.
 fn installed() -> bool {
     std::env::current_exe()
         .and_then(std::fs::canonicalize)
-        .is_ok_and(|exe| exe.starts_with("/usr/"))
+        .is_ok_and(|exe| exe.starts_with("/usr/") && !exe.starts_with("/usr/local/"))
 }
 
 #[cfg(test)]

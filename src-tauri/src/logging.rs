@@ -14,13 +14,23 @@ const LOG_SUFFIX: &str = "log";
 /// Days of logs kept.
 const KEEP_FILES: usize = 7;
 
+/// The crates that carry the Secret Service traffic (keys and tokens on the
+/// wire) never log below `warn`, whatever `CONSENT_DESK_LOG` asks: their
+/// debug output could hold a secret, and the log file is kept for a week.
+const SECRET_CARRIERS: &str = "zbus=warn,zvariant=warn,keyring=warn,secret_service=warn,dbus_secret_service_keyring_store=warn";
+
 /// Installs the global subscriber. A log folder that cannot be used leaves
 /// logging on stderr alone (and says so there) rather than stopping the app.
-pub(crate) fn init(folders: &Folders, gui: bool) {
-    let directives = std::env::var("CONSENT_DESK_LOG")
+/// `quiet` (commands whose stderr a script reads) defaults to `warn`.
+pub(crate) fn init(folders: &Folders, quiet: bool) {
+    let asked = std::env::var("CONSENT_DESK_LOG")
         .ok()
-        .unwrap_or_else(|| if gui { "info" } else { "warn" }.to_owned());
-    let filter = || EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|| if quiet { "warn" } else { "info" }.to_owned());
+    let directives = format!("{asked},{SECRET_CARRIERS}");
+    let filter = || {
+        EnvFilter::try_new(&directives)
+            .unwrap_or_else(|_| EnvFilter::new(format!("info,{SECRET_CARRIERS}")))
+    };
     let file = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix(LOG_PREFIX)

@@ -7,6 +7,16 @@ use std::time::{Duration, Instant};
 
 use harness::{app_binary, Desktop, UI_TIMEOUT};
 
+/// A copy of the app started outside WebDriver, ended however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The names Consent Desk instances own on the session bus.
 fn instances(desktop: &Desktop) -> Vec<String> {
     let output = programs::command("gdbus")
@@ -74,16 +84,16 @@ async fn two_copies_with_their_own_data_folders_run_side_by_side() -> harness::R
     // The second copy is started as a person would, not through WebDriver:
     // it must stay, not hand itself over to the first.
     let log = std::fs::File::create(desktop.home().join("second-app.log"))?;
-    let mut other = Command::new(app_binary())
+    let mut other = KillOnDrop(Command::new(app_binary())
         .arg("--data-dir")
         .arg(&second)
         .envs(desktop.env().iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::from(log))
-        .spawn()?;
+        .spawn()?);
     let deadline = Instant::now() + UI_TIMEOUT;
     while instances(&desktop).len() < 2 || !second.join("profiles.json").exists() {
-        if let Some(status) = other.try_wait()? {
+        if let Some(status) = other.0.try_wait()? {
             panic!(
                 "the second copy exited ({status}) instead of running beside the first: {}",
                 std::fs::read_to_string(desktop.home().join("second-app.log")).unwrap_or_default()
@@ -124,7 +134,6 @@ async fn two_copies_with_their_own_data_folders_run_side_by_side() -> harness::R
         "{default_data} was made"
     );
 
-    let _ = other.kill();
-    let _ = other.wait();
+    drop(other);
     app.close().await
 }

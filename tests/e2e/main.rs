@@ -3,6 +3,7 @@
 
 mod cli;
 mod consent;
+mod data_dir;
 mod deep_link;
 mod installed;
 mod main_window;

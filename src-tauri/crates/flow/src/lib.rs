@@ -128,8 +128,13 @@ impl GrantSpec {
     ) -> Result<Self, FlowError> {
         let invalid = |what: String| FlowError::Invalid(what);
         let amount = |text: Option<&str>, name: &str| {
-            text.map(|text| {
-                Amount::parse_value(text).map_err(|error| invalid(format!("{name}: {error}")))
+            text.map(|text| match Amount::parse_value(text) {
+                // A zero limit is a grant that can pay nothing.
+                Ok(0) => Err(invalid(format!(
+                    "{name} must be more than zero, such as 1250 (12.50 at scale 2)"
+                ))),
+                Ok(value) => Ok(value),
+                Err(error) => Err(invalid(format!("{name}: {error}"))),
             })
             .transpose()
         };
@@ -273,32 +278,7 @@ pub enum Step {
 ///
 /// [`FlowError::Invalid`] saying what is wrong.
 pub fn parse_major_units(text: &str, scale: u8) -> Result<u64, FlowError> {
-    let text = text.trim();
-    let invalid = |why: String| FlowError::Invalid(why);
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() && fraction.is_empty() {
-        return Err(invalid("enter an amount".to_owned()));
-    }
-    if !whole
-        .bytes()
-        .chain(fraction.bytes())
-        .all(|b| b.is_ascii_digit())
-    {
-        return Err(invalid(format!(
-            "`{text}` is not an amount: use digits and one dot, like 13.20"
-        )));
-    }
-    if fraction.len() > usize::from(scale) {
-        return Err(invalid(format!(
-            "`{text}` has more decimals than this wallet's asset allows ({scale})"
-        )));
-    }
-    let digits = format!("{whole}{fraction:0<width$}", width = usize::from(scale));
-    let digits = digits.trim_start_matches('0');
-    if digits.is_empty() {
-        return Err(invalid("the amount must be more than zero".to_owned()));
-    }
-    Amount::parse_value(digits).map_err(|error| invalid(error.to_string()))
+    Amount::parse_decimal(text, scale).map_err(|error| FlowError::Invalid(error.to_string()))
 }
 
 /// How a completed finish ended.
@@ -826,7 +806,7 @@ mod tests {
         for (text, scale, says) in [
             ("13.201", 2, "more decimals"),
             ("1,000", 2, "not an amount"),
-            ("-1", 2, "not an amount"),
+            ("-1", 2, "negative"),
             ("0.00", 2, "more than zero"),
             ("", 2, "enter an amount"),
             ("1.5", 0, "more decimals"),
@@ -851,6 +831,7 @@ mod tests {
         for (debit, receive, receiver, interval, says) in [
             (Some("13.20"), None, None, None, "debit amount"),
             (Some("1"), Some("1"), None, None, "not both"),
+            (Some("0"), None, None, None, "more than zero"),
             (None, None, Some("wallet.example:nope"), None, "receiver"),
             (None, None, None, Some("daily"), "daily"),
         ] {

@@ -169,14 +169,38 @@ impl Folders {
     pub fn ensure(&self) -> Result<(), FoldersError> {
         for dir in [&self.config, &self.data, &self.logs] {
             make_private_dir(dir).map_err(|error| not_writable(dir, &error))?;
+            // Folders an older version made 0755 become private too.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                    .map_err(|error| not_writable(dir, &error))?;
+            }
             probe(dir).map_err(|error| not_writable(dir, &error))?;
         }
         Ok(())
     }
 }
 
+/// The folder's canonical path once it exists (symlinks and `..` resolved),
+/// else its absolute path without `.` or a trailing slash: one folder gets
+/// one name, so one keyring namespace and one instance.
 fn absolute(dir: &Path) -> PathBuf {
-    std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned())
+    if let Ok(canonical) = std::fs::canonicalize(dir) {
+        return canonical;
+    }
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+    let mut path = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                path.pop();
+            }
+            std::path::Component::CurDir => {}
+            part => path.push(part),
+        }
+    }
+    path
 }
 
 fn make_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -246,6 +270,31 @@ mod tests {
             KEYRING_SERVICE
         );
         assert_eq!(folders.instance_tag(), None);
+    }
+
+    #[test]
+    fn one_folder_has_one_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = Folders::in_dir(dir.path());
+        let slash = Folders::in_dir(format!("{}/", dir.path().display()));
+        let dotted = Folders::in_dir(dir.path().join("x/.."));
+        assert_eq!(plain.instance_tag(), slash.instance_tag());
+        assert_eq!(plain.instance_tag(), dotted.instance_tag());
+        assert_eq!(
+            plain.keyring().service_name(KEYRING_SERVICE),
+            dotted.keyring().service_name(KEYRING_SERVICE)
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn ensure_makes_an_open_folder_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        Folders::in_dir(dir.path()).ensure().unwrap();
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 
     #[test]
