@@ -53,12 +53,32 @@ struct Cli {
     show_secrets: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Finish {
     /// http://127.0.0.1:<port>/finish/<id>: this command waits for it.
     Loopback,
     /// dev.consentdesk:/finish/<id>: the app completes it when the OS hands it over.
     DeepLink,
+}
+
+impl Finish {
+    /// The way the wallet sends the browser back: an explicit `--finish`
+    /// wins over the profile's loopback setting; with neither, the loopback
+    /// (this command waits). Also says why, for the output.
+    fn choose(asked: Option<Self>, profile: &Profile) -> (Self, &'static str) {
+        match asked {
+            Some(finish) => (finish, "--finish"),
+            None if profile.loopback_finish => (Self::Loopback, "the profile's setting"),
+            None => (Self::Loopback, "the default"),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Loopback => "loopback",
+            Self::DeepLink => "deep-link",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,7 +98,8 @@ enum Command {
         /// The amount in the asset's normal unit (12.50); what you send,
         /// fees included, unless --receive. Leave out to pay what an incoming
         /// payment asks for.
-        #[arg(long)]
+        // A negative amount is refused in words, not as an unknown option.
+        #[arg(long, allow_negative_numbers = true)]
         amount: Option<String>,
         /// The amount is what the receiver gets (in their asset).
         #[arg(long)]
@@ -89,9 +110,14 @@ enum Command {
         /// Pay the quote without asking.
         #[arg(long)]
         yes: bool,
-        /// How the wallet sends the browser back.
-        #[arg(long, value_enum, default_value = "loopback")]
-        finish: Finish,
+        /// Pay with this grant, approved earlier (see `grant list`), instead
+        /// of asking the wallet for a new one.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["finish", "open_browser"])]
+        grant: Option<String>,
+        /// How the wallet sends the browser back (default: loopback); wins
+        /// over the profile's setting.
+        #[arg(long, value_enum)]
+        finish: Option<Finish>,
         /// Open the consent page in the system browser.
         #[arg(long)]
         open_browser: bool,
@@ -140,21 +166,30 @@ enum GrantCommand {
         /// The sending wallet address.
         #[arg(long)]
         wallet: String,
-        /// Most that may leave the wallet, in its smallest unit (1320 = $13.20 at scale 2).
-        #[arg(long, conflicts_with = "receive")]
+        /// Most that may leave the wallet, in its asset as people write it:
+        /// 13.20 for $13.20, 1000 for ¥1000.
+        #[arg(long, group = "limit", allow_negative_numbers = true)]
         debit: Option<String>,
-        /// Most that may arrive, in the wallet's smallest unit.
-        #[arg(long)]
+        /// --debit in the asset's smallest unit instead: 1320 is $13.20 at
+        /// scale 2.
+        #[arg(long, value_name = "UNITS", group = "limit", allow_negative_numbers = true)]
+        debit_minor: Option<String>,
+        /// Most that may arrive, in the wallet's asset as people write it.
+        #[arg(long, group = "limit", allow_negative_numbers = true)]
         receive: Option<String>,
+        /// --receive in the asset's smallest unit instead.
+        #[arg(long, value_name = "UNITS", group = "limit", allow_negative_numbers = true)]
+        receive_minor: Option<String>,
         /// The only incoming payment the grant may pay.
         #[arg(long)]
         receiver: Option<String>,
         /// A renewing budget, e.g. R/2025-04-22T08:00:00Z/P1D.
         #[arg(long)]
         interval: Option<String>,
-        /// How the wallet sends the browser back.
-        #[arg(long, value_enum, default_value = "loopback")]
-        finish: Finish,
+        /// How the wallet sends the browser back (default: loopback); wins
+        /// over the profile's setting.
+        #[arg(long, value_enum)]
+        finish: Option<Finish>,
         /// Open the consent page in the system browser.
         #[arg(long)]
         open_browser: bool,
@@ -346,6 +381,7 @@ async fn run(cli: Cli) -> Result<i32, String> {
             receive,
             note,
             yes,
+            grant,
             finish,
             open_browser,
             timeout,
@@ -357,7 +393,8 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 receive,
                 note,
                 yes,
-                loopback: matches!(finish, Finish::Loopback),
+                grant,
+                finish,
                 open_browser,
                 timeout,
             };
@@ -369,7 +406,9 @@ async fn run(cli: Cli) -> Result<i32, String> {
         GrantCommand::Request {
             wallet,
             debit,
+            debit_minor,
             receive,
+            receive_minor,
             receiver,
             interval,
             finish,
@@ -378,6 +417,22 @@ async fn run(cli: Cli) -> Result<i32, String> {
         } => {
             let profile = context.profile(cli.profile.as_deref())?;
             let client = context.client(&profile).map_err(|e| e.to_string())?;
+            // Decimal amounts need the wallet's scale; raw ones go as given.
+            let (debit, receive) = match (debit, receive) {
+                (None, None) => (debit_minor, receive_minor),
+                (debit, receive) => {
+                    let scale = wallet_scale(&client, &wallet).await?;
+                    let units = |text: Option<String>, option: &str| {
+                        text.map(|text| {
+                            crate::parse_major_units(&text, scale)
+                                .map(|value| value.to_string())
+                                .map_err(|error| format!("{option}: {error}"))
+                        })
+                        .transpose()
+                    };
+                    (units(debit, "--debit")?, units(receive, "--receive")?)
+                }
+            };
             let spec = GrantSpec::parse(
                 &wallet,
                 debit.as_deref(),
@@ -386,20 +441,20 @@ async fn run(cli: Cli) -> Result<i32, String> {
                 interval.as_deref(),
             )
             .map_err(|e| e.to_string())?;
-            // --finish loopback, or a profile that always finishes that way.
-            let (via, mut listener) = crate::loopback::finish_route(
-                matches!(finish, Finish::Loopback) || profile.loopback_finish,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let (finish, why) = Finish::choose(finish, &profile);
+            let (via, mut listener) =
+                crate::loopback::finish_route(finish == Finish::Loopback)
+                    .await
+                    .map_err(|e| e.to_string())?;
             let pending = context
                 .flows
                 .request(&client, &profile.id, &spec, via)
                 .await
                 .map_err(|e| e.to_string())?;
+            show_finish(json_mode, finish, why);
             show_pending(
                 json_mode,
-                json!({"id": pending.id}),
+                json!({"id": pending.id, "finish": finish.name()}),
                 pending.redirect.as_deref().unwrap_or_default(),
                 "this",
                 open_browser,
@@ -539,6 +594,27 @@ fn report(json_mode: bool, completed: &Completed, token: Option<String>) -> i32 
     }
 }
 
+/// Says (in text mode) which way the wallet sends the browser back, and why.
+fn show_finish(json_mode: bool, finish: Finish, why: &str) {
+    if !json_mode {
+        let way = match finish {
+            Finish::Loopback => "to this command (loopback)",
+            Finish::DeepLink => "to the Consent Desk app (deep-link)",
+        };
+        println!("The wallet sends you back {way}, as {why} says.");
+    }
+}
+
+/// The asset scale of wallet address `wallet`, to read decimal amounts.
+async fn wallet_scale(client: &Client, wallet: &str) -> Result<u8, String> {
+    let url = crate::typed_url(wallet, "the wallet address").map_err(|e| e.to_string())?;
+    Ok(client
+        .wallet_address(&url)
+        .await
+        .map_err(|e| e.to_string())?
+        .asset_scale)
+}
+
 /// Prints the consent page to open (a `pending` event with `--json`) and
 /// opens it in the system browser when asked.
 fn show_pending(
@@ -631,7 +707,8 @@ struct PayArgs {
     receive: bool,
     note: Option<String>,
     yes: bool,
-    loopback: bool,
+    grant: Option<String>,
+    finish: Option<Finish>,
     open_browser: bool,
     timeout: u64,
 }
@@ -678,6 +755,10 @@ async fn pay(
     args: PayArgs,
 ) -> Result<i32, String> {
     let profile = context.profile(profile)?;
+    if let Some(grant) = &args.grant {
+        // An unknown id is said before the wallet is asked for a quote.
+        context.flows.grant(grant).map_err(|e| e.to_string())?;
+    }
     let client = context.client(&profile).map_err(|e| e.to_string())?;
     let url = |text: &str, what: &str| crate::typed_url(text, what).map_err(|e| e.to_string());
     let (from, to) = (url(&args.from, "--from")?, url(&args.to, "--to")?);
@@ -723,18 +804,22 @@ async fn pay(
         print(json_mode, &stopped, "Not paid.");
         return Ok(4);
     }
-    let (via, mut listener) =
-        crate::loopback::finish_route(args.loopback || profile.loopback_finish)
-            .await
-            .map_err(|e| e.to_string())?;
+    if let Some(grant) = &args.grant {
+        return pay_with_grant(context, &client, json_mode, &quoted.id, grant).await;
+    }
+    let (finish, why) = Finish::choose(args.finish, &profile);
+    let (via, mut listener) = crate::loopback::finish_route(finish == Finish::Loopback)
+        .await
+        .map_err(|e| e.to_string())?;
     let (payment, grant) = context
         .flows
         .authorize_payment(&client, &quoted.id, via)
         .await
         .map_err(|e| e.to_string())?;
+    show_finish(json_mode, finish, why);
     show_pending(
         json_mode,
-        json!({"id": payment.id, "grant": grant.id}),
+        json!({"id": payment.id, "grant": grant.id, "finish": finish.name()}),
         grant.redirect.as_deref().unwrap_or_default(),
         "the payment",
         args.open_browser,
@@ -784,6 +869,59 @@ async fn pay(
             return Err(error.to_string());
         }
     };
+    print(json_mode, &sent, &payment_text(&sent));
+    Ok(payment_code(&sent))
+}
+
+/// `pay --grant`: pays quoted payment `id` with a grant approved earlier;
+/// a grant that cannot pay it is refused in words and nothing is paid.
+async fn pay_with_grant(
+    context: &Context,
+    client: &Client,
+    json_mode: bool,
+    id: &str,
+    grant: &str,
+) -> Result<i32, String> {
+    // The quote is stopped whatever the refusal, so no quoted payment is
+    // left waiting for a grant nobody will give.
+    // Only while it is still quoted: another process may have sent it (the
+    // store's "moved on elsewhere"), and then something may have been paid.
+    let refuse = |why: String| match context.flows.stop_if_quoted(id) {
+        Ok(None) => Err(format!(
+            "the grant {grant} cannot pay this: {why}; nothing was paid"
+        )),
+        Ok(Some(state)) => Err(format!(
+            "{why} (the payment is {} now: `consent-desk payments show {id}`)",
+            state.as_str()
+        )),
+        Err(error) => Err(format!(
+            "{why}; the payment could not be looked at again ({error}): `consent-desk payments \
+             show {id}`"
+        )),
+    };
+    let sent = match context.flows.pay_with_grant(client, id, grant).await {
+        Ok(sent) => sent,
+        Err(FlowError::Invalid(why)) => return refuse(why),
+        Err(error @ FlowError::QuoteExpired) => return refuse(error.to_string()),
+        Err(error) => {
+            let record = context.flows.payment(id).map_err(|e| e.to_string())?;
+            if record.state == PaymentState::Sending {
+                return Err(format!(
+                    "{error}; the payment may still go through: `consent-desk payments resume                      {id}` finishes it without paying twice"
+                ));
+            }
+            return Err(error.to_string());
+        }
+    };
+    // The wallet refused the grant's budget: the payment went back to
+    // quoted, with the reason.
+    if sent.state == PaymentState::Quoted {
+        let why = sent
+            .problem
+            .clone()
+            .unwrap_or_else(|| "the wallet refused it".to_owned());
+        return refuse(why);
+    }
     print(json_mode, &sent, &payment_text(&sent));
     Ok(payment_code(&sent))
 }

@@ -51,6 +51,18 @@ async fn world() -> (
     consent_desk_sandbox::RunningSandbox,
     tempfile::TempDir,
 ) {
+    world_with(false).await
+}
+
+/// [`world`], with the profile's "always finish through the loopback"
+/// setting as given.
+async fn world_with(
+    loopback_finish: bool,
+) -> (
+    Session,
+    consent_desk_sandbox::RunningSandbox,
+    tempfile::TempDir,
+) {
     let session = Session::start(Mode::Unlocked);
     let key = SigningKey::generate();
     let key_id = KeyId::new("qa-desk-1").unwrap();
@@ -82,7 +94,7 @@ async fn world() -> (
             passphrase: Zeroizing::new(PASSPHRASE.into()),
         },
         allow_http_loopback: true,
-        loopback_finish: false,
+        loopback_finish,
     })
     .unwrap();
 
@@ -102,7 +114,7 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
             "--wallet",
             &alice,
             "--debit",
-            "1320",
+            "13.20",
             "--interval",
             "R/2025-04-22T00:00:00Z/P1D",
             "--finish",
@@ -256,7 +268,7 @@ async fn the_cli_cancels_at_the_wallet_a_grant_nobody_approved_in_time() {
             "request",
             "--wallet",
             &alice,
-            "--debit",
+            "--debit-minor",
             "1320",
             "--finish",
             "loopback",
@@ -462,4 +474,209 @@ async fn the_cli_pays_across_currencies_and_manages_the_grant() {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_words() {
+    let (session, sandbox, _dir) = world().await;
+    let alice = sandbox.wallet_address("alice").to_string();
+    let request = |limit: &[&str]| {
+        let mut args = vec!["grant", "request", "--wallet", &alice];
+        args.extend_from_slice(limit);
+        args.extend_from_slice(&["--finish", "deep-link", "--json", "--passphrase-env", "PW"]);
+        grant_cli(&session, &args).output().unwrap()
+    };
+    let limit_of = |output: &std::process::Output| {
+        let pending = json_of(output);
+        let shown = json_of(
+            &grant_cli(
+                &session,
+                &["grant", "show", pending["id"].as_str().unwrap(), "--json"],
+            )
+            .output()
+            .unwrap(),
+        );
+        shown["request"]["access_token"]["access"][0]["limits"].clone()
+    };
+    // Decimal in the wallet's asset (USD, scale 2); raw units only by name.
+    let decimal = limit_of(&request(&["--debit", "13.20"]));
+    assert_eq!(decimal["debitAmount"]["value"], "1320", "{decimal}");
+    assert_eq!(decimal["debitAmount"]["assetScale"], 2, "{decimal}");
+    let whole = limit_of(&request(&["--receive", "7"]));
+    assert_eq!(whole["receiveAmount"]["value"], "700", "{whole}");
+    let raw = limit_of(&request(&["--debit-minor", "1320"]));
+    assert_eq!(raw["debitAmount"]["value"], "1320", "{raw}");
+    // Yen has no decimals: 1000 is ¥1000, and 1000.5 is refused.
+    let kenji = sandbox.wallet_address("kenji").to_string();
+    let yen = grant_cli(
+        &session,
+        &["grant", "request", "--wallet", &kenji, "--debit", "1000", "--finish", "deep-link"],
+    )
+    .args(["--json", "--passphrase-env", "PW"])
+    .output()
+    .unwrap();
+    let yen = limit_of(&yen);
+    assert_eq!(yen["debitAmount"]["value"], "1000", "{yen}");
+    assert_eq!(yen["debitAmount"]["assetScale"], 0, "{yen}");
+    let fraction = grant_cli(
+        &session,
+        &["grant", "request", "--wallet", &kenji, "--debit", "1000.5", "--passphrase-env", "PW"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        stderr_of(&fraction).contains("more decimals than this asset allows (0), such as 1000"),
+        "{}",
+        stderr_of(&fraction)
+    );
+
+    for (amount, says) in [
+        (["--debit", "0"], "--debit: the amount must be more than zero, such as 12.50"),
+        (["--debit", "0.00"], "more than zero"),
+        (["--debit", "13.201"], "more decimals than this asset allows (2), such as 12.50"),
+        (["--debit", "-5"], "`-5` is negative"),
+        (["--receive", "ten"], "--receive: `ten` is not an amount"),
+        (["--debit", "1,000"], "not an amount"),
+        (["--debit-minor", "13.20"], "not a whole number"),
+        (["--debit-minor", "0"], "more than zero"),
+    ] {
+        let refused = request(&amount);
+        assert_eq!(refused.status.code(), Some(1), "{amount:?}: {}", stderr_of(&refused));
+        assert!(stderr_of(&refused).contains(says), "{amount:?}: {}", stderr_of(&refused));
+    }
+    // Both ways at once is a usage error.
+    let both = request(&["--debit", "1", "--debit-minor", "100"]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr_of(&both));
+    let listed = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap());
+    assert_eq!(listed.as_array().unwrap().len(), 4, "refused amounts ask nothing: {listed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
+    let (session, sandbox, _dir) = world_with(true).await;
+    let from = sandbox.wallet_address("alice").to_string();
+    let to = sandbox.wallet_address("bob").to_string();
+    let common = ["--passphrase-env", "PW", "--timeout", "5"];
+    let finish_of = |id: &str| {
+        json_of(&grant_cli(&session, &["grant", "show", id, "--json"]).output().unwrap())
+            ["finishUri"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    // --finish deep-link: the grant finishes in the app; the command does
+    // not wait and says which way.
+    let mut args = vec!["pay", "--from", &from, "--to", &to, "--amount", "1.00", "--yes"];
+    args.extend_from_slice(&["--finish", "deep-link"]);
+    args.extend_from_slice(&common);
+    let paid = grant_cli(&session, &args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&paid.stdout);
+    assert_eq!(paid.status.code(), Some(0), "{}", stderr_of(&paid));
+    assert!(
+        stdout.contains("to the Consent Desk app (deep-link), as --finish says"),
+        "{stdout}"
+    );
+    let grant = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap())[0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(finish_of(&grant).starts_with("dev.consentdesk:/finish/"), "{}", finish_of(&grant));
+
+    // Without --finish, the profile's loopback setting decides; it says so.
+    let mut args = vec!["grant", "request", "--wallet", &from, "--debit", "1"];
+    args.extend_from_slice(&["--timeout", "1", "--passphrase-env", "PW"]);
+    let waited = grant_cli(&session, &args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&waited.stdout);
+    assert!(
+        stdout.contains("to this command (loopback), as the profile's setting says"),
+        "{stdout}"
+    );
+    let grant = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap())[0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(finish_of(&grant).starts_with("http://127.0.0.1:"), "{}", finish_of(&grant));
+}
+
+/// Asks for and approves (in the scripted browser) a one-time budget of
+/// `debit` from `wallet`; returns the grant id.
+async fn approved_budget(session: &Session, wallet: &str, debit: &str) -> String {
+    let mut child = grant_cli(
+        session,
+        &[
+            "grant", "request", "--wallet", wallet, "--debit", debit, "--json",
+            "--passphrase-env", "PW", "--timeout", "60",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let pending: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let finish = approve(pending["redirect"].as_str().unwrap()).await;
+    reqwest::get(&finish).await.unwrap();
+    assert!(child.wait().unwrap().success());
+    pending["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot() {
+    let (session, sandbox, _dir) = world().await;
+    let from = sandbox.wallet_address("alice").to_string();
+    let to = sandbox.wallet_address("bob").to_string();
+    let grant = approved_budget(&session, &from, "5.00").await;
+    let pay = |amount: &str, grant: &str| {
+        grant_cli(
+            &session,
+            &[
+                "pay", "--from", &from, "--to", &to, "--amount", amount, "--yes", "--grant", grant,
+                "--json", "--passphrase-env", "PW", "--timeout", "5",
+            ],
+        )
+        .output()
+        .unwrap()
+    };
+
+    // Paid with it: no consent page, no new grant.
+    let paid = pay("3.00", &grant);
+    assert_eq!(paid.status.code(), Some(0), "{}", stderr_of(&paid));
+    let stdout = String::from_utf8_lossy(&paid.stdout);
+    assert!(!stdout.contains("pending"), "no consent asked: {stdout}");
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["state"], "completed", "{last}");
+    assert_eq!(last["grantId"], grant.as_str(), "{last}");
+    let grants = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap());
+    assert_eq!(grants.as_array().unwrap().len(), 1, "{grants}");
+
+    // What is left (2.00) does not cover 3.00: refused in words, unpaid.
+    let refused = pay("3.00", &grant);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr_of(&refused).contains(&format!(
+            "the grant {grant} cannot pay this: that grant's budget left does not cover this \
+             payment"
+        )) && stderr_of(&refused).contains("nothing was paid"),
+        "{}",
+        stderr_of(&refused)
+    );
+    let payments = json_of(&grant_cli(&session, &["payments", "list", "--json"]).output().unwrap());
+    assert_eq!(payments[0]["state"], "cancelled", "{payments}");
+
+    // An id that names no grant is said before any quote.
+    let unknown = pay("1.00", "no-such-grant");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr_of(&unknown).contains("there is no grant `no-such-grant`"), "{}", stderr_of(&unknown));
+    let payments = json_of(&grant_cli(&session, &["payments", "list", "--json"]).output().unwrap());
+    assert_eq!(payments.as_array().unwrap().len(), 2, "{payments}");
 }

@@ -52,6 +52,53 @@ impl Amount {
             value: text.to_owned(),
         })
     }
+
+    /// Parses an amount as people write it, in the asset's major unit
+    /// (`12.50` at scale 2, `1000` at scale 0), into smallest units, by
+    /// moving the decimal point in the digit string: never a float.
+    ///
+    /// # Errors
+    ///
+    /// Empty, not digits with at most one dot, negative, more decimals than
+    /// `scale`, zero, or more than `u64::MAX` smallest units; each error says
+    /// what was wrong with an example.
+    pub fn parse_decimal(text: &str, scale: u8) -> Result<u64, AmountError> {
+        let text = text.trim();
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty() && fraction.is_empty() {
+            return Err(AmountError::NoDecimal { scale });
+        }
+        let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+        if let Some(rest) = text.strip_prefix('-') {
+            let (whole, fraction) = rest.split_once('.').unwrap_or((rest, ""));
+            if digits(whole) && digits(fraction) && !rest.is_empty() {
+                return Err(AmountError::Negative {
+                    value: text.to_owned(),
+                    scale,
+                });
+            }
+        }
+        if !digits(whole) || !digits(fraction) {
+            return Err(AmountError::NotDecimal {
+                value: text.to_owned(),
+                scale,
+            });
+        }
+        if fraction.len() > usize::from(scale) {
+            return Err(AmountError::TooPrecise {
+                value: text.to_owned(),
+                scale,
+            });
+        }
+        let padded = format!("{whole}{fraction:0<width$}", width = usize::from(scale));
+        let significant = padded.trim_start_matches('0');
+        if significant.is_empty() {
+            return Err(AmountError::Zero { scale });
+        }
+        Self::parse_value(significant).map_err(|_| AmountError::TooLarge {
+            value: text.to_owned(),
+        })
+    }
 }
 
 /// Shows the value in the asset's major unit, `5.00 USD`, by placing the
@@ -153,6 +200,44 @@ mod tests {
         for scale in ["2.5", "256", "-1", "\"2\""] {
             let json = format!(r#"{{"value":"5","assetCode":"USD","assetScale":{scale}}}"#);
             assert!(from_json(&json).is_err(), "accepted scale {scale}");
+        }
+    }
+
+    #[test]
+    fn decimals_become_smallest_units_exactly() {
+        assert_eq!(Amount::parse_decimal("12.50", 2), Ok(1250));
+        assert_eq!(Amount::parse_decimal("12.5", 2), Ok(1250));
+        assert_eq!(Amount::parse_decimal(" 13 ", 2), Ok(1300));
+        assert_eq!(Amount::parse_decimal(".5", 2), Ok(50));
+        assert_eq!(Amount::parse_decimal("1000", 0), Ok(1000));
+        assert_eq!(Amount::parse_decimal("1000.", 0), Ok(1000));
+        assert_eq!(Amount::parse_decimal("0.001", 3), Ok(1));
+        assert_eq!(
+            Amount::parse_decimal("184467440737095516.15", 2),
+            Ok(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn decimals_refused_say_what_is_wrong_with_an_example() {
+        for (text, scale, says) in [
+            ("", 2, "enter an amount, such as 12.50"),
+            ("12.501", 2, "more decimals than this asset allows (2), such as 12.50"),
+            ("1000.5", 0, "more decimals than this asset allows (0), such as 1000"),
+            ("-1", 2, "`-1` is negative"),
+            ("-0.50", 2, "negative"),
+            ("0", 2, "more than zero"),
+            ("0.00", 2, "more than zero"),
+            ("1,000", 2, "not an amount"),
+            ("1e3", 2, "not an amount"),
+            ("+5", 2, "not an amount"),
+            ("1.2.3", 2, "not an amount"),
+            ("twelve", 0, "such as 1000"),
+            ("-", 2, "not an amount"),
+            ("184467440737095516.16", 2, "larger"),
+        ] {
+            let error = Amount::parse_decimal(text, scale).unwrap_err();
+            assert!(error.to_string().contains(says), "{text:?}: {error}");
         }
     }
 

@@ -694,6 +694,57 @@ pub enum AmountError {
         /// The value given.
         value: String,
     },
+    /// No decimal amount was given.
+    #[error("enter an amount, such as {}", decimal_example(*scale))]
+    NoDecimal {
+        /// The asset scale.
+        scale: u8,
+    },
+    /// A decimal amount has something other than digits and one dot.
+    #[error(
+        "`{value}` is not an amount: use digits and at most one dot, such as {}",
+        decimal_example(*scale)
+    )]
+    NotDecimal {
+        /// The text given.
+        value: String,
+        /// The asset scale.
+        scale: u8,
+    },
+    /// A decimal amount is below zero.
+    #[error("`{value}` is negative; give what to pay, such as {}", decimal_example(*scale))]
+    Negative {
+        /// The text given.
+        value: String,
+        /// The asset scale.
+        scale: u8,
+    },
+    /// A decimal amount is zero.
+    #[error("the amount must be more than zero, such as {}", decimal_example(*scale))]
+    Zero {
+        /// The asset scale.
+        scale: u8,
+    },
+    /// A decimal amount has more decimals than the asset's scale.
+    #[error(
+        "`{value}` has more decimals than this asset allows ({scale}), such as {}",
+        decimal_example(*scale)
+    )]
+    TooPrecise {
+        /// The text given.
+        value: String,
+        /// The asset scale.
+        scale: u8,
+    },
+}
+
+/// An amount written as people write it in an asset of `scale`: `12.50` at
+/// scale 2, `1000` at scale 0 (yen), `0.125` at scale 3.
+fn decimal_example(scale: u8) -> String {
+    match scale {
+        0 => "1000".to_owned(),
+        _ => format!("12.{:0<width$}", 5, width = usize::from(scale)),
+    }
 }
 
 /// A GNAP error code
