@@ -534,6 +534,7 @@ impl<T: Transport> Client<T> {
             Side::Auth,
         )
         .await
+        .map_err(crate::grant::refuse_unsupported_interaction)
     }
 
     /// `POST {continue.uri}` with `{"interact_ref":…}` after the person approved

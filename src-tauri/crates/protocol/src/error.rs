@@ -120,6 +120,22 @@ pub enum Error {
         /// successful answer that failed to parse can carry a token.
         body: RawBody,
     },
+    /// The wallet can be approved only through an interaction this app does
+    /// not support: a grant answer whose `interact` has no `redirect` (Open
+    /// Payments 1.4's `card`, for example). Nothing was granted.
+    #[error(
+        "The wallet at {host} offers only {} to approve this, which Consent Desk does not \
+         support: it speaks Open Payments 1.3 and approves through the wallet's consent page \
+         (`redirect`), which this wallet did not offer. Nothing was granted; approve with a \
+         wallet that offers its consent page.",
+        offered.iter().map(|method| format!("`{method}`")).collect::<Vec<_>>().join(" or ")
+    )]
+    UnsupportedInteraction {
+        /// The server's host.
+        host: String,
+        /// The interaction methods it offered instead (`card`, …).
+        offered: Vec<String>,
+    },
     /// A URL that is not HTTPS (or allowed loopback HTTP).
     #[error(
         "The address {url} does not use HTTPS, so it was not contacted. Use an https:// \

@@ -484,6 +484,41 @@ pub enum GrantResponse {
     Approved(ApprovedGrant),
 }
 
+/// A grant answer this app could not read that offers only interactions it
+/// does not support (no `redirect`; v1.4's `card`) becomes
+/// [`Error::UnsupportedInteraction`], so the person reads why in words rather
+/// than "an answer this app cannot read". Any other error is returned as is.
+pub(crate) fn refuse_unsupported_interaction(error: Error) -> Error {
+    let Error::InvalidResponse { host, body, .. } = &error else {
+        return error;
+    };
+    let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body.0) else {
+        return error;
+    };
+    let Some(interact) = answer
+        .get("interact")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return error;
+    };
+    if interact.contains_key("redirect") {
+        return error;
+    }
+    // `finish` is the server's nonce, not a way to interact.
+    let offered: Vec<String> = interact
+        .keys()
+        .filter(|key| key.as_str() != "finish")
+        .cloned()
+        .collect();
+    if offered.is_empty() {
+        return error;
+    }
+    Error::UnsupportedInteraction {
+        host: host.clone(),
+        offered,
+    }
+}
+
 /// The continuation body `{"interact_ref": …}`
 /// ([RFC 9635 §5.1](https://www.rfc-editor.org/rfc/rfc9635#section-5.1)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -498,4 +533,71 @@ pub struct ContinueRequest {
 pub struct RotatedToken {
     /// The new token.
     pub access_token: GrantedAccessToken,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::RawBody;
+
+    fn unreadable(body: serde_json::Value) -> Error {
+        let body = serde_json::to_vec(&body).unwrap();
+        let reason = serde_json::from_slice::<GrantResponse>(&body)
+            .expect_err("not a 1.3 grant answer")
+            .to_string();
+        Error::InvalidResponse {
+            host: "wallet.example".to_owned(),
+            path: ".".to_owned(),
+            reason,
+            body: RawBody(body),
+        }
+    }
+
+    fn continue_() -> serde_json::Value {
+        serde_json::json!({
+            "access_token": {"value": "c0"},
+            "uri": "https://wallet.example/continue/1"
+        })
+    }
+
+    #[test]
+    fn a_grant_answer_offering_only_a_card_interaction_is_refused_in_words() {
+        let error = refuse_unsupported_interaction(unreadable(serde_json::json!({
+            "interact": {"card": {"uri": "https://wallet.example/card/1"}, "finish": "n0"},
+            "continue": continue_(),
+        })));
+        let Error::UnsupportedInteraction { host, offered } = &error else {
+            panic!("expected a refusal in words, got {error:?}");
+        };
+        assert_eq!(
+            (host.as_str(), offered.as_slice()),
+            ("wallet.example", &["card".to_owned()][..])
+        );
+        let words = error.to_string();
+        assert!(words.contains("offers only `card`"), "{words}");
+        assert!(words.contains("Open Payments 1.3"), "{words}");
+        assert!(words.contains("Nothing was granted"), "{words}");
+    }
+
+    #[test]
+    fn a_card_next_to_a_redirect_is_approved_through_the_page() {
+        let answer: GrantResponse = serde_json::from_value(serde_json::json!({
+            "interact": {
+                "redirect": "https://wallet.example/consent/1",
+                "card": {"uri": "https://wallet.example/card/1"},
+                "finish": "n0"
+            },
+            "continue": continue_(),
+        }))
+        .unwrap();
+        assert!(matches!(answer, GrantResponse::Pending(_)));
+    }
+
+    #[test]
+    fn other_unreadable_answers_stay_as_they_are() {
+        let error = refuse_unsupported_interaction(unreadable(serde_json::json!({
+            "continue": 3,
+        })));
+        assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
+    }
 }
