@@ -864,23 +864,26 @@ fn check_status(
     }
     let gnap = GnapError::from_json(&body).ok();
     if side == Side::Resource && (status == 401 || status == 403) {
-        let description = gnap
-            .as_ref()
-            .and_then(|error| error.description.as_deref())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        // Older wallets and proxies answer in plain text or HTML: read the
+        // words in the raw body when there is no GNAP description.
+        let description = match gnap.as_ref().and_then(|error| error.description.as_deref()) {
+            Some(description) => description.to_ascii_lowercase(),
+            None => String::from_utf8_lossy(&body).to_ascii_lowercase(),
+        };
         // 401 is the token; a 403 is the token only when the wallet says it
-        // is inactive. Any other 403 refuses what an active token asks for:
-        // Rafiki answers a payment over the grant's limits with 403
-        // "unauthorized", which a rotation cannot change.
+        // is inactive. Rafiki answers a payment over the grant's limits with
+        // 403 "unauthorized", which a rotation cannot change. A 403 that says
+        // none of these may be the token: rotated once, as before.
         let problem = if status == 401 {
             TokenProblem::InvalidToken
         } else if description.contains("inactive") {
             TokenProblem::InactiveToken
         } else if description.contains("insufficient") {
             TokenProblem::InsufficientGrant
-        } else {
+        } else if description.contains("unauthorized") {
             TokenProblem::OverLimit
+        } else {
+            TokenProblem::Unexplained
         };
         return Err(Error::Token {
             problem,
@@ -1028,5 +1031,62 @@ mod tests {
         )
         .await;
         assert!(invalid.needs_token_rotation());
+    }
+
+    /// What `check_status` makes of a resource server's 401/403 `body`.
+    fn refusal(status: u16, body: &str) -> Error {
+        let response = http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        check_status(response, "wallet.example", Side::Resource).unwrap_err()
+    }
+
+    fn problem(error: &Error) -> TokenProblem {
+        match error {
+            Error::Token { problem, .. } => *problem,
+            other => panic!("expected a token error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_403_without_a_gnap_description_is_read_from_its_words() {
+        // Older wallets and proxies: empty, HTML, plain text.
+        for body in ["", "<html><body><h1>403 Forbidden</h1></body></html>"] {
+            let error = refusal(403, body);
+            assert_eq!(problem(&error), TokenProblem::Unexplained, "{body:?}");
+            assert!(
+                error.needs_token_rotation() && !error.is_budget_spent(),
+                "rotated once, never a spent budget: {body:?}"
+            );
+            assert_eq!(
+                error.to_string(),
+                "The wallet at wallet.example refused this (HTTP 403) without saying why, also \
+                 with a new access token. Try again later; if it keeps refusing, ask the \
+                 wallet's operator what this grant allows."
+            );
+        }
+        let plain = refusal(403, "Unauthorized");
+        assert_eq!(problem(&plain), TokenProblem::OverLimit);
+        assert!(plain.is_budget_spent() && !plain.needs_token_rotation());
+        assert_eq!(
+            problem(&refusal(403, "Inactive Token")),
+            TokenProblem::InactiveToken
+        );
+        assert_eq!(problem(&refusal(401, "")), TokenProblem::InvalidToken);
+        let inactive = refusal(
+            403,
+            r#"{"error":{"code":"403","description":"Inactive Token"}}"#,
+        );
+        assert_eq!(problem(&inactive), TokenProblem::InactiveToken);
+        let insufficient = refusal(
+            403,
+            r#"{"error":{"code":"403","description":"Insufficient Grant"}}"#,
+        );
+        assert_eq!(problem(&insufficient), TokenProblem::InsufficientGrant);
+        assert!(insufficient.is_budget_spent() && !insufficient.needs_token_rotation());
+        // A description nobody knows: perhaps the token, rotated once.
+        let unknown = refusal(403, r#"{"error":{"code":"403","description":"Forbidden"}}"#);
+        assert_eq!(problem(&unknown), TokenProblem::Unexplained);
     }
 }

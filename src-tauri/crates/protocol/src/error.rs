@@ -55,7 +55,7 @@ pub enum Error {
         error: GnapError,
     },
     /// The resource server refused the access token.
-    #[error("{}", token_sentence(*.problem, host))]
+    #[error("{}", token_sentence(*.problem, *.status, host))]
     Token {
         /// What is wrong with the token.
         problem: TokenProblem,
@@ -168,13 +168,16 @@ impl Error {
         matches!(self, Self::Network { .. })
     }
 
-    /// The access token is invalid or inactive: rotate it and retry once.
+    /// The access token is invalid or inactive, or a 403 says nothing this
+    /// client recognises: rotate it and retry once.
     #[must_use]
     pub fn needs_token_rotation(&self) -> bool {
         matches!(
             self,
             Self::Token {
-                problem: TokenProblem::InvalidToken | TokenProblem::InactiveToken,
+                problem: TokenProblem::InvalidToken
+                    | TokenProblem::InactiveToken
+                    | TokenProblem::Unexplained,
                 ..
             }
         )
@@ -274,9 +277,13 @@ pub enum TokenProblem {
     /// Any other 403 with an active token (Rafiki: `unauthorized`): over the
     /// grant's limits — its budget, its receiver or its interval.
     OverLimit,
+    /// A 403 whose body says none of the above (empty, an HTML page, an
+    /// unknown description: older wallets, proxies). It may be the token, so
+    /// it is rotated once; a second one is a refusal.
+    Unexplained,
 }
 
-fn token_sentence(problem: TokenProblem, host: &str) -> String {
+fn token_sentence(problem: TokenProblem, status: u16, host: &str) -> String {
     match problem {
         TokenProblem::InvalidToken | TokenProblem::InactiveToken => format!(
             "The wallet at {host} no longer accepts this access token. It is rotated and the call \
@@ -289,6 +296,11 @@ fn token_sentence(problem: TokenProblem, host: &str) -> String {
         TokenProblem::OverLimit => format!(
             "The wallet at {host} refused: this payment is over what the grant allows (its \
              budget is spent, or it is for another receiver). Approve a new payment to continue."
+        ),
+        TokenProblem::Unexplained => format!(
+            "The wallet at {host} refused this (HTTP {status}) without saying why, also with a \
+             new access token. Try again later; if it keeps refusing, ask the wallet's operator \
+             what this grant allows."
         ),
     }
 }
