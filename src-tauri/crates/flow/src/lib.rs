@@ -219,6 +219,11 @@ pub enum FlowError {
          (nothing was paid)"
     )]
     QuoteExpired,
+    /// A resumed send the wallet refused again: the first try, whose answer
+    /// was lost, may have made the payment, and it cannot be confirmed. The
+    /// payment stays `sending`; never pay it again.
+    #[error("{0}")]
+    Unconfirmed(String),
 }
 
 /// The grant request for `spec`, with the wallet's asset and this finish URI

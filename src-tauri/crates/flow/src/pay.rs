@@ -277,6 +277,25 @@ fn spent_words(limits: Option<&OutgoingLimits>) -> String {
     }
 }
 
+/// Why a resumed send cannot tell whether its payment was made: the wallet
+/// refused the create again, and the payments made could not be listed.
+fn unconfirmed_words(grant: &GrantRecord, lookup: &consent_desk_protocol::Error) -> String {
+    let lists = outgoing_access(grant).is_some_and(|(actions, _)| {
+        actions.contains(&OutgoingPaymentAction::List)
+            || actions.contains(&OutgoingPaymentAction::ListAll)
+    });
+    let why = if lists {
+        format!("The wallet could not be asked whether it was ({lookup})")
+    } else {
+        "This grant cannot list payments, so that cannot be confirmed here".to_owned()
+    };
+    format!(
+        "This payment may have been made already: the wallet refused to send it again, as it \
+         does once the first try used the budget. {why}. Do not pay it again: check again \
+         later, or look for it in your wallet's history."
+    )
+}
+
 impl Flows {
     /// Steps 1–2: an incoming payment at the receiver (unless `to` is one)
     /// and a quote at the sender. The payment waits for the person to
@@ -610,13 +629,20 @@ impl Flows {
         let used: u64 = if limits.interval.is_some() {
             0
         } else {
+            // The amounts are the wallet's: a sum past u64 is its error,
+            // never a panic or a wrapped (smaller) total.
             self.payments_with_grant(&grant.id)
                 .map_err(|error| error.to_string())?
                 .iter()
                 .filter(|p| p.id != payment.id)
                 .filter(|p| matches!(p.state, PaymentState::Sent | PaymentState::Completed))
                 .filter_map(|p| p.outgoing_payment.as_ref().map(counted))
-                .sum()
+                .try_fold(0u64, u64::checked_add)
+                .ok_or_else(|| {
+                    "the wallet gave amounts for that grant's earlier payments too large to add \
+                     up, so what is left of its budget cannot be told; approve a new grant to pay"
+                        .to_owned()
+                })?
         };
         if used.saturating_add(this.value) > limit.value {
             return Err(if used >= limit.value {
@@ -740,6 +766,17 @@ impl Flows {
                     || error.status().is_some_and(|status| status >= 500);
                 if let Ok(Some(found)) = found {
                     found
+                } else if let (true, true, Err(lookup)) = (resumed, error.is_budget_spent(), &found)
+                {
+                    // A resumed send: the first create's answer was lost, and
+                    // the wallet now refuses the same create as over the
+                    // grant's limit: that create most likely used the budget.
+                    // Never back to the quote (a new grant would pay twice).
+                    let words = unconfirmed_words(&grant, lookup);
+                    payment.problem = Some(words.clone());
+                    payment.updated_at = timestamp();
+                    self.save_payment(&payment, PaymentState::Sending)?;
+                    return Err(FlowError::Unconfirmed(words));
                 } else if found.is_err() && (resumed || ambiguous) {
                     // Cannot tell whether the wallet made it: stays `sending`.
                     return Err(error.into());
@@ -777,6 +814,7 @@ impl Flows {
         };
         tracing::info!(payment = %id, "outgoing payment created");
         payment.outgoing_payment = Some(outgoing);
+        payment.problem = None;
         payment.state = PaymentState::Sent;
         payment.updated_at = timestamp();
         self.save_payment(&payment, PaymentState::Sending)?;
@@ -913,6 +951,26 @@ impl Flows {
             )));
         }
         self.end_payment(payment, PaymentState::Cancelled, "cancelled".to_owned())
+    }
+
+    /// Stops a payment a grant could not pay, only while it is still
+    /// quoted: `None` when it was stopped (nothing was paid), or the state
+    /// another process moved it on to (sent, say), when it was left alone.
+    ///
+    /// # Errors
+    ///
+    /// Unknown id, or the store failed.
+    pub fn stop_if_quoted(&self, id: &str) -> Result<Option<PaymentState>, FlowError> {
+        let payment = self.payment(id)?;
+        if payment.state != PaymentState::Quoted {
+            return Ok(Some(payment.state));
+        }
+        // From `quoted` only: a send that starts meanwhile wins.
+        match self.end_payment(payment, PaymentState::Cancelled, "cancelled".to_owned()) {
+            Ok(_) => Ok(None),
+            Err(FlowError::Invalid(_)) => Ok(Some(self.payment(id)?.state)),
+            Err(error) => Err(error),
+        }
     }
 
     /// One payment.
@@ -1225,6 +1283,60 @@ mod tests {
             .insert_payment(&sent_with("reads-too", "p3", Some("https://w.example/bob")))
             .unwrap();
         flows.no_payment_in_flight("reads-too").unwrap();
+    }
+
+    fn flows() -> (tempfile::TempDir, Flows) {
+        let dir = tempfile::tempdir().unwrap();
+        let flows = Flows::open(
+            &dir.path().join("grants.sqlite3"),
+            std::sync::Arc::new(consent_desk_identity::MemoryBackend::default()),
+        )
+        .unwrap();
+        (dir, flows)
+    }
+
+    #[test]
+    fn a_one_time_budget_whose_payments_add_up_past_u64_is_a_wallet_error() {
+        let (_dir, flows) = flows();
+        let mut grant = approved_grant("budget", &["create", "read"]);
+        grant.access = Some(serde_json::json!([{
+            "type": "outgoing-payment",
+            "actions": ["create", "read"],
+            "identifier": "https://w.example/alice",
+            "limits": {"debitAmount": usd(1000)},
+        }]));
+        flows.store().insert(&grant).unwrap();
+        for (id, debit) in [("p1", u64::MAX), ("p2", 400)] {
+            let mut paid = sent_with("budget", id, None);
+            paid.outgoing_payment = Some(outgoing(usd(debit), usd(debit), usd(debit)));
+            flows.store().insert_payment(&paid).unwrap();
+        }
+        let mut next = sent_with("budget", "p3", None);
+        next.state = PaymentState::Quoted;
+        next.outgoing_payment = None;
+        let refused = flows.can_pay(&grant, &next).unwrap_err();
+        assert!(refused.contains("too large to add up"), "{refused}");
+    }
+
+    #[test]
+    fn a_refused_grant_stops_only_a_payment_still_quoted() {
+        let (_dir, flows) = flows();
+        let mut quoted = sent_with("g", "p1", None);
+        quoted.state = PaymentState::Quoted;
+        quoted.outgoing_payment = None;
+        flows.store().insert_payment(&quoted).unwrap();
+        assert_eq!(flows.stop_if_quoted("p1").unwrap(), None);
+        assert_eq!(flows.payment("p1").unwrap().state, PaymentState::Cancelled);
+        // Another process sent it meanwhile: left alone, and said so.
+        let mut sending = quoted.clone();
+        sending.id = "p2".into();
+        sending.state = PaymentState::Sending;
+        flows.store().insert_payment(&sending).unwrap();
+        assert_eq!(
+            flows.stop_if_quoted("p2").unwrap(),
+            Some(PaymentState::Sending)
+        );
+        assert_eq!(flows.payment("p2").unwrap().state, PaymentState::Sending);
     }
 
     #[test]

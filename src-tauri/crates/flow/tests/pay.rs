@@ -651,6 +651,71 @@ async fn approved_grant(world: &World, spec: &consent_desk_flow::GrantSpec) -> S
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_send_refused_over_the_limit_may_have_been_made_and_is_never_requoted() {
+    use consent_desk_protocol::OutgoingPaymentAction as A;
+    let world = world().await;
+    let alice = world.balance("alice");
+    // A one-time $3.00 budget that can send and follow payments, not list.
+    let grant = approved_grant(
+        &world,
+        &consent_desk_flow::GrantSpec {
+            wallet: world.sandbox.wallet_address("alice"),
+            debit: Some(300),
+            receive: None,
+            receiver: None,
+            interval: None,
+            actions: Some(vec![A::Create, A::Read]),
+        },
+    )
+    .await;
+    let quoted = world
+        .flows
+        .quote_payment(
+            &world.client,
+            "desk",
+            &world.request("dave", Some(PayAmount::Send(300))),
+        )
+        .await
+        .unwrap();
+    // The wallet makes the payment and the answer is lost (a crash): it
+    // cannot be listed, so it stays `sending`.
+    world.sandbox.set_faults(Faults {
+        lose_answer: Some(RouteFault {
+            method: Some("POST".into()),
+            path: "/rs/outgoing-payments".into(),
+            status: 503,
+        }),
+        ..Faults::default()
+    });
+    let lost = world
+        .flows
+        .pay_with_grant(&world.client, &quoted.id, &grant)
+        .await;
+    assert!(lost.is_err(), "{lost:?}");
+    world.sandbox.set_faults(Faults::default());
+    // Resumed: the same create is now over the budget the first one used.
+    let resumed = world
+        .flows
+        .send_payment(&world.client, &quoted.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(resumed, FlowError::Unconfirmed(_)), "{resumed:?}");
+    let words = resumed.to_string();
+    assert!(
+        words.contains("may have been made") && words.contains("cannot be confirmed"),
+        "{words}"
+    );
+    assert!(
+        !words.contains("new grant") && !words.contains("new payment"),
+        "a new grant would pay twice: {words}"
+    );
+    let record = world.flows.payment(&quoted.id).unwrap();
+    assert_eq!(record.state, PaymentState::Sending, "never back to the quote");
+    assert_eq!(record.problem.as_deref(), Some(words.as_str()));
+    assert_eq!(world.balance("alice"), alice - 300, "paid once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_with_a_fee_completes_the_moment_it_is_sent() {
     // Rafiki's probe: a fee of 0.10 + 1% on payments in USD.
     let world = world_with(|builder| builder.fee("USD", "10+1%".parse().unwrap())).await;
