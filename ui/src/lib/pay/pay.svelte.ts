@@ -71,7 +71,9 @@ export class PayState {
    * wallet is still delivering it (it stays in the list, to check later).
    */
   get canStartAnother() {
-    return this.ended || this.#payment?.state === 'sent';
+    // A payment that may have been made (`sending`) is checked, never paid
+    // again; another payment can still be started meanwhile.
+    return this.ended || this.#payment?.state === 'sent' || this.#payment?.state === 'sending';
   }
 
   /** Steps 1–2 in the core: the incoming payment and the quote. */
@@ -142,10 +144,11 @@ export class PayState {
     return done;
   }
 
-  /** Asks the wallet again about a payment still settling. */
+  /** Asks the wallet again about a payment still settling, or one that may have been made (resumed). */
   async check(): Promise<boolean> {
     const id = this.#payment?.id;
-    if (!id || this.#payment?.state !== 'sent') return false;
+    const state = this.#payment?.state;
+    if (!id || (state !== 'sent' && state !== 'sending')) return false;
     return this.#run('check', () => this.#backend.checkPayment(id));
   }
 

@@ -194,6 +194,31 @@ describe('A payment still settling', () => {
   });
 });
 
+describe('A payment that may have been made', () => {
+  it('is checked again, never paid again', async () => {
+    const { app, backend, pay } = await paying();
+    pay.to = '$ilp.example/dave';
+    pay.amount = '4';
+    await pay.quote();
+    const id = pay.payment?.id ?? '';
+    await pay.confirm();
+    const words =
+      'This payment may have been made already: the wallet refused to send it again. This grant cannot ' +
+      'list payments, so that cannot be confirmed here. Do not pay it again: check again later.';
+    backend.paymentProgress(id, 'sending', words, words);
+    let html = renderApp(app);
+    expect(byTestId(html, 'pay-problem')?.text).toContain('may have been made');
+    expect(byTestId(html, 'pay-check')?.text).toBe('Check again');
+    expect(byTestId(html, 'pay-confirm')).toBeNull();
+    expect(byTestId(html, 'pay-cancel')).toBeNull();
+    expect(await pay.check()).toBe(true);
+    expect(pay.payment?.state).toBe('sending');
+    html = renderApp(app);
+    expect(byTestId(html, 'pay-check')).not.toBeNull();
+    expect(byTestId(html, 'pay-again')?.text).toBe('Make another payment');
+  });
+});
+
 describe('Grants offered for paying', () => {
   it('are the ones the core says can pay this quote; a chosen one that cannot is let go', async () => {
     const backend = new MockBackend();
