@@ -907,7 +907,8 @@ async fn pay_with_grant(
             let record = context.flows.payment(id).map_err(|e| e.to_string())?;
             if record.state == PaymentState::Sending {
                 return Err(format!(
-                    "{error}; the payment may still go through: `consent-desk payments resume                      {id}` finishes it without paying twice"
+                    "{error}; the payment may still go through: `consent-desk payments resume \
+                     {id}` finishes it without paying twice"
                 ));
             }
             return Err(error.to_string());
