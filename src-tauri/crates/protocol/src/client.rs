@@ -89,6 +89,7 @@ pub struct Client<T = reqwest::Client> {
     key: Arc<SigningKey>,
     key_id: KeyId,
     client_wallet: Url,
+    client_form: crate::grant::ClientForm,
     timeout: Duration,
     allow_http_loopback: bool,
     too_fast_retries: u32,
@@ -143,6 +144,7 @@ impl<T> std::fmt::Debug for Client<T> {
 pub struct ClientBuilder {
     key: Option<(SigningKey, KeyId)>,
     client_wallet: Option<Url>,
+    client_form: crate::grant::ClientForm,
     timeout: Duration,
     connect_timeout: Duration,
     allow_http_loopback: bool,
@@ -167,6 +169,7 @@ impl Client {
         ClientBuilder {
             key: None,
             client_wallet: None,
+            client_form: crate::grant::ClientForm::default(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             allow_http_loopback: false,
@@ -181,6 +184,13 @@ impl ClientBuilder {
     /// The signing key and the `kid` it is published under in `jwks.json`.
     pub fn key(mut self, key: SigningKey, key_id: KeyId) -> Self {
         self.key = Some((key, key_id));
+        self
+    }
+
+    /// Which form of `client` grant requests carry (the deprecated string,
+    /// the default, or `{"walletAddress": …}`).
+    pub fn client_form(mut self, form: crate::grant::ClientForm) -> Self {
+        self.client_form = form;
         self
     }
 
@@ -272,6 +282,7 @@ impl ClientBuilder {
             key: Arc::new(key),
             key_id,
             client_wallet,
+            client_form: self.client_form,
             timeout: self.timeout,
             allow_http_loopback: self.allow_http_loopback,
             too_fast_retries: self.too_fast_retries,
@@ -524,7 +535,12 @@ impl<T: Transport> Client<T> {
         auth_server: &Url,
         request: &GrantRequest,
     ) -> Result<GrantResponse, Error> {
-        let body = to_json(request)?;
+        // Whoever built the request, it leaves in this client's form.
+        let request = GrantRequest {
+            client: request.client.clone().in_form(self.client_form),
+            ..request.clone()
+        };
+        let body = to_json(&request)?;
         self.call(
             "post-request",
             Method::POST,

@@ -201,6 +201,57 @@ pub enum ClientIdentity {
     },
 }
 
+/// Which form of `client` grant requests carry. The string form is
+/// deprecated in Open Payments 1.3 in favour of `{"walletAddress": …}`, but
+/// it is the one every deployed server accepts, so it stays the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientForm {
+    /// `"client": "https://…"`.
+    #[default]
+    String,
+    /// `"client": {"walletAddress": "https://…"}`.
+    Object,
+}
+
+impl ClientForm {
+    /// `string` or `object`, as the command line and the profile file write it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Object => "object",
+        }
+    }
+}
+
+impl ClientIdentity {
+    /// This wallet address identity in `form`; a JWK identity is left as is.
+    #[must_use]
+    pub fn in_form(self, form: ClientForm) -> Self {
+        match (self, form) {
+            (Self::Url(url) | Self::WalletAddress { wallet_address: url }, ClientForm::String) => {
+                Self::Url(url)
+            }
+            (Self::Url(url) | Self::WalletAddress { wallet_address: url }, ClientForm::Object) => {
+                Self::WalletAddress {
+                    wallet_address: url,
+                }
+            }
+            (jwk @ Self::Jwk { .. }, _) => jwk,
+        }
+    }
+
+    /// The client's wallet address, unless it identifies by a bare key.
+    #[must_use]
+    pub fn wallet_address(&self) -> Option<&Url> {
+        match self {
+            Self::Url(url) | Self::WalletAddress { wallet_address: url } => Some(url),
+            Self::Jwk { .. } => None,
+        }
+    }
+}
+
 /// `interact.finish` of a grant request
 /// ([RFC 9635 §2.5.2](https://www.rfc-editor.org/rfc/rfc9635#section-2.5.2)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -81,7 +81,7 @@ pub use http;
 pub use url;
 
 pub use crate::amount::Amount;
-pub use crate::client::{Client, ClientBuilder, Exchange, Observer};
+pub use crate::client::{read_ca_file, Client, ClientBuilder, Exchange, Observer};
 pub use crate::error::{
     AmountError, Error, FinishError, GnapError, GnapErrorCode, GrantRequestError, IntervalError,
     KeyError, RawBody, SignError, TokenProblem, VerifyError,
@@ -90,11 +90,11 @@ pub use crate::finish::{
     finish_hash, verify_finish, FinishOutcome, FinishRedirect, FinishResult, InteractRef, Nonce,
 };
 pub use crate::grant::{
-    AccessItem, AccessTokenRequest, ApprovedGrant, ClientIdentity, Continue, ContinueAccessToken,
-    ContinueRequest, ContinueUri, FinishMethod, GrantRequest, GrantResponse, GrantedAccessToken,
-    IncomingPaymentAction, InteractFinish, InteractRequest, InteractResponse, InteractStart,
-    LimitAmount, ManageUri, OutgoingLimits, OutgoingPaymentAction, OutgoingPaymentGrantBuilder,
-    PendingGrant, QuoteAction, RotatedToken,
+    AccessItem, AccessTokenRequest, ApprovedGrant, ClientForm, ClientIdentity, Continue,
+    ContinueAccessToken, ContinueRequest, ContinueUri, FinishMethod, GrantRequest, GrantResponse,
+    GrantedAccessToken, IncomingPaymentAction, InteractFinish, InteractRequest, InteractResponse,
+    InteractStart, LimitAmount, ManageUri, OutgoingLimits, OutgoingPaymentAction,
+    OutgoingPaymentGrantBuilder, PendingGrant, QuoteAction, RotatedToken,
 };
 pub use crate::interval::{
     IntervalBounds, IntervalSpan, IsoDuration, RepeatingInterval, Repetitions,

@@ -130,3 +130,70 @@ fn the_validator_rejects_a_wrong_fixture() {
         "a quote without `method` must not validate"
     );
 }
+
+/// A grant request sent by a client in `form`, as the server saw it.
+async fn grant_request_sent_in(form: consent_desk_protocol::ClientForm) -> serde_json::Value {
+    use consent_desk_protocol::{Client, GrantRequest, Nonce};
+    let (key, key_id, jwks) = crate::key_and_jwks();
+    let server = crate::support::server::TestServer::start(jwks, |_, base| {
+        (200, fixture("grant_pending.json", base))
+    })
+    .await;
+    let client = Client::builder()
+        .key(key, key_id)
+        .client_wallet(&format!("{}/client", server.base))
+        .client_form(form)
+        .allow_http_loopback(true)
+        .build()
+        .unwrap();
+    let request = GrantRequest::outgoing_payment(server.url("/alice"))
+        .client(client.client_wallet().clone())
+        .finish(
+            "http://localhost:3344/finish".parse().unwrap(),
+            Nonce::new("client-nonce"),
+        )
+        .build()
+        .unwrap();
+    client
+        .request_grant(&server.url("/auth"), &request)
+        .await
+        .unwrap();
+    let body = server.seen()[0].body.clone();
+    validate_text(Doc::Auth, "/", "post", None, &body);
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[tokio::test]
+async fn grant_requests_carry_the_chosen_client_form_and_validate() {
+    use consent_desk_protocol::ClientForm;
+    // The default is the deprecated string every deployed server accepts.
+    let sent = grant_request_sent_in(ClientForm::default()).await;
+    assert!(
+        sent["client"].as_str().unwrap().ends_with("/client"),
+        "{sent}"
+    );
+    let sent = grant_request_sent_in(ClientForm::Object).await;
+    assert!(
+        sent["client"]["walletAddress"]
+            .as_str()
+            .unwrap()
+            .ends_with("/client"),
+        "{sent}"
+    );
+    assert_eq!(sent["client"].as_object().unwrap().len(), 1, "{sent}");
+}
+
+#[test]
+fn the_validator_rejects_a_client_object_with_more_than_the_address() {
+    let request = serde_json::json!({
+        "access_token": {"access": [{"type": "quote", "actions": ["create"]}]},
+        "client": {"walletAddress": "https://ilp.interledger-test.dev/client", "name": "x"},
+    });
+    let outcome = std::panic::catch_unwind(|| {
+        crate::support::openapi::validate(Doc::Auth, "/", "post", None, &request);
+    });
+    assert!(
+        outcome.is_err(),
+        "`client` allows only walletAddress or jwk"
+    );
+}

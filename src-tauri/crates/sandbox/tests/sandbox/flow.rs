@@ -362,3 +362,30 @@ async fn incoming_payments_page_and_complete() {
     assert!(completed.completed);
     world.check_openapi();
 }
+
+#[tokio::test]
+async fn the_object_form_of_client_is_accepted_like_the_string() {
+    // Open Payments 1.3 deprecates `"client": "https://…"` for
+    // `{"walletAddress": …}`; a profile may choose either.
+    let mut world = world().await;
+    world.client = consent_desk_protocol::Client::builder()
+        .key(crate::support::copy_key(&world.key), world.key_id.clone())
+        .client_wallet(world.wallet(CLIENT_NAME).as_str())
+        .client_form(consent_desk_protocol::ClientForm::Object)
+        .allow_http_loopback(true)
+        .build_with(crate::support::Recorder::new(world.log.clone()))
+        .unwrap();
+    // Interactive: the consent page names the client, the continuation is
+    // signed by the same client and answers the token.
+    let grant = world.approved("alice", |b| b).await;
+    assert!(!grant.access_token.value.secret().is_empty());
+    // Non-interactive.
+    world
+        .grant_now(vec![AccessItem::Quote {
+            actions: vec![QuoteAction::Create],
+        }])
+        .await;
+    // What the client sent in this form is checked against auth-server.yaml
+    // by the protocol crate; here, every answer to it matches the documents.
+    assert!(world.check_openapi() > 0);
+}
