@@ -111,6 +111,7 @@ fn client_unlocking(
     let mut builder = Client::builder()
         .key(key, key_id)
         .client_wallet(profile.wallet_address.as_str())
+        .client_form(profile.client_form)
         .allow_http_loopback(profile.allow_http_loopback);
     // Every request it makes goes to the activity log.
     if let Ok(flows) = app.state::<FlowState>().flows() {
@@ -138,6 +139,7 @@ fn preview_client(app: &AppHandle, id: &str) -> std::result::Result<Client, Flow
             KeyId::new("preview").expect("a valid key id"),
         )
         .client_wallet(profile.wallet_address.as_str())
+        .client_form(profile.client_form)
         .allow_http_loopback(profile.allow_http_loopback)
         .build()
         .map_err(|error| FlowError::Client(error.to_string()))

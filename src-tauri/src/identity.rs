@@ -161,6 +161,7 @@ pub(crate) fn start(app: &AppHandle, sandbox: &SandboxWallet) -> IdentityState {
                 allow_http_loopback: true,
                 sandbox: true,
                 loopback_finish: false,
+                client_form: consent_desk_protocol::ClientForm::default(),
                 created_at: String::new(),
             };
             let key = Arc::new(key);

@@ -294,6 +294,7 @@ impl Context {
         Client::builder()
             .key(key, key_id)
             .client_wallet(profile.wallet_address.as_str())
+            .client_form(profile.client_form)
             .allow_http_loopback(profile.allow_http_loopback)
             .observer(self.flows.recorder())
             .build()

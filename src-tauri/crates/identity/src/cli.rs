@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use consent_desk_protocol::ClientForm;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -74,6 +75,24 @@ impl Passphrase {
     }
 }
 
+/// `--client-form`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ClientFormArg {
+    /// `"client": "https://…"` (deprecated, accepted everywhere).
+    String,
+    /// `"client": {"walletAddress": "https://…"}`.
+    Object,
+}
+
+impl From<ClientFormArg> for ClientForm {
+    fn from(form: ClientFormArg) -> Self {
+        match form {
+            ClientFormArg::String => Self::String,
+            ClientFormArg::Object => Self::Object,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum ProfileCommand {
     /// Add a profile with a new or imported key.
@@ -107,6 +126,11 @@ enum ProfileCommand {
         /// schemes).
         #[arg(long)]
         loopback_finish: bool,
+        /// How grant requests name this client: `string` (the deprecated
+        /// form every deployed server accepts) or `object`
+        /// ({"walletAddress": …}, Open Payments 1.3).
+        #[arg(long, value_enum, default_value_t = ClientFormArg::String)]
+        client_form: ClientFormArg,
     },
     /// List profiles; `*` marks the one in use.
     List,
@@ -224,13 +248,17 @@ fn describe(profile: &Profile, active: bool) -> String {
 
 fn details(profile: &Profile) -> String {
     format!(
-        "{}\n  id:             {}\n  wallet address: {}\n  key id:         {}\n  key stored in:  {}\n  plain http:     {}\n  public key:     {}",
+        "{}\n  id:             {}\n  wallet address: {}\n  key id:         {}\n  key stored in:  {}\n  plain http:     {}\n  client as:      {}\n  public key:     {}",
         profile.name,
         profile.id,
         profile.wallet_address,
         profile.key_id,
         profile.key.describe(),
         if profile.allow_http_loopback { "allowed to this machine" } else { "refused" },
+        match profile.client_form {
+            ClientForm::String => "a string (the deprecated form every server accepts)",
+            ClientForm::Object => "{\"walletAddress\": …} (Open Payments 1.3)",
+        },
         serde_json::to_string(&profile.public_jwk).unwrap_or_default()
     )
 }
@@ -303,6 +331,7 @@ async fn run(cli: Cli) -> Result<i32, String> {
             allow_http_loopback,
             no_check,
             loopback_finish,
+            client_form,
         }) => {
             let wallet_address = if no_check {
                 parse_wallet_url(&wallet, allow_http_loopback).map_err(|e| e.to_string())?
@@ -333,6 +362,12 @@ async fn run(cli: Cli) -> Result<i32, String> {
                     loopback_finish,
                 })
                 .map_err(fail)?;
+            let profile = match client_form.into() {
+                ClientForm::String => profile,
+                form => identities
+                    .set_client_form(&profile.id, form)
+                    .map_err(fail)?,
+            };
             out.print(&profile, || {
                 format!(
                     "Added {}.\nAdd this public key to the wallet's developer keys, then run \

@@ -290,6 +290,7 @@ impl Identities {
             allow_http_loopback: new.allow_http_loopback,
             sandbox: false,
             loopback_finish: new.loopback_finish,
+            client_form: consent_desk_protocol::ClientForm::default(),
             created_at: now(),
         };
         let recorded = self.store.update(|profiles| {
@@ -370,6 +371,29 @@ impl Identities {
                 .find(|p| p.id == id)
                 .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
             profile.loopback_finish = on;
+            Ok(profile.clone())
+        })?;
+        Ok(changed)
+    }
+
+    /// Which form of `client` the profile's grant requests carry.
+    ///
+    /// # Errors
+    ///
+    /// No such profile, or the profile file could not be written.
+    pub fn set_client_form(
+        &self,
+        id_or_name: &str,
+        form: consent_desk_protocol::ClientForm,
+    ) -> Result<Profile, IdentityError> {
+        let id = self.profile(id_or_name)?.id;
+        let changed = self.store.update(|profiles| {
+            let profile = profiles
+                .profiles
+                .iter_mut()
+                .find(|p| p.id == id)
+                .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
+            profile.client_form = form;
             Ok(profile.clone())
         })?;
         Ok(changed)
@@ -484,6 +508,7 @@ impl Identities {
                     allow_http_loopback: true,
                     sandbox: true,
                     loopback_finish: false,
+                    client_form: consent_desk_protocol::ClientForm::default(),
                     created_at: now(),
                 };
                 (profile, key)

@@ -86,6 +86,11 @@ pub struct Profile {
     /// that refuse custom URI schemes.
     #[serde(default)]
     pub loopback_finish: bool,
+    /// Which form of `client` grant requests carry: the deprecated string
+    /// (the default, which every deployed server accepts) or
+    /// `{"walletAddress": …}`.
+    #[serde(default)]
+    pub client_form: consent_desk_protocol::ClientForm,
     /// RFC 3339.
     pub created_at: String,
 }
@@ -327,6 +332,7 @@ mod tests {
             allow_http_loopback: false,
             sandbox: false,
             loopback_finish: false,
+            client_form: consent_desk_protocol::ClientForm::default(),
             created_at: "2026-11-25T00:00:00Z".to_owned(),
         }
     }

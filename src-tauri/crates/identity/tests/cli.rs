@@ -364,3 +364,71 @@ async fn keys_import_from_stdin() {
     let expected = key.public_jwk(&consent_desk_protocol::KeyId::new("from-wallet").unwrap());
     assert_eq!(added["publicJwk"], serde_json::to_value(expected).unwrap());
 }
+
+#[test]
+fn profile_add_reads_payment_pointers_and_the_client_form() {
+    let cli = Cli::new();
+    let add = |name: &str, wallet: &str, extra: &[&str]| {
+        let key_file = cli.config.path().join(format!("{name}.key.json"));
+        let mut args = vec![
+            "profile",
+            "add",
+            "--name",
+            name,
+            "--wallet",
+            wallet,
+            "--no-check",
+            "--key-file",
+            key_file.to_str().unwrap(),
+            "--passphrase-env",
+            "PW",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        cli.json(&args)
+    };
+    let plain = add("plain", "$wallet.example/alice", &[]);
+    assert_eq!(plain["walletAddress"], "https://wallet.example/alice");
+    assert_eq!(
+        plain["clientForm"], "string",
+        "the default every server accepts"
+    );
+    let object = add("object", "$wallet.example", &["--client-form", "object"]);
+    assert_eq!(
+        object["walletAddress"],
+        "https://wallet.example/.well-known/pay"
+    );
+    assert_eq!(object["clientForm"], "object");
+    let shown = String::from_utf8(cli.run(&["profile", "show", "object"]).stdout).unwrap();
+    assert!(
+        shown.contains("client as:      {\"walletAddress\""),
+        "{shown}"
+    );
+
+    let malformed = cli.run(&[
+        "profile",
+        "add",
+        "--name",
+        "bad",
+        "--wallet",
+        "$",
+        "--no-check",
+    ]);
+    assert_eq!(malformed.status.code(), Some(1), "{}", stderr(&malformed));
+    assert!(
+        stderr(&malformed).contains("a payment pointer needs a host after `$`"),
+        "{}",
+        stderr(&malformed)
+    );
+    let unknown = cli.run(&[
+        "profile",
+        "add",
+        "--name",
+        "bad",
+        "--wallet",
+        "$w.example/a",
+        "--client-form",
+        "json",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2), "a usage error");
+}
