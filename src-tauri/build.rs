@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "use_profile",
     "remove_profile",
     "set_loopback_finish",
+    "set_client_form",
     "preview_wallet",
     "add_profile",
     "check_registration",

@@ -119,6 +119,7 @@ pub(crate) fn view(state: &IdentityState, profile: &Profile, memory: bool) -> Pr
         sandbox: profile.sandbox,
         allow_http_loopback: profile.allow_http_loopback,
         loopback_finish: profile.loopback_finish,
+        client_form: profile.client_form.into(),
         unlocked,
     }
 }

@@ -175,9 +175,40 @@ pub struct ProfileView {
     /// machine instead of the app's link (for wallets that refuse custom
     /// schemes).
     pub loopback_finish: bool,
+    /// How grant requests name this app: the deprecated string form every
+    /// deployed server accepts, or `{"walletAddress": …}` (Open Payments 1.3).
+    pub client_form: ClientFormChoice,
     /// A key in a passphrase file opened in this run: no passphrase needed
     /// until the app closes.
     pub unlocked: bool,
+}
+
+/// The form of `client` in a profile's grant requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ClientFormChoice {
+    /// `"client": "https://…"`.
+    String,
+    /// `"client": {"walletAddress": "https://…"}`.
+    Object,
+}
+
+impl From<consent_desk_protocol::ClientForm> for ClientFormChoice {
+    fn from(form: consent_desk_protocol::ClientForm) -> Self {
+        match form {
+            consent_desk_protocol::ClientForm::Object => Self::Object,
+            consent_desk_protocol::ClientForm::String => Self::String,
+        }
+    }
+}
+
+impl From<ClientFormChoice> for consent_desk_protocol::ClientForm {
+    fn from(form: ClientFormChoice) -> Self {
+        match form {
+            ClientFormChoice::String => Self::String,
+            ClientFormChoice::Object => Self::Object,
+        }
+    }
 }
 
 /// Where a private key is kept.
@@ -726,6 +757,7 @@ mod tests {
             declaration::<ProfilesView>(&cfg),
             declaration::<ProfileView>(&cfg),
             declaration::<KeyStoreKind>(&cfg),
+            declaration::<ClientFormChoice>(&cfg),
             declaration::<KeyringStatus>(&cfg),
             declaration::<WalletPreviewView>(&cfg),
             declaration::<AddProfileRequest>(&cfg),

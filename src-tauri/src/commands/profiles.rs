@@ -65,6 +65,18 @@ pub(crate) fn set_loopback_finish(
     profiles(state)
 }
 
+/// The form of `client` the profile's grant requests carry.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub(crate) fn set_client_form(
+    state: State<'_, IdentityState>,
+    id: String,
+    form: crate::ipc::ClientFormChoice,
+) -> Result<ProfilesView> {
+    state.identities.set_client_form(&id, form.into())?;
+    profiles(state)
+}
+
 /// Removes a profile and its key.
 #[tauri::command]
 #[tracing::instrument(skip(state), err(Debug))]

@@ -12,6 +12,7 @@ const profile = (walletAddress: string, sandbox: boolean): ProfileView => ({
   sandbox,
   allowHttpLoopback: sandbox,
   loopbackFinish: false,
+  clientForm: 'string',
   unlocked: false,
 });
 

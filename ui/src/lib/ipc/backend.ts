@@ -2,6 +2,7 @@ import type {
   About,
   AddProfileRequest,
   AppStatus,
+  ClientFormChoice,
   FlowProgress,
   GrantForm,
   GrantPreview,
@@ -45,6 +46,8 @@ export interface Backend {
   useProfile(id: string): Promise<ProfilesView>;
   /** Whether the wallet returns the person to a loopback address (for wallets that refuse app links); answers with the updated list. */
   setLoopbackFinish(id: string, on: boolean): Promise<ProfilesView>;
+  /** How grant requests name this app: the deprecated string every server accepts, or `{"walletAddress": …}`; answers with the updated list. */
+  setClientForm(id: string, form: ClientFormChoice): Promise<ProfilesView>;
   /** Removes a profile and deletes its private key; answers with the updated list. */
   removeProfile(id: string): Promise<ProfilesView>;
   /** Looks a wallet address up (`https://…` or `$…`) before it becomes a profile. */

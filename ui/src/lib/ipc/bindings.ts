@@ -162,6 +162,11 @@ allowHttpLoopback: boolean,
  */
 loopbackFinish: boolean, 
 /**
+ * How grant requests name this app: the deprecated string form every
+ * deployed server accepts, or `{"walletAddress": …}` (Open Payments 1.3).
+ */
+clientForm: ClientFormChoice, 
+/**
  * A key in a passphrase file opened in this run: no passphrase needed
  * until the app closes.
  */
@@ -171,6 +176,11 @@ unlocked: boolean, };
  * Where a private key is kept.
  */
 export type KeyStoreKind = "keyring" | "encryptedFile" | "memory";
+
+/**
+ * The form of `client` in a profile's grant requests.
+ */
+export type ClientFormChoice = "string" | "object";
 
 /**
  * Whether the system keyring can hold keys.

@@ -8,6 +8,7 @@ import type {
   ApproveIn,
   AddProfileRequest,
   AppStatus,
+  ClientFormChoice,
   FlowProgress,
   FlowStep,
   GrantAction,
@@ -43,6 +44,7 @@ const SANDBOX: ProfileView = {
   sandbox: true,
   allowHttpLoopback: true,
   loopbackFinish: false,
+  clientForm: 'string',
   unlocked: false,
 };
 
@@ -255,6 +257,19 @@ export class MockBackend implements Backend {
     );
   }
 
+  setClientForm(id: string, form: ClientFormChoice) {
+    return this.answer(
+      'set_client_form',
+      () => {
+        const profile = this.find(id);
+        if ('code' in profile) return fail(profile.code, profile.message);
+        profile.clientForm = form;
+        return this.view();
+      },
+      { id, form },
+    );
+  }
+
   removeProfile(id: string) {
     return this.answer(
       'remove_profile',
@@ -336,6 +351,7 @@ export class MockBackend implements Backend {
           sandbox: false,
           allowHttpLoopback: request.allowHttpLoopback,
           loopbackFinish: false,
+          clientForm: 'string',
           unlocked: false,
         };
         if (request.passphrase !== null) this.passphrases.set(profile.id, request.passphrase);

@@ -44,6 +44,7 @@ export const tauriBackend: Backend = {
   profiles: () => call<ProfilesView>('profiles'),
   useProfile: (id) => call<ProfilesView>('use_profile', { id }),
   setLoopbackFinish: (id, on) => call<ProfilesView>('set_loopback_finish', { id, on }),
+  setClientForm: (id, form) => call<ProfilesView>('set_client_form', { id, form }),
   removeProfile: (id) => call<ProfilesView>('remove_profile', { id }),
   previewWallet: (url, allowHttpLoopback) => call<WalletPreviewView>('preview_wallet', { url, allowHttpLoopback }),
   addProfile: (request) => call<ProfileView>('add_profile', { request }),

@@ -1,9 +1,9 @@
-import type { Backend, ProfilesView, ProfileView, UiError } from '../ipc';
+import type { Backend, ClientFormChoice, ProfilesView, ProfileView, UiError } from '../ipc';
 import { toUiError } from '../ipc';
 
 /** A change in progress, so the right button can say so. */
 export interface ProfilesTask {
-  action: 'use' | 'remove' | 'finish';
+  action: 'use' | 'remove' | 'finish' | 'client-form';
   /** The profile concerned. */
   id: string;
 }
@@ -89,6 +89,11 @@ export class ProfilesState {
   /** Where the wallet sends the person back: a loopback address (`on`) or the app's link. */
   async setLoopbackFinish(id: string, on: boolean): Promise<boolean> {
     return this.#run({ action: 'finish', id }, () => this.#backend.setLoopbackFinish(id, on));
+  }
+
+  /** How grant requests name this app: the deprecated string (default) or `{"walletAddress": …}`. */
+  async setClientForm(id: string, form: ClientFormChoice): Promise<boolean> {
+    return this.#run({ action: 'client-form', id }, () => this.#backend.setClientForm(id, form));
   }
 
   /** First click on "Remove": asks for confirmation, removes nothing yet. */

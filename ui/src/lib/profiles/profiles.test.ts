@@ -164,6 +164,24 @@ describe('Profiles screen', () => {
     expect(byTestId(renderApp(app), 'profile-remove-confirm')).toBeNull();
   });
 
+  it('lets a profile name the app with the object form of client, the string form by default', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const added = await withWallet(backend);
+    const { app } = await started(backend);
+    await app.show('profiles');
+    let boxes = allByTestId(renderApp(app), 'profile-client-form');
+    expect(boxes).toHaveLength(2);
+    expect(boxes.map((box) => attribute(box, 'checked'))).toEqual([null, null]);
+
+    expect(await app.profiles.setClientForm(added.id, 'object')).toBe(true);
+    expect(backend.calls).toContainEqual({ command: 'set_client_form', args: { id: added.id, form: 'object' } });
+    expect(app.profiles.byId(added.id)?.clientForm).toBe('object');
+    boxes = allByTestId(renderApp(app), 'profile-client-form');
+    expect(attribute(boxes[1] ?? null, 'checked')).toBe('');
+    expect(renderApp(app)).toContain('every wallet accepts today');
+  });
+
   it('switches a profile to come back through a loopback address, not for the memory-only sandbox', async () => {
     const backend = new MockBackend();
     backend.active = 'sandbox';
