@@ -51,6 +51,10 @@ struct Cli {
     /// Also print the access token of approved grants (kept out by default).
     #[arg(long, global = true)]
     show_secrets: bool,
+    /// Also trust this certificate authority (a PEM certificate file) for
+    /// this command, besides the profile's (`profile add --ca-cert`).
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -243,6 +247,7 @@ struct Context {
     identities: Identities,
     flows: Arc<Flows>,
     passphrase_env: Option<String>,
+    ca_cert: Option<PathBuf>,
 }
 
 impl Context {
@@ -291,7 +296,11 @@ impl Context {
             KeyId::new(profile.key_id.clone()).map_err(|e| FlowError::Client(e.to_string()))?;
         // What the command line asks of wallets goes to the same activity
         // log as the app's requests.
-        Client::builder()
+        let mut builder = Client::builder();
+        for ca in profile.ca_cert.iter().chain(&self.ca_cert) {
+            builder = builder.trust_ca_file(ca);
+        }
+        builder
             .key(key, key_id)
             .client_wallet(profile.wallet_address.as_str())
             .client_form(profile.client_form)
@@ -371,6 +380,7 @@ async fn run(cli: Cli) -> Result<i32, String> {
             Flows::open(&data_dir.join(GRANTS_FILE), secrets).map_err(|e| e.to_string())?,
         ),
         passphrase_env: cli.passphrase_env.clone(),
+        ca_cert: cli.ca_cert.clone(),
     };
     let json_mode = cli.json;
     let command = match cli.command {

@@ -22,7 +22,7 @@ mod session;
 #[path = "support/browser.rs"]
 mod browser;
 
-use browser::{approve, browser, location};
+use browser::{approve, browser, browser_trusting, consent_in, location};
 
 use session::{private_env, Mode, Session};
 
@@ -679,4 +679,114 @@ async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot(
     assert!(stderr_of(&unknown).contains("there is no grant `no-such-grant`"), "{}", stderr_of(&unknown));
     let payments = json_of(&grant_cli(&session, &["payments", "list", "--json"]).output().unwrap());
     assert_eq!(payments.as_array().unwrap().len(), 2, "{payments}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
+    let session = Session::start(Mode::Unlocked);
+    let key = SigningKey::generate();
+    let key_id = KeyId::new("qa-desk-1").unwrap();
+    let sandbox_dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::builder(sandbox_dir.path())
+        .https(true)
+        .wait_seconds(1)
+        .client_wallet("qa", "QA Desk", key.public_jwk(&key_id))
+        .start()
+        .await
+        .unwrap();
+    let ca = sandbox.ca_certificate().unwrap().to_owned();
+    let alice = sandbox.wallet_address("alice").to_string();
+    assert!(alice.starts_with("https://127.0.0.1:"), "{alice}");
+    let identities = Identities::new(
+        ProfileStore::in_dir(&session.dir.path().join("config")),
+        Arc::new(MemoryBackend::default()),
+    )
+    .with_kdf_cost(consent_desk_identity::KdfCost {
+        memory_kib: 256,
+        iterations: 1,
+        parallelism: 1,
+    });
+    let profile = identities
+        .add(NewProfile {
+            name: "QA".into(),
+            wallet_address: sandbox.wallet_address("qa"),
+            key_id: Some(key_id.as_str().to_owned()),
+            key: KeySource::Import(Zeroizing::new(key.to_pkcs8_pem().to_string())),
+            storage: Storage::EncryptedFile {
+                path: session.dir.path().join("qa.key.json"),
+                passphrase: Zeroizing::new(PASSPHRASE.into()),
+            },
+            // https only: plain http is not what is tested here.
+            allow_http_loopback: false,
+            loopback_finish: false,
+        })
+        .unwrap();
+    let request = |extra: &[&str]| {
+        let mut args = vec![
+            "grant", "request", "--wallet", &alice, "--debit", "5.00", "--json",
+            "--passphrase-env", "PW", "--timeout", "60",
+        ];
+        args.extend_from_slice(extra);
+        grant_cli(&session, &args)
+    };
+
+    // Without the CA: refused in words that name the certificate and the way out.
+    let refused = request(&[]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let said = stderr_of(&refused);
+    assert!(
+        said.contains("certificate this computer does not trust")
+            && said.contains("certificate authority this computer does not know")
+            && said.contains("--ca-cert FILE"),
+        "{said}"
+    );
+    assert!(!said.contains("UnknownIssuer") && !said.contains("rustls"), "{said}");
+
+    // A file that is not a certificate is refused in words.
+    let not_pem = session.dir.path().join("not-a-cert.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let bad = request(&["--ca-cert", not_pem.to_str().unwrap()]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr_of(&bad).contains("is not a PEM certificate"), "{}", stderr_of(&bad));
+
+    // Kept in the profile (as `profile add --ca-cert` keeps it): the whole
+    // loopback flow over https.
+    identities.set_ca_cert(&profile.id, Some(&ca)).unwrap();
+    let mut child = request(&[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let pending: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| {
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        panic!("not JSON: {line:?}; {stderr}")
+    });
+    let redirect = pending["redirect"].as_str().unwrap();
+    assert!(redirect.starts_with("https://127.0.0.1:"), "{redirect}");
+    let finish = consent_in(&browser_trusting(Some(&ca)), redirect, "accept").await;
+    reqwest::get(&finish).await.unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    let granted: serde_json::Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(granted["state"], "approved", "{granted}");
+
+    // One-off: the global --ca-cert, with the profile trusting none.
+    identities.set_ca_cert(&profile.id, None).unwrap();
+    let listed = grant_cli(
+        &session,
+        &["grant", "spent", granted["id"].as_str().unwrap(), "--json", "--passphrase-env", "PW"],
+    )
+    .arg("--ca-cert")
+    .arg(&ca)
+    .output()
+    .unwrap();
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr_of(&listed));
 }

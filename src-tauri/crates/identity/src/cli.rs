@@ -12,7 +12,7 @@ use consent_desk_protocol::ClientForm;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::wallet::{check_registration, parse_wallet_url, preview};
+use crate::wallet::{check_registration_trusting, parse_wallet_url, preview_trusting};
 use crate::{
     Folders, Identities, IdentityError, KeySource, NewProfile, Profile, ProfileStore, Storage,
 };
@@ -121,6 +121,11 @@ enum ProfileCommand {
         /// Do not fetch the wallet address first.
         #[arg(long)]
         no_check: bool,
+        /// Also trust this certificate authority (a PEM certificate file) for
+        /// the wallet's https, for wallets behind a private CA. The file is
+        /// checked now and its path kept.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
         /// Have wallets send the browser back to a listener on 127.0.0.1
         /// instead of a dev.consentdesk: link (for wallets that refuse custom
         /// schemes).
@@ -260,7 +265,11 @@ fn details(profile: &Profile) -> String {
             ClientForm::Object => "{\"walletAddress\": …} (Open Payments 1.3)",
         },
         serde_json::to_string(&profile.public_jwk).unwrap_or_default()
-    )
+    ) + &profile
+        .ca_cert
+        .as_ref()
+        .map(|path| format!("\n  also trusts:    {}", path.display()))
+        .unwrap_or_default()
 }
 
 /// Runs the command line on `args` (program name first); returns the exit code.
@@ -330,13 +339,19 @@ async fn run(cli: Cli) -> Result<i32, String> {
             passphrase,
             allow_http_loopback,
             no_check,
+            ca_cert,
             loopback_finish,
             client_form,
         }) => {
+            // A file that is not a CA certificate is refused before anything
+            // is asked of the wallet or kept.
+            if let Some(path) = &ca_cert {
+                consent_desk_protocol::read_ca_file(path).map_err(|e| format!("--ca-cert: {e}"))?;
+            }
             let wallet_address = if no_check {
                 parse_wallet_url(&wallet, allow_http_loopback).map_err(|e| e.to_string())?
             } else {
-                preview(&wallet, allow_http_loopback)
+                preview_trusting(&wallet, allow_http_loopback, ca_cert.as_deref())
                     .await
                     .map_err(|e| e.to_string())?
                     .url
@@ -362,6 +377,12 @@ async fn run(cli: Cli) -> Result<i32, String> {
                     loopback_finish,
                 })
                 .map_err(fail)?;
+            let profile = match &ca_cert {
+                Some(path) => identities
+                    .set_ca_cert(&profile.id, Some(path))
+                    .map_err(fail)?,
+                None => profile,
+            };
             let profile = match client_form.into() {
                 ClientForm::String => profile,
                 form => identities
@@ -488,10 +509,11 @@ async fn run(cli: Cli) -> Result<i32, String> {
         }
         Command::Key(KeyCommand::Check { profile }) => {
             let profile = identities.profile(&profile).map_err(fail)?;
-            let registration = check_registration(
+            let registration = check_registration_trusting(
                 &profile.wallet_address,
                 &profile.public_jwk,
                 profile.allow_http_loopback,
+                profile.ca_cert.as_deref(),
             )
             .await
             .map_err(|e| e.to_string())?;

@@ -59,6 +59,9 @@ pub enum IdentityError {
     /// The profile file.
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// A certificate authority file that cannot be trusted (what is wrong).
+    #[error("{0}")]
+    CaCert(String),
     /// The system keyring.
     #[error(transparent)]
     Keyring(#[from] KeyringError),
@@ -290,6 +293,7 @@ impl Identities {
             allow_http_loopback: new.allow_http_loopback,
             sandbox: false,
             loopback_finish: new.loopback_finish,
+            ca_cert: None,
             client_form: consent_desk_protocol::ClientForm::default(),
             created_at: now(),
         };
@@ -394,6 +398,41 @@ impl Identities {
                 .find(|p| p.id == id)
                 .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
             profile.client_form = form;
+            Ok(profile.clone())
+        })?;
+        Ok(changed)
+    }
+
+    /// Trusts the certificate authority in the PEM file at `path` for this
+    /// profile's requests (besides the built-in roots), or no extra one with
+    /// `None`. The file is read and checked now; its absolute path is kept.
+    ///
+    /// # Errors
+    ///
+    /// [`IdentityError::CaCert`] for a file that is not a PEM certificate,
+    /// unknown profile or a file error.
+    pub fn set_ca_cert(
+        &self,
+        id_or_name: &str,
+        path: Option<&std::path::Path>,
+    ) -> Result<Profile, IdentityError> {
+        let id = self.profile(id_or_name)?.id;
+        let path = path
+            .map(|path| {
+                consent_desk_protocol::read_ca_file(path)
+                    .map_err(|error| IdentityError::CaCert(error.to_string()))?;
+                std::path::absolute(path).map_err(|error| {
+                    IdentityError::CaCert(format!("{} has no full path ({error})", path.display()))
+                })
+            })
+            .transpose()?;
+        let changed = self.store.update(|profiles| {
+            let profile = profiles
+                .profiles
+                .iter_mut()
+                .find(|p| p.id == id)
+                .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
+            profile.ca_cert = path.clone();
             Ok(profile.clone())
         })?;
         Ok(changed)
@@ -508,6 +547,7 @@ impl Identities {
                     allow_http_loopback: true,
                     sandbox: true,
                     loopback_finish: false,
+                    ca_cert: None,
                     client_form: consent_desk_protocol::ClientForm::default(),
                     created_at: now(),
                 };

@@ -86,6 +86,10 @@ pub struct Profile {
     /// that refuse custom URI schemes.
     #[serde(default)]
     pub loopback_finish: bool,
+    /// A certificate authority's certificate (PEM file) trusted besides the
+    /// built-in roots, for wallets behind a private CA.
+    #[serde(default)]
+    pub ca_cert: Option<std::path::PathBuf>,
     /// Which form of `client` grant requests carry: the deprecated string
     /// (the default, which every deployed server accepts) or
     /// `{"walletAddress": …}`.
@@ -332,6 +336,7 @@ mod tests {
             allow_http_loopback: false,
             sandbox: false,
             loopback_finish: false,
+            ca_cert: None,
             client_form: consent_desk_protocol::ClientForm::default(),
             created_at: "2026-11-25T00:00:00Z".to_owned(),
         }

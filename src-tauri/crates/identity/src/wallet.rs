@@ -56,6 +56,11 @@ pub enum WalletError {
         /// The URL.
         url: String,
     },
+    /// The wallet's TLS certificate is not trusted, or the certificate
+    /// authority file given to trust cannot be used (the sentence says which
+    /// and what to do).
+    #[error("{0}")]
+    Certificate(String),
 }
 
 /// What the person sees before using a wallet address.
@@ -178,22 +183,34 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A client for public GETs (wallet address, `jwks.json`). Its key is never
-/// used: those calls are unsigned.
-fn public_client(allow_http_loopback: bool) -> Client {
-    Client::builder()
+/// A client for public GETs (wallet address, `jwks.json`), also trusting
+/// the certificate authority in `ca_cert`. Its key is never used: those calls
+/// are unsigned.
+fn public_client(
+    allow_http_loopback: bool,
+    ca_cert: Option<&std::path::Path>,
+) -> Result<Client, WalletError> {
+    let mut builder = Client::builder()
         .key(
             SigningKey::generate(),
             KeyId::new("unused").expect("a valid key id"),
         )
         .client_wallet("https://unused.invalid/")
         .allow_http_loopback(allow_http_loopback)
-        .timeout(Duration::from_secs(15))
+        .timeout(Duration::from_secs(15));
+    if let Some(path) = ca_cert {
+        builder = builder.trust_ca_file(path);
+    }
+    // Only the CA file can be wrong; the rest is fixed.
+    builder
         .build()
-        .expect("a client with fixed settings")
+        .map_err(|error| WalletError::Certificate(error.to_string()))
 }
 
 fn classify(url: &Url, error: &consent_desk_protocol::Error) -> WalletError {
+    if matches!(error, consent_desk_protocol::Error::Certificate { .. }) {
+        return WalletError::Certificate(error.to_string());
+    }
     if error.is_network() || error.is_timeout() {
         WalletError::Unreachable {
             host: url.host_str().unwrap_or_default().to_owned(),
@@ -216,8 +233,21 @@ fn classify(url: &Url, error: &consent_desk_protocol::Error) -> WalletError {
 ///
 /// A [`WalletError`] saying what is wrong.
 pub async fn preview(text: &str, allow_http_loopback: bool) -> Result<WalletPreview, WalletError> {
+    preview_trusting(text, allow_http_loopback, None).await
+}
+
+/// [`preview`], also trusting the certificate authority in `ca_cert` (PEM).
+///
+/// # Errors
+///
+/// A [`WalletError`] saying what is wrong.
+pub async fn preview_trusting(
+    text: &str,
+    allow_http_loopback: bool,
+    ca_cert: Option<&std::path::Path>,
+) -> Result<WalletPreview, WalletError> {
     let url = parse_wallet_url(text, allow_http_loopback)?;
-    let client = public_client(allow_http_loopback);
+    let client = public_client(allow_http_loopback, ca_cert)?;
     let wallet: WalletAddress = client
         .wallet_address(&url)
         .await
@@ -288,7 +318,22 @@ pub async fn check_registration(
     jwk: &Jwk,
     allow_http_loopback: bool,
 ) -> Result<Registration, WalletError> {
-    let client = public_client(allow_http_loopback);
+    check_registration_trusting(wallet, jwk, allow_http_loopback, None).await
+}
+
+/// [`check_registration`], also trusting the certificate authority in
+/// `ca_cert` (PEM).
+///
+/// # Errors
+///
+/// The wallet could not be read ([`WalletError`]).
+pub async fn check_registration_trusting(
+    wallet: &Url,
+    jwk: &Jwk,
+    allow_http_loopback: bool,
+    ca_cert: Option<&std::path::Path>,
+) -> Result<Registration, WalletError> {
+    let client = public_client(allow_http_loopback, ca_cert)?;
     let keys = client
         .jwks(wallet)
         .await

@@ -432,3 +432,67 @@ fn profile_add_reads_payment_pointers_and_the_client_form() {
     ]);
     assert_eq!(unknown.status.code(), Some(2), "a usage error");
 }
+
+// Multi-threaded: the sandbox must keep serving while the test waits on the
+// command synchronously.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_one() {
+    let sandbox_dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::builder(sandbox_dir.path())
+        .https(true)
+        .start()
+        .await
+        .unwrap();
+    let ca = sandbox.ca_certificate().unwrap().to_str().unwrap().to_owned();
+    let wallet = sandbox.wallet_address("alice").to_string();
+    assert!(wallet.starts_with("https://"), "{wallet}");
+    let cli = Cli::new();
+    let key_file = cli.config.path().join("qa.key.json");
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "profile", "add", "--name", "QA", "--wallet", &wallet, "--passphrase-env", "PW",
+            "--key-file", key_file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        cli.run(&args)
+    };
+
+    // Without the CA: the certificate problem, and what to do, in words.
+    let untrusted = add(&[]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    assert!(
+        stderr(&untrusted).contains("certificate this computer does not trust")
+            && stderr(&untrusted).contains("--ca-cert FILE"),
+        "{}",
+        stderr(&untrusted)
+    );
+    // A file that is not a PEM certificate: refused before anything is kept.
+    let not_pem = cli.config.path().join("key.txt");
+    std::fs::write(&not_pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+        .unwrap();
+    let refused = add(&["--ca-cert", not_pem.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("--ca-cert: ")
+            && stderr(&refused).contains("is not a PEM certificate"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(cli.json(&["profile", "list", "--json"])["profiles"], serde_json::json!([]));
+
+    // With it: added, the path kept and shown.
+    let added = add(&["--ca-cert", &ca, "--json"]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let added: Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(added["caCert"], ca.as_str(), "{added}");
+    let shown = cli.run(&["profile", "show", "qa"]);
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains(&format!("also trusts:    {ca}")),
+        "{}",
+        String::from_utf8_lossy(&shown.stdout)
+    );
+    // `key check` reaches the wallet through the kept CA: no key listed yet
+    // (exit 3), not a certificate error.
+    let checked = cli.run(&["key", "check", "--profile", "qa"]);
+    assert_eq!(checked.status.code(), Some(3), "{}", stderr(&checked));
+}

@@ -150,6 +150,8 @@ pub struct ClientBuilder {
     allow_http_loopback: bool,
     too_fast_retries: u32,
     observer: Option<Observer>,
+    /// Certificate authorities trusted besides the built-in roots.
+    extra_roots: Vec<reqwest::Certificate>,
     error: Option<Error>,
 }
 
@@ -175,6 +177,7 @@ impl Client {
             allow_http_loopback: false,
             too_fast_retries: DEFAULT_TOO_FAST_RETRIES,
             observer: None,
+            extra_roots: Vec::new(),
             error: None,
         }
     }
@@ -231,6 +234,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts the certificate authorities in the PEM file at `path` (a
+    /// QA team's private CA, a sandbox's), next to the built-in roots. The
+    /// file is read now; [`build`](Self::build) reports a bad one.
+    pub fn trust_ca_file(mut self, path: &std::path::Path) -> Self {
+        match read_ca_file(path) {
+            Ok(roots) => self.extra_roots.extend(roots),
+            Err(error) => {
+                self.error.get_or_insert(error);
+            }
+        }
+        self
+    }
+
     /// Calls `observer` after every request with what was asked and how it
     /// went (an activity log); tokens and bodies are not in it.
     pub fn observer(mut self, observer: Observer) -> Self {
@@ -251,10 +267,14 @@ impl ClientBuilder {
     ///
     /// [`Error::Config`] for the first invalid or missing setting.
     pub fn build(self) -> Result<Client, Error> {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        for root in &self.extra_roots {
+            http = http.add_root_certificate(root.clone());
+        }
+        let http = http
             .build()
             .map_err(|error| Error::Config {
                 reason: format!("the HTTP client could not start ({error})"),
@@ -403,6 +423,14 @@ impl<T: Transport> Client<T> {
                     });
                 }
                 Ok(Err(TransportError::Connect(source) | TransportError::Other(source))) => {
+                    if let Some(problem) = certificate_problem(&*source) {
+                        tracing::debug!(%problem, "certificate not trusted");
+                        return Err(Error::Certificate {
+                            host: host.clone(),
+                            problem,
+                            source,
+                        });
+                    }
                     tracing::debug!("no answer");
                     return Err(Error::Network {
                         host: host.clone(),
@@ -1105,4 +1133,66 @@ mod tests {
         let unknown = refusal(403, r#"{"error":{"code":"403","description":"Forbidden"}}"#);
         assert_eq!(problem(&unknown), TokenProblem::Unexplained);
     }
+}
+
+/// Reads the certificate authorities (one or more PEM certificates) in the
+/// file at `path`, checked the way the HTTP client will use them.
+///
+/// # Errors
+///
+/// [`Error::Config`] saying what is wrong with the file: unreadable, no PEM
+/// certificate in it, or a certificate that cannot be parsed.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let shown = path.display();
+    let pem = std::fs::read(path).map_err(|error| Error::Config {
+        reason: format!("the certificate file {shown} could not be read ({error})"),
+    })?;
+    let not_pem = || Error::Config {
+        reason: format!(
+            "{shown} is not a PEM certificate: give the certificate authority's certificate, \
+             a text file that starts with -----BEGIN CERTIFICATE-----"
+        ),
+    };
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| not_pem())?;
+    if roots.is_empty() {
+        return Err(not_pem());
+    }
+    // The client builder parses them: a block that only looks like PEM is
+    // refused now, not at the first request.
+    let mut probe = reqwest::Client::builder();
+    for root in &roots {
+        probe = probe.add_root_certificate(root.clone());
+    }
+    probe.build().map_err(|error| Error::Config {
+        reason: format!("{shown} holds a certificate that cannot be used ({error})"),
+    })?;
+    Ok(roots)
+}
+
+/// The TLS certificate problem somewhere in `error`'s chain, in words, if
+/// the failure was the server's certificate.
+fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    const MARK: &str = "invalid peer certificate: ";
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let text = error.to_string();
+        if let Some(at) = text.find(MARK) {
+            let code = text[at + MARK.len()..].trim();
+            return Some(
+                match code {
+                    "UnknownIssuer" => {
+                        "it is signed by a certificate authority this computer does not know"
+                    }
+                    "NotValidForName" => "it is not made out to this address",
+                    "Expired" => "it has expired",
+                    "NotValidYet" => "it is not valid yet",
+                    "Revoked" => "it was revoked",
+                    _ => return Some(format!("it was refused ({code})")),
+                }
+                .to_owned(),
+            );
+        }
+        next = error.source();
+    }
+    None
 }

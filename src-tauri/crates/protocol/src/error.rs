@@ -92,6 +92,23 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The server's TLS certificate is not trusted (an unknown certificate
+    /// authority, another name, expired).
+    #[error(
+        "The wallet at {host} sent a certificate this computer does not trust: {problem}. If \
+         the wallet uses your own certificate authority, trust its certificate (a PEM file) \
+         with `--ca-cert FILE`, or keep it in the profile with `consent-desk profile add \
+         --ca-cert FILE`."
+    )]
+    Certificate {
+        /// The server's host.
+        host: String,
+        /// What is wrong with the certificate, in words.
+        problem: String,
+        /// The TLS failure.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The server did not answer in time.
     #[error(
         "The wallet at {host} took longer than {} s to answer. Check your connection and try \

@@ -34,6 +34,11 @@ pub struct Args {
     /// Seconds a client must wait before continuing a grant.
     #[arg(long, default_value_t = 1)]
     pub wait: u64,
+    /// Serve https:// with a certificate from a certificate authority made at
+    /// start; its certificate is written to <data>/ca.pem (printed), for
+    /// `consent-desk --ca-cert`.
+    #[arg(long)]
+    pub https: bool,
     /// The secret of the IdP back channel (x-idp-secret); random if absent.
     #[arg(long, env = "SANDBOX_IDP_SECRET")]
     pub idp_secret: Option<String>,
@@ -115,6 +120,7 @@ async fn serve(args: Args, data: PathBuf) -> i32 {
     let mut builder = Sandbox::builder(&data)
         .port(args.port)
         .wait_seconds(args.wait)
+        .https(args.https)
         .faults(faults);
     for AssetFee { asset_code, fee } in args.fees {
         builder = builder.fee(asset_code, fee);
@@ -141,6 +147,9 @@ async fn serve(args: Args, data: PathBuf) -> i32 {
         "  wallets:      {base}alice (USD), {base}bob (EUR), {base}carol (MXN), {base}kenji (JPY), {base}dave (USD)\n"
     ));
     banner.push_str(&format!("  auth server:  {}\n", sandbox.auth_server()));
+    if let Some(ca) = sandbox.ca_certificate() {
+        banner.push_str(&format!("  CA (PEM):     {}\n", ca.display()));
+    }
     // For QA's IdP scripts: a local sandbox's secret, shown to whoever started it.
     banner.push_str(&format!("  IdP secret:   {}\n", sandbox.idp_secret()));
     banner.push_str(&format!(

@@ -42,6 +42,7 @@ mod rates;
 mod resource;
 mod signed;
 mod store;
+mod tls;
 mod wallet_address;
 
 pub mod cli;
@@ -177,6 +178,7 @@ impl Sandbox {
             clients: Vec::new(),
             idp_secret: None,
             fees: Fees::new(),
+            https: false,
         }
     }
 }
@@ -193,6 +195,7 @@ pub struct SandboxBuilder {
     clients: Vec<ClientWallet>,
     idp_secret: Option<String>,
     fees: Fees,
+    https: bool,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -236,6 +239,14 @@ impl SandboxBuilder {
     /// (none by default): in `debitAmount`, not in `sentAmount`.
     pub fn fee(mut self, asset_code: impl Into<String>, fee: Fee) -> Self {
         self.fees.insert(asset_code.into(), fee);
+        self
+    }
+
+    /// Serve `https://` with a certificate signed by a certificate authority
+    /// made at start, whose certificate is written to the data folder
+    /// ([`RunningSandbox::ca_certificate`]); plain http by default.
+    pub fn https(mut self, https: bool) -> Self {
+        self.https = https;
         self
     }
 
@@ -307,8 +318,14 @@ impl SandboxBuilder {
         } else {
             self.host
         };
+        let tls = if self.https {
+            Some(tls::make(&self.data_dir, shown_host)?)
+        } else {
+            None
+        };
         let base = Url::parse(&format!(
-            "http://{}/",
+            "{}://{}/",
+            if tls.is_some() { "https" } else { "http" },
             SocketAddr::new(shown_host, local.port())
         ))
         .map_err(|error| SandboxError::Config(format!("no base URL: {error}")))?;
@@ -342,21 +359,29 @@ impl SandboxBuilder {
         }));
         let app = router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
+        let ca_certificate = tls.as_ref().map(|(path, _)| path.clone());
         let task = tokio::spawn(async move {
-            let served = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
+            let stopped = async {
                 let _ = stopped.await;
-            })
-            .await;
+            };
+            let served = match tls {
+                Some((_, config)) => tls::serve(listener, config, app, stopped).await,
+                None => {
+                    axum::serve(
+                        listener,
+                        app.into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(stopped)
+                    .await
+                }
+            };
             if let Err(error) = served {
                 tracing::error!(%error, "the sandbox server stopped");
             }
         });
         tracing::info!(%base, "sandbox wallet listening");
         Ok(RunningSandbox {
+            ca_certificate,
             base,
             idp_secret,
             state,
@@ -368,6 +393,7 @@ impl SandboxBuilder {
 
 /// A started sandbox. Dropping it stops the server.
 pub struct RunningSandbox {
+    ca_certificate: Option<PathBuf>,
     base: Url,
     idp_secret: String,
     state: AppState,
@@ -389,6 +415,14 @@ impl RunningSandbox {
     #[must_use]
     pub fn base_url(&self) -> &Url {
         &self.base
+    }
+
+    /// With [`SandboxBuilder::https`], the PEM file of the certificate
+    /// authority that signed its certificate (`<data>/ca.pem`), for clients
+    /// to trust.
+    #[must_use]
+    pub fn ca_certificate(&self) -> Option<&std::path::Path> {
+        self.ca_certificate.as_deref()
     }
 
     /// The wallet address URL of an account, `http://127.0.0.1:<port>/alice`.

@@ -31,7 +31,7 @@ impl<S: Send + Sync> FromRequest<S> for SignedRequest {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        // The client signed `http://{Host}{path and query}` as it sent it.
+        // The client signed `http(s)://{Host}{path and query}` as it sent it.
         let host = parts
             .headers
             .get("host")
@@ -41,7 +41,12 @@ impl<S: Send + Sync> FromRequest<S> for SignedRequest {
             .uri
             .path_and_query()
             .map_or("/", axum::http::uri::PathAndQuery::as_str);
-        let url = format!("http://{host}{path}");
+        let scheme = if parts.extensions.get::<crate::tls::OverTls>().is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let url = format!("{scheme}://{host}{path}");
         let body = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
             .map_err(|_| ApiError::invalid_request("the request body could not be read"))?;

@@ -3,11 +3,20 @@
 
 /// A client that keeps cookies and follows no redirect by itself.
 pub(crate) fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    browser_trusting(None)
+}
+
+/// [`browser`], also trusting the certificate authority in the PEM file
+/// `ca` (an https sandbox's).
+pub(crate) fn browser_trusting(ca: Option<&std::path::Path>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
         .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(ca) = ca {
+        let pem = std::fs::read(ca).unwrap();
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
+    }
+    builder.build().unwrap()
 }
 
 /// The `Location` a redirect points at.
@@ -18,7 +27,11 @@ pub(crate) fn location(response: &reqwest::Response) -> String {
 /// Opens `redirect`, chooses `choice` (`accept` or `reject`) on the consent
 /// page, and returns the finish link the wallet sends the browser to.
 pub(crate) async fn consent(redirect: &str, choice: &str) -> String {
-    let http = browser();
+    consent_in(&browser(), redirect, choice).await
+}
+
+/// [`consent`] in the browser `http`.
+pub(crate) async fn consent_in(http: &reqwest::Client, redirect: &str, choice: &str) -> String {
     let start = http.get(redirect).send().await.unwrap();
     let page = url::Url::parse(redirect)
         .unwrap()
