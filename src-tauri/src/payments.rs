@@ -299,8 +299,17 @@ fn outcome(
                 crate::error::sentence,
             )
         }
-        (Err(FlowError::Protocol(error)), _) if error.is_budget_spent() => {
-            "That grant's budget is spent: approve a new grant to pay.".to_owned()
+        // Nothing says it was not made: never advise a new grant here.
+        (Err(FlowError::Protocol(error)), PaymentState::Sending) => {
+            let words = if error.is_budget_spent() {
+                "The wallet refused to send it again.".to_owned()
+            } else {
+                crate::error::sentence(&error.to_string())
+            };
+            format!(
+                "{words} The payment may have been made already: check again, and do not pay it \
+                 again."
+            )
         }
         (Err(FlowError::QuoteExpired), _) => {
             "The quote expired while you approved. Get a new quote; nothing was paid.".to_owned()
@@ -414,6 +423,27 @@ mod tests {
         assert_eq!(
             outcome(&Ok(failed.clone()), &failed),
             "The wallet did not make the payment: Account does not have enough balance."
+        );
+    }
+
+    #[test]
+    fn a_payment_that_may_have_been_made_never_suggests_a_new_grant() {
+        // A resumed send refused as over the limit the flow could not look up.
+        let sending = record("sending", None, false);
+        let words = outcome(&Err(spent()), &sending);
+        assert!(words.contains("may have been made"), "{words}");
+        assert!(
+            !words.contains("new grant") && !words.contains("new payment"),
+            "paying again would pay twice: {words}"
+        );
+        let unconfirmed = FlowError::Unconfirmed(
+            "This payment may have been made already: ... Do not pay it again: check again \
+             later."
+                .into(),
+        );
+        assert_eq!(
+            outcome(&Err(unconfirmed), &sending),
+            "This payment may have been made already: ... Do not pay it again: check again later."
         );
     }
 
