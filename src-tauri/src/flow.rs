@@ -113,6 +113,9 @@ fn client_unlocking(
         .client_wallet(profile.wallet_address.as_str())
         .client_form(profile.client_form)
         .allow_http_loopback(profile.allow_http_loopback);
+    if let Some(ca) = &profile.ca_cert {
+        builder = builder.trust_ca_file(ca);
+    }
     // Every request it makes goes to the activity log.
     if let Ok(flows) = app.state::<FlowState>().flows() {
         builder = builder.observer(flows.recorder());
@@ -133,14 +136,18 @@ fn preview_client(app: &AppHandle, id: &str) -> std::result::Result<Client, Flow
             .profile(id)
             .map_err(|error| FlowError::Client(error.to_string()))?,
     };
-    Client::builder()
+    let mut builder = Client::builder()
         .key(
             consent_desk_protocol::SigningKey::generate(),
             KeyId::new("preview").expect("a valid key id"),
         )
         .client_wallet(profile.wallet_address.as_str())
         .client_form(profile.client_form)
-        .allow_http_loopback(profile.allow_http_loopback)
+        .allow_http_loopback(profile.allow_http_loopback);
+    if let Some(ca) = &profile.ca_cert {
+        builder = builder.trust_ca_file(ca);
+    }
+    builder
         .build()
         .map_err(|error| FlowError::Client(error.to_string()))
 }

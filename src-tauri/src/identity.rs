@@ -120,6 +120,7 @@ pub(crate) fn view(state: &IdentityState, profile: &Profile, memory: bool) -> Pr
         allow_http_loopback: profile.allow_http_loopback,
         loopback_finish: profile.loopback_finish,
         client_form: profile.client_form.into(),
+        ca_cert: profile.ca_cert.as_ref().map(|path| path.display().to_string()),
         unlocked,
     }
 }
@@ -163,6 +164,7 @@ pub(crate) fn start(app: &AppHandle, sandbox: &SandboxWallet) -> IdentityState {
                 sandbox: true,
                 loopback_finish: false,
                 client_form: consent_desk_protocol::ClientForm::default(),
+                ca_cert: None,
                 created_at: String::new(),
             };
             let key = Arc::new(key);

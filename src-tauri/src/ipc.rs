@@ -65,6 +65,9 @@ pub struct About {
     pub link_scheme: String,
     /// The built-in sandbox wallet: where it listens, or why it does not.
     pub sandbox: SandboxStatus,
+    /// Certificate authority files profiles trust besides the built-in
+    /// roots, each once; empty when none.
+    pub extra_cas: Vec<String>,
 }
 
 /// The built-in sandbox wallet's state.
@@ -178,6 +181,9 @@ pub struct ProfileView {
     /// How grant requests name this app: the deprecated string form every
     /// deployed server accepts, or `{"walletAddress": …}` (Open Payments 1.3).
     pub client_form: ClientFormChoice,
+    /// A certificate authority's certificate (PEM file) trusted for this
+    /// profile besides the built-in roots (`profile add --ca-cert`).
+    pub ca_cert: Option<String>,
     /// A key in a passphrase file opened in this run: no passphrase needed
     /// until the app closes.
     pub unlocked: bool,

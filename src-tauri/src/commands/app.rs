@@ -59,7 +59,31 @@ pub(crate) fn about(app: AppHandle, sandbox: State<'_, SandboxWallet>) -> Result
                 problem: problem.unwrap_or_default(),
             },
         },
+        extra_cas: extra_cas(&app),
     })
+}
+
+/// The CA files profiles trust (`profile add --ca-cert`), each once, in
+/// profile order; none when profiles cannot be read (About still shows).
+fn extra_cas(app: &AppHandle) -> Vec<String> {
+    let Some(identity) = app.try_state::<crate::identity::IdentityState>() else {
+        return Vec::new();
+    };
+    let mut files: Vec<String> = Vec::new();
+    for path in identity
+        .identities
+        .profiles()
+        .map(|profiles| profiles.profiles)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|profile| profile.ca_cert)
+    {
+        let shown = path.display().to_string();
+        if !files.contains(&shown) {
+            files.push(shown);
+        }
+    }
+    files
 }
 
 fn product_name(app: &AppHandle) -> String {

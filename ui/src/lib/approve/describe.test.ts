@@ -13,6 +13,7 @@ const profile = (walletAddress: string, sandbox: boolean): ProfileView => ({
   allowHttpLoopback: sandbox,
   loopbackFinish: false,
   clientForm: 'string',
+  caCert: null,
   unlocked: false,
 });
 

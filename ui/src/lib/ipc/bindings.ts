@@ -86,7 +86,12 @@ linkScheme: string,
 /**
  * The built-in sandbox wallet: where it listens, or why it does not.
  */
-sandbox: SandboxStatus, };
+sandbox: SandboxStatus, 
+/**
+ * Certificate authority files profiles trust besides the built-in
+ * roots, each once; empty when none.
+ */
+extraCas: Array<string>, };
 
 /**
  * The built-in sandbox wallet's state.
@@ -166,6 +171,11 @@ loopbackFinish: boolean,
  * deployed server accepts, or `{"walletAddress": …}` (Open Payments 1.3).
  */
 clientForm: ClientFormChoice, 
+/**
+ * A certificate authority's certificate (PEM file) trusted for this
+ * profile besides the built-in roots (`profile add --ca-cert`).
+ */
+caCert: string | null, 
 /**
  * A key in a passphrase file opened in this run: no passphrase needed
  * until the app closes.

@@ -45,6 +45,7 @@ const SANDBOX: ProfileView = {
   allowHttpLoopback: true,
   loopbackFinish: false,
   clientForm: 'string',
+  caCert: null,
   unlocked: false,
 };
 
@@ -136,6 +137,7 @@ export class MockBackend implements Backend {
     logFile: '/tmp/logs/consent-desk.2026-11-30.log',
     linkScheme: 'dev.consentdesk',
     sandbox: { state: 'running', url: 'http://127.0.0.1:4455/' },
+    extraCas: [],
   };
   links: ReceivedLink[] = [];
   /** Every command fails with this when set. */
@@ -352,6 +354,7 @@ export class MockBackend implements Backend {
           allowHttpLoopback: request.allowHttpLoopback,
           loopbackFinish: false,
           clientForm: 'string',
+          caCert: null,
           unlocked: false,
         };
         if (request.passphrase !== null) this.passphrases.set(profile.id, request.passphrase);

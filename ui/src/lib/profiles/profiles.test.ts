@@ -164,6 +164,39 @@ describe('Profiles screen', () => {
     expect(byTestId(renderApp(app), 'profile-remove-confirm')).toBeNull();
   });
 
+  it('shows the extra certificate authority a profile trusts, and About lists it once', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const added = await withWallet(backend);
+    const twin = await backend.addProfile({
+      name: 'Second wallet',
+      walletAddress: 'https://ilp.interledger-test.dev/two',
+      keyId: null,
+      importKey: null,
+      passphrase: null,
+      allowHttpLoopback: false,
+    });
+    for (const profile of backend.profileList.filter((p) => p.id === added.id || p.id === twin.id)) {
+      profile.caCert = '/home/qa/team-ca.pem';
+    }
+    backend.aboutInfo.extraCas = ['/home/qa/team-ca.pem'];
+    const { app } = await started(backend);
+    await app.show('profiles');
+    const items = allByTestId(renderApp(app), 'profile-item');
+    expect(items[0]?.text).not.toContain('Also trusts');
+    expect(items[1]?.text).toContain('Also trusts');
+    expect(allByTestId(renderApp(app), 'profile-ca-cert').map((line) => line.text)).toEqual([
+      '/home/qa/team-ca.pem',
+      '/home/qa/team-ca.pem',
+    ]);
+
+    await app.show('about');
+    expect(byTestId(renderApp(app), 'about-extra-cas')?.text).toBe('/home/qa/team-ca.pem');
+    backend.aboutInfo.extraCas = [];
+    await app.refreshAbout();
+    expect(byTestId(renderApp(app), 'about-extra-cas')).toBeNull();
+  });
+
   it('lets a profile name the app with the object form of client, the string form by default', async () => {
     const backend = new MockBackend();
     backend.active = 'sandbox';
