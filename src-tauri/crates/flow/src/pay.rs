@@ -169,7 +169,7 @@ async fn token_now(
     let request = GrantRequest::non_interactive(client.client_wallet().clone(), access);
     match client.request_grant(auth_server, &request).await? {
         GrantResponse::Approved(grant) => Ok(grant.access_token.value),
-        GrantResponse::Pending(_) => Err(FlowError::Invalid(
+        GrantResponse::Pending(_) | GrantResponse::Subject(_) => Err(FlowError::Invalid(
             "the wallet asked for consent where none is needed (incoming payment or quote); \
              Consent Desk cannot go on with this wallet"
                 .to_owned(),

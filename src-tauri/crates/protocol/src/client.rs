@@ -581,6 +581,36 @@ impl<T: Transport> Client<T> {
         .map_err(crate::grant::refuse_unsupported_interaction)
     }
 
+    /// `POST {authServer}` with `subject` and no `access_token`: asks the
+    /// person to confirm at their wallet that they own a wallet address. The
+    /// answer is [`GrantResponse::Pending`]; continuing after approval
+    /// answers [`GrantResponse::Subject`].
+    ///
+    /// # Errors
+    ///
+    /// Any [`Error`] of a call; [`Error::Gnap`] when the server refuses.
+    pub async fn request_subject(
+        &self,
+        auth_server: &Url,
+        request: &crate::grant::SubjectRequest,
+    ) -> Result<GrantResponse, Error> {
+        let request = crate::grant::SubjectRequest {
+            client: request.client.clone().in_form(self.client_form),
+            ..request.clone()
+        };
+        let body = to_json(&request)?;
+        self.call(
+            "post-request",
+            Method::POST,
+            auth_server,
+            Some(body),
+            Auth::Signed,
+            Side::Auth,
+        )
+        .await
+        .map_err(crate::grant::refuse_unsupported_interaction)
+    }
+
     /// `POST {continue.uri}` with `{"interact_ref":…}` after the person approved
     /// ([RFC 9635 §5.1](https://www.rfc-editor.org/rfc/rfc9635#section-5.1)).
     ///

@@ -230,14 +230,22 @@ impl ClientIdentity {
     #[must_use]
     pub fn in_form(self, form: ClientForm) -> Self {
         match (self, form) {
-            (Self::Url(url) | Self::WalletAddress { wallet_address: url }, ClientForm::String) => {
+            (
                 Self::Url(url)
-            }
-            (Self::Url(url) | Self::WalletAddress { wallet_address: url }, ClientForm::Object) => {
-                Self::WalletAddress {
+                | Self::WalletAddress {
                     wallet_address: url,
-                }
-            }
+                },
+                ClientForm::String,
+            ) => Self::Url(url),
+            (
+                Self::Url(url)
+                | Self::WalletAddress {
+                    wallet_address: url,
+                },
+                ClientForm::Object,
+            ) => Self::WalletAddress {
+                wallet_address: url,
+            },
             (jwk @ Self::Jwk { .. }, _) => jwk,
         }
     }
@@ -246,7 +254,10 @@ impl ClientIdentity {
     #[must_use]
     pub fn wallet_address(&self) -> Option<&Url> {
         match self {
-            Self::Url(url) | Self::WalletAddress { wallet_address: url } => Some(url),
+            Self::Url(url)
+            | Self::WalletAddress {
+                wallet_address: url,
+            } => Some(url),
             Self::Jwk { .. } => None,
         }
     }
@@ -524,6 +535,94 @@ pub struct ApprovedGrant {
     pub continue_: Continue,
 }
 
+/// `subject` (Open Payments 1.3): the identities a client asks the wallet to
+/// confirm the person owns; one wallet address in Open Payments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    /// Exactly one identifier (`minItems: 1, maxItems: 1`).
+    pub sub_ids: Vec<SubjectId>,
+}
+
+/// One entry of `subject.sub_ids`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectId {
+    /// The identifier: a wallet address URL.
+    pub id: String,
+    /// Always `uri` in Open Payments.
+    pub format: SubjectIdFormat,
+}
+
+/// `sub_ids[].format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectIdFormat {
+    /// `uri`
+    Uri,
+}
+
+impl Subject {
+    /// Asks about (or confirms) one wallet address.
+    #[must_use]
+    pub fn wallet_address(wallet: &Url) -> Self {
+        Self {
+            sub_ids: vec![SubjectId {
+                id: wallet.to_string(),
+                format: SubjectIdFormat::Uri,
+            }],
+        }
+    }
+
+    /// Whether `wallet` is among the identifiers.
+    #[must_use]
+    pub fn names(&self, wallet: &Url) -> bool {
+        self.sub_ids
+            .iter()
+            .any(|sub| Url::parse(&sub.id).is_ok_and(|id| id == *wallet))
+    }
+}
+
+/// "Prove I own this wallet address": an interactive grant request with
+/// `subject` and no `access_token` ("with Subject" in `auth-server.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectRequest {
+    /// Whose ownership the person is asked to confirm.
+    pub subject: Subject,
+    /// Who asks.
+    pub client: ClientIdentity,
+    /// The person confirms at the wallet's consent page.
+    pub interact: InteractRequest,
+}
+
+impl SubjectRequest {
+    /// Asks the person to confirm at their wallet that they own `wallet`.
+    #[must_use]
+    pub fn ownership_of(wallet: &Url, client: Url, finish: Url, nonce: &Nonce) -> Self {
+        Self {
+            subject: Subject::wallet_address(wallet),
+            client: ClientIdentity::Url(client),
+            interact: InteractRequest {
+                start: vec![InteractStart::Redirect],
+                finish: Some(InteractFinish {
+                    method: FinishMethod::Redirect,
+                    uri: finish,
+                    nonce: nonce.as_str().to_owned(),
+                }),
+            },
+        }
+    }
+}
+
+/// A continuation answer that carries `subject` and no token: the wallet
+/// confirmed who owns the wallet address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubjectGrant {
+    /// The identifiers the wallet confirmed.
+    pub subject: Subject,
+    /// How to cancel the grant.
+    #[serde(rename = "continue")]
+    pub continue_: Continue,
+}
+
 /// A grant response: either pending interaction or approved
 /// ([RFC 9635 §3](https://www.rfc-editor.org/rfc/rfc9635#section-3)).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -533,6 +632,8 @@ pub enum GrantResponse {
     Pending(PendingGrant),
     /// Has `access_token`.
     Approved(ApprovedGrant),
+    /// Has `subject` and no token: an ownership proof was confirmed.
+    Subject(SubjectGrant),
 }
 
 /// A grant answer this app could not read that offers only interactions it

@@ -94,7 +94,8 @@ pub use crate::grant::{
     ContinueAccessToken, ContinueRequest, ContinueUri, FinishMethod, GrantRequest, GrantResponse,
     GrantedAccessToken, IncomingPaymentAction, InteractFinish, InteractRequest, InteractResponse,
     InteractStart, LimitAmount, ManageUri, OutgoingLimits, OutgoingPaymentAction,
-    OutgoingPaymentGrantBuilder, PendingGrant, QuoteAction, RotatedToken,
+    OutgoingPaymentGrantBuilder, PendingGrant, QuoteAction, RotatedToken, Subject, SubjectGrant,
+    SubjectId, SubjectIdFormat, SubjectRequest,
 };
 pub use crate::interval::{
     IntervalBounds, IntervalSpan, IsoDuration, RepeatingInterval, Repetitions,

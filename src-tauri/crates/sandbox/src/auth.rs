@@ -188,6 +188,28 @@ impl AppState {
     }
 
     /// Checks the access a client asks for against this sandbox's accounts.
+    /// A subject request names one wallet address of this sandbox: it can
+    /// confirm ownership only of the accounts it holds.
+    fn check_subject(&self, subject: &consent_desk_protocol::Subject) -> ApiResult<()> {
+        let [sub] = subject.sub_ids.as_slice() else {
+            return Err(ApiError::invalid_request(
+                "subject.sub_ids holds exactly one identifier",
+            ));
+        };
+        let known = Url::parse(&sub.id)
+            .ok()
+            .and_then(|url| self.local_account_name(&url))
+            .and_then(|name| self.store().account(&name).ok().flatten());
+        if known.is_none() {
+            return Err(ApiError::invalid_request(format!(
+                "{} is not a wallet address of this sandbox; it can confirm ownership only of \
+                 its own",
+                sub.id
+            )));
+        }
+        Ok(())
+    }
+
     fn check_access(&self, access: &[AccessItem]) -> ApiResult<()> {
         if access.is_empty() {
             return Err(ApiError::invalid_request("access_token.access is empty"));
@@ -263,17 +285,39 @@ async fn request_grant(
             ),
         ));
     }
-    let grant_request: GrantRequest = request.json()?;
-    let client = state.resolve_client(&grant_request.client).await?;
+    // "Prove I own this wallet address" (spec 1.3): `subject` and no
+    // `access_token`, always interactive.
+    let raw: serde_json::Value = request.json()?;
+    let (client_identity, access, interact, subject) =
+        if raw.get("subject").is_some() && raw.get("access_token").is_none() {
+            let subject_request: consent_desk_protocol::SubjectRequest = request.json()?;
+            (
+                subject_request.client,
+                Vec::new(),
+                Some(subject_request.interact),
+                Some(subject_request.subject),
+            )
+        } else {
+            let grant_request: GrantRequest = request.json()?;
+            (
+                grant_request.client,
+                grant_request.access_token.access,
+                grant_request.interact,
+                None,
+            )
+        };
+    let client = state.resolve_client(&client_identity).await?;
     state.verify(&request, &client)?;
-    let access = grant_request.access_token.access;
-    state.check_access(&access)?;
+    match &subject {
+        Some(subject) => state.check_subject(subject)?,
+        None => state.check_access(&access)?,
+    }
     let now = state.now_ms();
     let continue_token = random_token();
     let mut grant = Grant {
         id: new_id(),
         state: GrantState::Pending,
-        client: grant_request.client.clone(),
+        client: client_identity.clone(),
         access: access.clone(),
         continue_id: new_id(),
         continue_token_hash: secret_hash(&continue_token),
@@ -289,7 +333,7 @@ async fn request_grant(
         wait: None,
     };
 
-    if !needs_interaction(&access) {
+    if subject.is_none() && !needs_interaction(&access) {
         // Incoming-payment and quote grants are granted at once (Rafiki).
         grant.state = GrantState::Issued;
         let (token, value) = state.new_token(&grant);
@@ -304,7 +348,7 @@ async fn request_grant(
         })));
     }
 
-    let Some(interact) = grant_request.interact else {
+    let Some(interact) = interact else {
         return Err(ApiError::invalid_request(
             "outgoing-payment access needs interaction: add `interact` with start [\"redirect\"] \
              and a finish redirect",
@@ -351,6 +395,7 @@ async fn request_grant(
         expires_ms: now.saturating_add(lifetime),
         session_hash: None,
         interact_ref_hash: None,
+        subject,
     };
     // Rafiki hands the IdP who asks through the start URL's query.
     let mut redirect = state.wallet_url(&format!(
@@ -385,7 +430,7 @@ async fn continue_grant(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: SignedRequest,
-) -> ApiResult<Json<ApprovedGrant>> {
+) -> ApiResult<Json<GrantResponse>> {
     let (mut grant, _client) = state.continuation(&request, &id).await?;
     let now = state.now_ms();
     if state.faults().too_fast || now < grant.continue_after_ms {
@@ -464,20 +509,30 @@ async fn continue_grant(
     if let Some(interaction) = grant.interaction.as_mut() {
         interaction.interact_ref_hash = None;
     }
+    let continue_token = request.gnap_token().unwrap_or_default().to_owned();
+    let continue_ = Continue {
+        access_token: wrap_token(&continue_token),
+        uri: state.continue_uri(&grant.continue_id),
+        wait: None,
+    };
+    // An ownership proof: the subject, checked to be this sandbox's own when
+    // asked, and no token.
+    if let Some(subject) = grant.interaction.as_ref().and_then(|i| i.subject.clone()) {
+        state.store().update_grant(&grant)?;
+        tracing::info!(grant = %grant.id, "ownership confirmed");
+        return Ok(Json(GrantResponse::Subject(
+            consent_desk_protocol::SubjectGrant { subject, continue_ },
+        )));
+    }
     let (token, value) = state.new_token(&grant);
     state
         .store()
         .issue_token(&grant, &token, &secret_hash(value.secret()))?;
-    let continue_token = request.gnap_token().unwrap_or_default().to_owned();
     tracing::info!(grant = %grant.id, "grant continued, access token issued");
-    Ok(Json(ApprovedGrant {
+    Ok(Json(GrantResponse::Approved(ApprovedGrant {
         access_token: state.granted(&token, value, grant.access.clone()),
-        continue_: Continue {
-            access_token: wrap_token(&continue_token),
-            uri: state.continue_uri(&grant.continue_id),
-            wait: None,
-        },
-    }))
+        continue_,
+    })))
 }
 
 #[tracing::instrument(name = "auth.cancel", skip_all, fields(continuation = %id))]

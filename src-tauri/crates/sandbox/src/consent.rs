@@ -170,10 +170,22 @@ async fn consent_view(
             .and_then(|client| client.wallet),
         None => None,
     };
-    let identifier = grant.access.iter().find_map(|item| match item {
-        AccessItem::OutgoingPayment { identifier, .. } => Some(identifier.clone()),
-        _ => None,
-    });
+    let identifier = grant
+        .access
+        .iter()
+        .find_map(|item| match item {
+            AccessItem::OutgoingPayment { identifier, .. } => Some(identifier.clone()),
+            _ => None,
+        })
+        // An ownership proof is about the account it names.
+        .or_else(|| {
+            grant
+                .interaction
+                .as_ref()
+                .and_then(|interaction| interaction.subject.as_ref())
+                .and_then(|subject| subject.sub_ids.first())
+                .and_then(|sub| consent_desk_protocol::url::Url::parse(&sub.id).ok())
+        });
     let account = match identifier
         .as_ref()
         .and_then(|url| state.local_account_name(url))
@@ -222,6 +234,12 @@ async fn consent_view(
             asset_scale: account.as_ref().map_or(0, |a| a.asset_scale),
         },
         access: grant.access.clone(),
+        subject: grant
+            .interaction
+            .as_ref()
+            .and_then(|interaction| interaction.subject.as_ref())
+            .and_then(|subject| subject.sub_ids.first())
+            .map(|sub| sub.id.clone()),
         receiver,
         action: {
             let mut action = state.wallet_url("idp/consent");

@@ -34,6 +34,9 @@ pub(crate) struct ConsentView {
     pub(crate) access: Vec<AccessItem>,
     /// Resolved from `limits.receiver` when the sandbox knows it.
     pub(crate) receiver: Option<ReceiverView>,
+    /// An ownership proof (spec 1.3 `subject`): the wallet address the
+    /// person is asked to confirm they own; no access is asked then.
+    pub(crate) subject: Option<String>,
     /// The form action URL (POST, same origin).
     pub(crate) action: String,
     /// When this request expires.
@@ -434,7 +437,15 @@ fn write_consent(out: &mut String, view: &ConsentView) -> fmt::Result {
         .any(|(actions, _, _)| actions.contains(&OutgoingPaymentAction::Create));
 
     write_page_start(out, "Approve a payment – Sandbox wallet")?;
-    let (goal, lead) = if sends {
+    let (goal, lead) = if view.subject.is_some() {
+        (
+            "wants to confirm that you own this account",
+            format!(
+                "If you approve, {client} learns that you own the account below. It gets no \
+                 access to it and nothing is paid."
+            ),
+        )
+    } else if sends {
         (
             "wants to send payments from your account",
             format!(
@@ -753,6 +764,7 @@ mod tests {
                 limits,
             }],
             receiver: None,
+            subject: None,
             action: "/interact/abc123/decision".to_owned(),
             expires_at: Some(at(2025, Month::April, 22, 8, 10)),
         }
@@ -1018,5 +1030,22 @@ mod tests {
             ),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn an_ownership_proof_asks_to_confirm_the_account_and_nothing_else() {
+        let mut view = view(None);
+        view.access.clear();
+        view.subject = Some(ACCOUNT.to_owned());
+        let page = render_consent(&view);
+        assert!(
+            page.contains(
+                "<h1><bdi>Consent Desk</bdi> wants to confirm that you own this account</h1>"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("nothing is paid"), "{page}");
+        assert!(page.contains(ACCOUNT), "{page}");
+        assert!(!page.contains("send payments"), "{page}");
     }
 }

@@ -213,6 +213,10 @@ pub(crate) struct Interaction {
     pub(crate) session_hash: Option<String>,
     /// Hash of the interact_ref handed out at finish; cleared when used.
     pub(crate) interact_ref_hash: Option<String>,
+    /// "Prove I own this wallet address" (spec 1.3): the subject the person
+    /// is asked to confirm; such a grant has no access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) subject: Option<consent_desk_protocol::Subject>,
 }
 
 #[derive(Debug, Clone)]

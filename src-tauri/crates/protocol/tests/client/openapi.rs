@@ -197,3 +197,28 @@ fn the_validator_rejects_a_client_object_with_more_than_the_address() {
         "`client` allows only walletAddress or jwk"
     );
 }
+
+#[test]
+fn an_ownership_proof_request_and_its_answer_validate() {
+    use consent_desk_protocol::{Nonce, Subject, SubjectRequest};
+    let wallet = format!("{BASE}/alice").parse().unwrap();
+    let request = SubjectRequest::ownership_of(
+        &wallet,
+        format!("{BASE}/client").parse().unwrap(),
+        "http://localhost:3344/finish".parse().unwrap(),
+        &Nonce::new("client-nonce"),
+    );
+    let body = serde_json::to_value(&request).unwrap();
+    assert!(body.get("access_token").is_none(), "{body}");
+    assert_eq!(body["subject"]["sub_ids"][0]["format"], "uri");
+    crate::support::openapi::validate(Doc::Auth, "/", "post", None, &body);
+    let answer = serde_json::json!({
+        "subject": Subject::wallet_address(&wallet),
+        "continue": {"access_token": {"value": "c0"}, "uri": format!("{BASE}/continue/1")},
+    });
+    crate::support::openapi::validate(Doc::Auth, "/continue/{id}", "post", Some(200), &answer);
+    let read: consent_desk_protocol::GrantResponse = serde_json::from_value(answer).unwrap();
+    assert!(
+        matches!(read, consent_desk_protocol::GrantResponse::Subject(ref s) if s.subject.names(&wallet))
+    );
+}

@@ -389,3 +389,70 @@ async fn the_object_form_of_client_is_accepted_like_the_string() {
     // by the protocol crate; here, every answer to it matches the documents.
     assert!(world.check_openapi() > 0);
 }
+
+#[tokio::test]
+async fn an_ownership_proof_is_confirmed_at_the_consent_page_and_answers_the_subject_only() {
+    // Spec 1.3: `subject` and no `access_token`; the continuation carries
+    // `subject` and no token.
+    let world = world().await;
+    let alice = world.wallet("alice");
+    let nonce = Nonce::generate();
+    let request = consent_desk_protocol::SubjectRequest::ownership_of(
+        &alice,
+        world.wallet(CLIENT_NAME),
+        crate::support::FINISH_URI.parse().unwrap(),
+        &nonce,
+    );
+    let consent_desk_protocol::GrantResponse::Pending(pending) = world
+        .client
+        .request_subject(&world.auth(), &request)
+        .await
+        .unwrap()
+    else {
+        panic!("an ownership proof needs the person");
+    };
+    let browser = Browser::new();
+    let (page_url, html) = browser.open(&pending).await;
+    assert!(
+        html.contains("<bdi>Consent Desk</bdi> wants to confirm that you own this account"),
+        "{html}"
+    );
+    assert!(html.contains(alice.as_str()), "the page names the account");
+    let step = browser.choose(&page_url, "accept").await;
+    let finish = browser.finish(&step).await;
+    let FinishOutcome::Approved { interact_ref } = consent_desk_protocol::verify_finish(
+        finish.as_str(),
+        &nonce,
+        &Nonce::new(pending.interact.finish.clone()),
+        world.auth().as_str(),
+    )
+    .unwrap() else {
+        panic!("approved");
+    };
+    let answer = world
+        .client
+        .continue_grant(&pending.continue_, &interact_ref)
+        .await
+        .unwrap();
+    let consent_desk_protocol::GrantResponse::Subject(proved) = answer else {
+        panic!("expected the subject and no token, got {answer:?}");
+    };
+    assert!(proved.subject.names(&alice), "{:?}", proved.subject);
+    assert_eq!(proved.subject.sub_ids.len(), 1);
+    assert!(world.check_openapi() > 0);
+
+    // Only its own wallet addresses: the sandbox cannot vouch for others.
+    let foreign = consent_desk_protocol::SubjectRequest::ownership_of(
+        &"https://wallet.example/alice".parse().unwrap(),
+        world.wallet(CLIENT_NAME),
+        crate::support::FINISH_URI.parse().unwrap(),
+        &Nonce::generate(),
+    );
+    let refused = world
+        .client
+        .request_subject(&world.auth(), &foreign)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(400), "{refused}");
+    assert!(refused.to_string().contains("its own"), "{refused}");
+}
