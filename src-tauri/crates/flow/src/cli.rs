@@ -176,13 +176,23 @@ enum GrantCommand {
         debit: Option<String>,
         /// --debit in the asset's smallest unit instead: 1320 is $13.20 at
         /// scale 2.
-        #[arg(long, value_name = "UNITS", group = "limit", allow_negative_numbers = true)]
+        #[arg(
+            long,
+            value_name = "UNITS",
+            group = "limit",
+            allow_negative_numbers = true
+        )]
         debit_minor: Option<String>,
         /// Most that may arrive, in the wallet's asset as people write it.
         #[arg(long, group = "limit", allow_negative_numbers = true)]
         receive: Option<String>,
         /// --receive in the asset's smallest unit instead.
-        #[arg(long, value_name = "UNITS", group = "limit", allow_negative_numbers = true)]
+        #[arg(
+            long,
+            value_name = "UNITS",
+            group = "limit",
+            allow_negative_numbers = true
+        )]
         receive_minor: Option<String>,
         /// The only incoming payment the grant may pay.
         #[arg(long)]
@@ -453,10 +463,9 @@ async fn run(cli: Cli) -> Result<i32, String> {
             )
             .map_err(|e| e.to_string())?;
             let (finish, why) = Finish::choose(finish, &profile);
-            let (via, mut listener) =
-                crate::loopback::finish_route(finish == Finish::Loopback)
-                    .await
-                    .map_err(|e| e.to_string())?;
+            let (via, mut listener) = crate::loopback::finish_route(finish == Finish::Loopback)
+                .await
+                .map_err(|e| e.to_string())?;
             let pending = context
                 .flows
                 .request(&client, &profile.id, &spec, via)

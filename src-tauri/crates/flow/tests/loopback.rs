@@ -514,7 +514,16 @@ async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_word
     let kenji = sandbox.wallet_address("kenji").to_string();
     let yen = grant_cli(
         &session,
-        &["grant", "request", "--wallet", &kenji, "--debit", "1000", "--finish", "deep-link"],
+        &[
+            "grant",
+            "request",
+            "--wallet",
+            &kenji,
+            "--debit",
+            "1000",
+            "--finish",
+            "deep-link",
+        ],
     )
     .args(["--json", "--passphrase-env", "PW"])
     .output()
@@ -524,7 +533,16 @@ async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_word
     assert_eq!(yen["debitAmount"]["assetScale"], 0, "{yen}");
     let fraction = grant_cli(
         &session,
-        &["grant", "request", "--wallet", &kenji, "--debit", "1000.5", "--passphrase-env", "PW"],
+        &[
+            "grant",
+            "request",
+            "--wallet",
+            &kenji,
+            "--debit",
+            "1000.5",
+            "--passphrase-env",
+            "PW",
+        ],
     )
     .output()
     .unwrap();
@@ -535,9 +553,15 @@ async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_word
     );
 
     for (amount, says) in [
-        (["--debit", "0"], "--debit: the amount must be more than zero, such as 12.50"),
+        (
+            ["--debit", "0"],
+            "--debit: the amount must be more than zero, such as 12.50",
+        ),
         (["--debit", "0.00"], "more than zero"),
-        (["--debit", "13.201"], "more decimals than this asset allows (2), such as 12.50"),
+        (
+            ["--debit", "13.201"],
+            "more decimals than this asset allows (2), such as 12.50",
+        ),
         (["--debit", "-5"], "`-5` is negative"),
         (["--receive", "ten"], "--receive: `ten` is not an amount"),
         (["--debit", "1,000"], "not an amount"),
@@ -545,14 +569,31 @@ async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_word
         (["--debit-minor", "0"], "more than zero"),
     ] {
         let refused = request(&amount);
-        assert_eq!(refused.status.code(), Some(1), "{amount:?}: {}", stderr_of(&refused));
-        assert!(stderr_of(&refused).contains(says), "{amount:?}: {}", stderr_of(&refused));
+        assert_eq!(
+            refused.status.code(),
+            Some(1),
+            "{amount:?}: {}",
+            stderr_of(&refused)
+        );
+        assert!(
+            stderr_of(&refused).contains(says),
+            "{amount:?}: {}",
+            stderr_of(&refused)
+        );
     }
     // Both ways at once is a usage error.
     let both = request(&["--debit", "1", "--debit-minor", "100"]);
     assert_eq!(both.status.code(), Some(2), "{}", stderr_of(&both));
-    let listed = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap());
-    assert_eq!(listed.as_array().unwrap().len(), 4, "refused amounts ask nothing: {listed}");
+    let listed = json_of(
+        &grant_cli(&session, &["grant", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        4,
+        "refused amounts ask nothing: {listed}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -562,8 +603,11 @@ async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
     let to = sandbox.wallet_address("bob").to_string();
     let common = ["--passphrase-env", "PW", "--timeout", "5"];
     let finish_of = |id: &str| {
-        json_of(&grant_cli(&session, &["grant", "show", id, "--json"]).output().unwrap())
-            ["finishUri"]
+        json_of(
+            &grant_cli(&session, &["grant", "show", id, "--json"])
+                .output()
+                .unwrap(),
+        )["finishUri"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -571,7 +615,9 @@ async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
 
     // --finish deep-link: the grant finishes in the app; the command does
     // not wait and says which way.
-    let mut args = vec!["pay", "--from", &from, "--to", &to, "--amount", "1.00", "--yes"];
+    let mut args = vec![
+        "pay", "--from", &from, "--to", &to, "--amount", "1.00", "--yes",
+    ];
     args.extend_from_slice(&["--finish", "deep-link"]);
     args.extend_from_slice(&common);
     let paid = grant_cli(&session, &args).output().unwrap();
@@ -581,12 +627,19 @@ async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
         stdout.contains("to the Consent Desk app (deep-link), as --finish says"),
         "{stdout}"
     );
-    let grant = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap())[0]
-        ["id"]
+    let grant = json_of(
+        &grant_cli(&session, &["grant", "list", "--json"])
+            .output()
+            .unwrap(),
+    )[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(finish_of(&grant).starts_with("dev.consentdesk:/finish/"), "{}", finish_of(&grant));
+    assert!(
+        finish_of(&grant).starts_with("dev.consentdesk:/finish/"),
+        "{}",
+        finish_of(&grant)
+    );
 
     // Without --finish, the profile's loopback setting decides; it says so.
     let mut args = vec!["grant", "request", "--wallet", &from, "--debit", "1"];
@@ -597,12 +650,19 @@ async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
         stdout.contains("to this command (loopback), as the profile's setting says"),
         "{stdout}"
     );
-    let grant = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap())[0]
-        ["id"]
+    let grant = json_of(
+        &grant_cli(&session, &["grant", "list", "--json"])
+            .output()
+            .unwrap(),
+    )[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(finish_of(&grant).starts_with("http://127.0.0.1:"), "{}", finish_of(&grant));
+    assert!(
+        finish_of(&grant).starts_with("http://127.0.0.1:"),
+        "{}",
+        finish_of(&grant)
+    );
 }
 
 /// Asks for and approves (in the scripted browser) a one-time budget of
@@ -611,8 +671,17 @@ async fn approved_budget(session: &Session, wallet: &str, debit: &str) -> String
     let mut child = grant_cli(
         session,
         &[
-            "grant", "request", "--wallet", wallet, "--debit", debit, "--json",
-            "--passphrase-env", "PW", "--timeout", "60",
+            "grant",
+            "request",
+            "--wallet",
+            wallet,
+            "--debit",
+            debit,
+            "--json",
+            "--passphrase-env",
+            "PW",
+            "--timeout",
+            "60",
         ],
     )
     .stdout(Stdio::piped())
@@ -639,8 +708,21 @@ async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot(
         grant_cli(
             &session,
             &[
-                "pay", "--from", &from, "--to", &to, "--amount", amount, "--yes", "--grant", grant,
-                "--json", "--passphrase-env", "PW", "--timeout", "5",
+                "pay",
+                "--from",
+                &from,
+                "--to",
+                &to,
+                "--amount",
+                amount,
+                "--yes",
+                "--grant",
+                grant,
+                "--json",
+                "--passphrase-env",
+                "PW",
+                "--timeout",
+                "5",
             ],
         )
         .output()
@@ -652,11 +734,14 @@ async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot(
     assert_eq!(paid.status.code(), Some(0), "{}", stderr_of(&paid));
     let stdout = String::from_utf8_lossy(&paid.stdout);
     assert!(!stdout.contains("pending"), "no consent asked: {stdout}");
-    let last: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["state"], "completed", "{last}");
     assert_eq!(last["grantId"], grant.as_str(), "{last}");
-    let grants = json_of(&grant_cli(&session, &["grant", "list", "--json"]).output().unwrap());
+    let grants = json_of(
+        &grant_cli(&session, &["grant", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(grants.as_array().unwrap().len(), 1, "{grants}");
 
     // What is left (2.00) does not cover 3.00: refused in words, unpaid.
@@ -670,14 +755,26 @@ async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot(
         "{}",
         stderr_of(&refused)
     );
-    let payments = json_of(&grant_cli(&session, &["payments", "list", "--json"]).output().unwrap());
+    let payments = json_of(
+        &grant_cli(&session, &["payments", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(payments[0]["state"], "cancelled", "{payments}");
 
     // An id that names no grant is said before any quote.
     let unknown = pay("1.00", "no-such-grant");
     assert_eq!(unknown.status.code(), Some(1));
-    assert!(stderr_of(&unknown).contains("there is no grant `no-such-grant`"), "{}", stderr_of(&unknown));
-    let payments = json_of(&grant_cli(&session, &["payments", "list", "--json"]).output().unwrap());
+    assert!(
+        stderr_of(&unknown).contains("there is no grant `no-such-grant`"),
+        "{}",
+        stderr_of(&unknown)
+    );
+    let payments = json_of(
+        &grant_cli(&session, &["payments", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(payments.as_array().unwrap().len(), 2, "{payments}");
 }
 
@@ -723,8 +820,17 @@ async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
         .unwrap();
     let request = |extra: &[&str]| {
         let mut args = vec![
-            "grant", "request", "--wallet", &alice, "--debit", "5.00", "--json",
-            "--passphrase-env", "PW", "--timeout", "60",
+            "grant",
+            "request",
+            "--wallet",
+            &alice,
+            "--debit",
+            "5.00",
+            "--json",
+            "--passphrase-env",
+            "PW",
+            "--timeout",
+            "60",
         ];
         args.extend_from_slice(extra);
         grant_cli(&session, &args)
@@ -740,14 +846,23 @@ async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
             && said.contains("--ca-cert FILE"),
         "{said}"
     );
-    assert!(!said.contains("UnknownIssuer") && !said.contains("rustls"), "{said}");
+    assert!(
+        !said.contains("UnknownIssuer") && !said.contains("rustls"),
+        "{said}"
+    );
 
     // A file that is not a certificate is refused in words.
     let not_pem = session.dir.path().join("not-a-cert.pem");
     std::fs::write(&not_pem, "hello").unwrap();
-    let bad = request(&["--ca-cert", not_pem.to_str().unwrap()]).output().unwrap();
+    let bad = request(&["--ca-cert", not_pem.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr_of(&bad).contains("is not a PEM certificate"), "{}", stderr_of(&bad));
+    assert!(
+        stderr_of(&bad).contains("is not a PEM certificate"),
+        "{}",
+        stderr_of(&bad)
+    );
 
     // Kept in the profile (as `profile add --ca-cert` keeps it): the whole
     // loopback flow over https.
@@ -782,7 +897,14 @@ async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
     identities.set_ca_cert(&profile.id, None).unwrap();
     let listed = grant_cli(
         &session,
-        &["grant", "spent", granted["id"].as_str().unwrap(), "--json", "--passphrase-env", "PW"],
+        &[
+            "grant",
+            "spent",
+            granted["id"].as_str().unwrap(),
+            "--json",
+            "--passphrase-env",
+            "PW",
+        ],
     )
     .arg("--ca-cert")
     .arg(&ca)

@@ -443,15 +443,28 @@ async fn profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_on
         .start()
         .await
         .unwrap();
-    let ca = sandbox.ca_certificate().unwrap().to_str().unwrap().to_owned();
+    let ca = sandbox
+        .ca_certificate()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let wallet = sandbox.wallet_address("alice").to_string();
     assert!(wallet.starts_with("https://"), "{wallet}");
     let cli = Cli::new();
     let key_file = cli.config.path().join("qa.key.json");
     let add = |extra: &[&str]| {
         let mut args = vec![
-            "profile", "add", "--name", "QA", "--wallet", &wallet, "--passphrase-env", "PW",
-            "--key-file", key_file.to_str().unwrap(),
+            "profile",
+            "add",
+            "--name",
+            "QA",
+            "--wallet",
+            &wallet,
+            "--passphrase-env",
+            "PW",
+            "--key-file",
+            key_file.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
         cli.run(&args)
@@ -468,8 +481,11 @@ async fn profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_on
     );
     // A file that is not a PEM certificate: refused before anything is kept.
     let not_pem = cli.config.path().join("key.txt");
-    std::fs::write(&not_pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-        .unwrap();
+    std::fs::write(
+        &not_pem,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
     let refused = add(&["--ca-cert", not_pem.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
@@ -478,7 +494,10 @@ async fn profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_on
         "{}",
         stderr(&refused)
     );
-    assert_eq!(cli.json(&["profile", "list", "--json"])["profiles"], serde_json::json!([]));
+    assert_eq!(
+        cli.json(&["profile", "list", "--json"])["profiles"],
+        serde_json::json!([])
+    );
 
     // With it: added, the path kept and shown.
     let added = add(&["--ca-cert", &ca, "--json"]);

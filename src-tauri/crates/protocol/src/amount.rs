@@ -222,8 +222,16 @@ mod tests {
     fn decimals_refused_say_what_is_wrong_with_an_example() {
         for (text, scale, says) in [
             ("", 2, "enter an amount, such as 12.50"),
-            ("12.501", 2, "more decimals than this asset allows (2), such as 12.50"),
-            ("1000.5", 0, "more decimals than this asset allows (0), such as 1000"),
+            (
+                "12.501",
+                2,
+                "more decimals than this asset allows (2), such as 12.50",
+            ),
+            (
+                "1000.5",
+                0,
+                "more decimals than this asset allows (0), such as 1000",
+            ),
             ("-1", 2, "`-1` is negative"),
             ("-0.50", 2, "negative"),
             ("0", 2, "more than zero"),

@@ -274,11 +274,9 @@ impl ClientBuilder {
         for root in &self.extra_roots {
             http = http.add_root_certificate(root.clone());
         }
-        let http = http
-            .build()
-            .map_err(|error| Error::Config {
-                reason: format!("the HTTP client could not start ({error})"),
-            })?;
+        let http = http.build().map_err(|error| Error::Config {
+            reason: format!("the HTTP client could not start ({error})"),
+        })?;
         self.build_with(http)
     }
 
