@@ -744,6 +744,17 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
             );
             crate::payments::after_grant(&app, &record.id).await;
         }
+        Ok(Completed::Proved(record)) => {
+            app.state::<FlowState>().stop_listener(&record.id);
+            close_window(&app, &record.id);
+            progress(
+                &app,
+                Some(&record.id),
+                FlowStep::Done,
+                format!("Proved: you own {}.", record.wallet),
+                None,
+            );
+        }
         Ok(Completed::NotApproved(record)) => {
             app.state::<FlowState>().stop_listener(&record.id);
             close_window(&app, &record.id);

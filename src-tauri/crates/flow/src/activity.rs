@@ -218,6 +218,11 @@ impl Flows {
     ) {
         let (verified, ok, outcome) = match result {
             Ok(Completed::Approved(_)) => (Some(true), true, "approved and continued".to_owned()),
+            Ok(Completed::Proved(record)) => (
+                Some(true),
+                true,
+                format!("ownership of {} proved", record.wallet),
+            ),
             Ok(Completed::NotApproved(record)) => (
                 Some(true),
                 true,

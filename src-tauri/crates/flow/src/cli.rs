@@ -132,6 +132,23 @@ enum Command {
     /// Payments made, and those a crash interrupted.
     #[command(subcommand, alias = "payment")]
     Payments(PaymentsCommand),
+    /// Prove you own a wallet address (Open Payments 1.3 `subject`): you
+    /// confirm at its wallet, nothing is granted or paid. Exit 0 when
+    /// proved, 4 when not.
+    Prove {
+        /// The wallet address (https://… or $wallet.example/you).
+        wallet: String,
+        /// How the wallet sends the browser back (default: loopback); wins
+        /// over the profile's setting.
+        #[arg(long, value_enum)]
+        finish: Option<Finish>,
+        /// Open the consent page in the system browser.
+        #[arg(long)]
+        open_browser: bool,
+        /// How long to wait for the confirmation, in seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -422,6 +439,41 @@ async fn run(cli: Cli) -> Result<i32, String> {
             return pay(&context, cli.profile.as_deref(), json_mode, request).await;
         }
         Command::Payments(command) => return payments(&context, json_mode, command).await,
+        Command::Prove {
+            wallet,
+            finish,
+            open_browser,
+            timeout,
+        } => {
+            let profile = context.profile(cli.profile.as_deref())?;
+            let client = context.client(&profile).map_err(|e| e.to_string())?;
+            let wallet =
+                crate::typed_url(&wallet, "the wallet address").map_err(|e| e.to_string())?;
+            let (finish, why) = Finish::choose(finish, &profile);
+            let (via, mut listener) = crate::loopback::finish_route(finish == Finish::Loopback)
+                .await
+                .map_err(|e| e.to_string())?;
+            let pending = context
+                .flows
+                .request_proof(&client, &profile.id, &wallet, via)
+                .await
+                .map_err(|e| e.to_string())?;
+            show_finish(json_mode, finish, why);
+            show_pending(
+                json_mode,
+                json!({"id": pending.id, "finish": finish.name(), "wallet": pending.wallet}),
+                pending.redirect.as_deref().unwrap_or_default(),
+                "that you own this wallet address",
+                open_browser,
+            );
+            let Some(listener) = listener.as_mut() else {
+                waits_for_link(json_mode, "proof", &pending.id);
+                return Ok(0);
+            };
+            let completed =
+                await_finish(&context, &profile, listener, timeout, &pending.id).await?;
+            return Ok(report(json_mode, &completed, None));
+        }
     };
     match command {
         GrantCommand::Request {
@@ -610,6 +662,17 @@ fn report(json_mode: bool, completed: &Completed, token: Option<String>) -> i32 
                 &format!("Not approved.\n{}", describe(record)),
             );
             4
+        }
+        Completed::Proved(record) => {
+            let mut value = serde_json::to_value(record).unwrap_or_default();
+            value["event"] = "proved".into();
+            value["proved"] = true.into();
+            print(
+                json_mode,
+                &value,
+                &format!("Proved: you own {}", record.wallet),
+            );
+            0
         }
     }
 }

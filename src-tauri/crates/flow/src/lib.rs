@@ -293,6 +293,9 @@ pub enum Completed {
     Approved(GrantRecord),
     /// The wallet said the interaction failed (`grant_rejected`, …).
     NotApproved(GrantRecord),
+    /// An ownership proof the wallet confirmed: the person owns the record's
+    /// wallet address. No token.
+    Proved(GrantRecord),
 }
 
 /// Pending and finished grants, their tokens in the keyring.
@@ -403,6 +406,66 @@ impl Flows {
                     .to_owned(),
             ));
         };
+        let request =
+            serde_json::to_value(&request).map_err(|e| FlowError::Invalid(e.to_string()))?;
+        self.keep_pending(id, profile, &wallet, request, &finish_uri, &nonce, &pending)
+    }
+
+    /// "Prove I own this wallet address" (Open Payments 1.3 `subject`): asks
+    /// the wallet to have the person confirm they own `wallet`. It is
+    /// approved through the consent page and completed by
+    /// [`complete`](Self::complete) like any grant, which answers
+    /// [`Completed::Proved`].
+    ///
+    /// # Errors
+    ///
+    /// The wallet refused or could not be reached, or the store failed.
+    #[tracing::instrument(name = "flow.prove", skip_all)]
+    pub async fn request_proof(
+        &self,
+        client: &Client,
+        profile: &str,
+        wallet: &Url,
+        via: FinishVia,
+    ) -> Result<GrantRecord, FlowError> {
+        let wallet = client.wallet_address(wallet).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let nonce = Nonce::generate();
+        let finish_uri = via.uri(&id);
+        let request = consent_desk_protocol::SubjectRequest::ownership_of(
+            &wallet.id,
+            client.client_wallet().clone(),
+            finish_uri.clone(),
+            &nonce,
+        );
+        let GrantResponse::Pending(pending) = client
+            .request_subject(&wallet.auth_server, &request)
+            .await?
+        else {
+            return Err(FlowError::Invalid(
+                "the wallet answered an ownership proof without asking the person, so it proves \
+                 nothing; it was not accepted"
+                    .to_owned(),
+            ));
+        };
+        let request =
+            serde_json::to_value(&request).map_err(|e| FlowError::Invalid(e.to_string()))?;
+        self.keep_pending(id, profile, &wallet, request, &finish_uri, &nonce, &pending)
+    }
+
+    /// Stores a grant waiting for the person, its continuation token in the
+    /// keyring.
+    #[allow(clippy::too_many_arguments)]
+    fn keep_pending(
+        &self,
+        id: String,
+        profile: &str,
+        wallet: &consent_desk_protocol::WalletAddress,
+        request: serde_json::Value,
+        finish_uri: &Url,
+        nonce: &Nonce,
+        pending: &consent_desk_protocol::PendingGrant,
+    ) -> Result<GrantRecord, FlowError> {
         self.secrets.set(
             KEYRING_SERVICE,
             &secret_account(&id, "continue"),
@@ -414,8 +477,7 @@ impl Flows {
             profile: profile.to_owned(),
             wallet: wallet.id.to_string(),
             auth_server: wallet.auth_server.to_string(),
-            request: serde_json::to_value(&request)
-                .map_err(|e| FlowError::Invalid(e.to_string()))?,
+            request,
             finish_uri: finish_uri.to_string(),
             client_nonce: nonce.as_str().to_owned(),
             server_nonce: Some(pending.interact.finish.clone()),
@@ -567,20 +629,28 @@ impl Flows {
             }
         };
         observer(&id, Step::Continuing);
+        // An ownership proof asked for `subject` and no access.
+        let proof =
+            record.request.get("subject").is_some() && record.request.get("access_token").is_none();
         let result = async {
             let client = client_for(&record.profile)?;
             let continuation = self.continuation(&record)?;
             let response = client.continue_grant(&continuation, &interact_ref).await?;
-            let GrantResponse::Approved(approved) = response else {
-                return Err(FlowError::Invalid(
+            match response {
+                GrantResponse::Approved(approved) if !proof => Ok(Ok(approved)),
+                GrantResponse::Subject(proved) if proof => Ok(Err(proved)),
+                _ if proof => Err(FlowError::Invalid(
+                    "the wallet did not confirm that you own this wallet address".to_owned(),
+                )),
+                _ => Err(FlowError::Invalid(
                     "the wallet did not approve the grant".to_owned(),
-                ));
-            };
-            Ok(approved)
+                )),
+            }
         }
         .await;
         let approved = match result {
-            Ok(approved) => approved,
+            Ok(Ok(approved)) => approved,
+            Ok(Err(proved)) => return self.proved(&record, &proved),
             Err(error) => {
                 // Back to pending: the person can retry the same finish.
                 let _ = self
@@ -615,6 +685,48 @@ impl Flows {
         )?;
         tracing::info!(grant = %id, "grant approved and continued");
         Ok(Completed::Approved(self.get(&id)?.unwrap_or(record)))
+    }
+
+    /// Ends an ownership proof the wallet answered: proved only when the
+    /// wallet confirmed the very address asked about.
+    fn proved(
+        &self,
+        record: &GrantRecord,
+        answer: &consent_desk_protocol::SubjectGrant,
+    ) -> Result<Completed, FlowError> {
+        let id = &record.id;
+        let _ = self
+            .secrets
+            .delete(KEYRING_SERVICE, &secret_account(id, "continue"));
+        let asked = Url::parse(&record.wallet).ok();
+        if asked.is_some_and(|wallet| answer.subject.names(&wallet)) {
+            self.store()
+                .finish(id, GrantState::Approved, None, None, None, None)?;
+            tracing::info!(grant = %id, "ownership proved");
+            return Ok(Completed::Proved(
+                self.get(id)?.unwrap_or_else(|| record.clone()),
+            ));
+        }
+        let confirmed: Vec<&str> = answer
+            .subject
+            .sub_ids
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        let problem = format!(
+            "the wallet confirmed {} instead of {}, so nothing was proved",
+            if confirmed.is_empty() {
+                "no address".to_owned()
+            } else {
+                confirmed.join(", ")
+            },
+            record.wallet
+        );
+        self.store()
+            .finish(id, GrantState::Failed, Some(&problem), None, None, None)?;
+        Ok(Completed::NotApproved(
+            self.get(id)?.unwrap_or_else(|| record.clone()),
+        ))
     }
 
     /// Cancels a grant at the wallet (`DELETE continue`) and forgets its tokens.

@@ -912,3 +912,76 @@ async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
     .unwrap();
     assert_eq!(listed.status.code(), Some(0), "{}", stderr_of(&listed));
 }
+
+// Multi-threaded: the sandbox keeps serving while the test waits on the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prove_confirms_ownership_through_the_loopback_finish() {
+    let (session, sandbox, _sandbox_dir) = world().await;
+    let alice = sandbox.wallet_address("alice").to_string();
+    let mut child = grant_cli(
+        &session,
+        &[
+            "prove",
+            &alice,
+            "--finish",
+            "loopback",
+            "--json",
+            "--passphrase-env",
+            "PW",
+            "--timeout",
+            "60",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let pending: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line:?}"));
+    assert_eq!(pending["event"], "pending");
+    assert_eq!(pending["wallet"], alice.as_str());
+    let redirect = pending["redirect"].as_str().unwrap().to_owned();
+
+    // The consent page asks to confirm ownership, in the client's name.
+    let http = browser::browser();
+    let start = http.get(&redirect).send().await.unwrap();
+    let page_url = url::Url::parse(&redirect)
+        .unwrap()
+        .join(&browser::location(&start))
+        .unwrap();
+    let page = http
+        .get(page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<bdi>QA Desk</bdi> wants to confirm that you own this account"),
+        "{page}"
+    );
+
+    let finish = browser::approve(&redirect).await;
+    assert!(finish.starts_with("http://127.0.0.1:"), "{finish}");
+    reqwest::get(&finish).await.unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    let proved: serde_json::Value =
+        serde_json::from_str(rest.trim()).unwrap_or_else(|_| panic!("{rest}"));
+    assert_eq!(proved["event"], "proved");
+    assert_eq!(proved["proved"], true);
+    assert_eq!(proved["wallet"], alice.as_str());
+    assert_eq!(
+        proved["access"],
+        serde_json::Value::Null,
+        "no access, no token"
+    );
+}
