@@ -710,7 +710,11 @@ async fn a_resumed_send_refused_over_the_limit_may_have_been_made_and_is_never_r
         "a new grant would pay twice: {words}"
     );
     let record = world.flows.payment(&quoted.id).unwrap();
-    assert_eq!(record.state, PaymentState::Sending, "never back to the quote");
+    assert_eq!(
+        record.state,
+        PaymentState::Sending,
+        "never back to the quote"
+    );
     assert_eq!(record.problem.as_deref(), Some(words.as_str()));
     assert_eq!(world.balance("alice"), alice - 300, "paid once");
 }
