@@ -978,6 +978,68 @@ fn check_status(
     }
 }
 
+/// Reads the certificate authorities (one or more PEM certificates) in the
+/// file at `path`, checked the way the HTTP client will use them.
+///
+/// # Errors
+///
+/// [`Error::Config`] saying what is wrong with the file: unreadable, no PEM
+/// certificate in it, or a certificate that cannot be parsed.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let shown = path.display();
+    let pem = std::fs::read(path).map_err(|error| Error::Config {
+        reason: format!("the certificate file {shown} could not be read ({error})"),
+    })?;
+    let not_pem = || Error::Config {
+        reason: format!(
+            "{shown} is not a PEM certificate: give the certificate authority's certificate, \
+             a text file that starts with -----BEGIN CERTIFICATE-----"
+        ),
+    };
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| not_pem())?;
+    if roots.is_empty() {
+        return Err(not_pem());
+    }
+    // The client builder parses them: a block that only looks like PEM is
+    // refused now, not at the first request.
+    let mut probe = reqwest::Client::builder();
+    for root in &roots {
+        probe = probe.add_root_certificate(root.clone());
+    }
+    probe.build().map_err(|error| Error::Config {
+        reason: format!("{shown} holds a certificate that cannot be used ({error})"),
+    })?;
+    Ok(roots)
+}
+
+/// The TLS certificate problem somewhere in `error`'s chain, in words, if
+/// the failure was the server's certificate.
+fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    const MARK: &str = "invalid peer certificate: ";
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let text = error.to_string();
+        if let Some(at) = text.find(MARK) {
+            let code = text[at + MARK.len()..].trim();
+            return Some(
+                match code {
+                    "UnknownIssuer" => {
+                        "it is signed by a certificate authority this computer does not know"
+                    }
+                    "NotValidForName" => "it is not made out to this address",
+                    "Expired" => "it has expired",
+                    "NotValidYet" => "it is not valid yet",
+                    "Revoked" => "it was revoked",
+                    _ => return Some(format!("it was refused ({code})")),
+                }
+                .to_owned(),
+            );
+        }
+        next = error.source();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
@@ -1161,66 +1223,4 @@ mod tests {
         let unknown = refusal(403, r#"{"error":{"code":"403","description":"Forbidden"}}"#);
         assert_eq!(problem(&unknown), TokenProblem::Unexplained);
     }
-}
-
-/// Reads the certificate authorities (one or more PEM certificates) in the
-/// file at `path`, checked the way the HTTP client will use them.
-///
-/// # Errors
-///
-/// [`Error::Config`] saying what is wrong with the file: unreadable, no PEM
-/// certificate in it, or a certificate that cannot be parsed.
-pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Error> {
-    let shown = path.display();
-    let pem = std::fs::read(path).map_err(|error| Error::Config {
-        reason: format!("the certificate file {shown} could not be read ({error})"),
-    })?;
-    let not_pem = || Error::Config {
-        reason: format!(
-            "{shown} is not a PEM certificate: give the certificate authority's certificate, \
-             a text file that starts with -----BEGIN CERTIFICATE-----"
-        ),
-    };
-    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| not_pem())?;
-    if roots.is_empty() {
-        return Err(not_pem());
-    }
-    // The client builder parses them: a block that only looks like PEM is
-    // refused now, not at the first request.
-    let mut probe = reqwest::Client::builder();
-    for root in &roots {
-        probe = probe.add_root_certificate(root.clone());
-    }
-    probe.build().map_err(|error| Error::Config {
-        reason: format!("{shown} holds a certificate that cannot be used ({error})"),
-    })?;
-    Ok(roots)
-}
-
-/// The TLS certificate problem somewhere in `error`'s chain, in words, if
-/// the failure was the server's certificate.
-fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    const MARK: &str = "invalid peer certificate: ";
-    let mut next = Some(error);
-    while let Some(error) = next {
-        let text = error.to_string();
-        if let Some(at) = text.find(MARK) {
-            let code = text[at + MARK.len()..].trim();
-            return Some(
-                match code {
-                    "UnknownIssuer" => {
-                        "it is signed by a certificate authority this computer does not know"
-                    }
-                    "NotValidForName" => "it is not made out to this address",
-                    "Expired" => "it has expired",
-                    "NotValidYet" => "it is not valid yet",
-                    "Revoked" => "it was revoked",
-                    _ => return Some(format!("it was refused ({code})")),
-                }
-                .to_owned(),
-            );
-        }
-        next = error.source();
-    }
-    None
 }
