@@ -943,9 +943,11 @@ async fn pay(
                 .payment(&payment.id)
                 .map_err(|e| e.to_string())?;
             if record.state == PaymentState::Sending {
+                // The flow's words may be sentences (a resumed send): no ".;".
                 return Err(format!(
-                    "{error}; the payment may still go through: `consent-desk payments resume {}` \
+                    "{}; the payment may still go through: `consent-desk payments resume {}` \
                      finishes it without paying twice",
+                    error.to_string().trim_end_matches('.'),
                     payment.id
                 ));
             }
@@ -990,8 +992,9 @@ async fn pay_with_grant(
             let record = context.flows.payment(id).map_err(|e| e.to_string())?;
             if record.state == PaymentState::Sending {
                 return Err(format!(
-                    "{error}; the payment may still go through: `consent-desk payments resume \
-                     {id}` finishes it without paying twice"
+                    "{}; the payment may still go through: `consent-desk payments resume {id}` \
+                     finishes it without paying twice",
+                    error.to_string().trim_end_matches('.')
                 ));
             }
             return Err(error.to_string());
