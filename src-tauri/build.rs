@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "remove_profile",
     "set_loopback_finish",
     "set_client_form",
+    "prove_ownership",
     "preview_wallet",
     "add_profile",
     "check_registration",

@@ -270,7 +270,14 @@ pub(crate) fn view(record: &GrantRecord) -> GrantView {
         id: record.id.clone(),
         state: state_view(record),
         wallet: record.wallet.clone(),
-        summary: request.as_ref().map(summary).unwrap_or_default(),
+        summary: match &request {
+            Some(request) => summary(request),
+            // An ownership proof asks for `subject`, not access.
+            None if record.request.get("subject").is_some() => {
+                format!("Proof that you own {}", record.wallet)
+            }
+            None => String::new(),
+        },
         consent_url: (record.state == GrantState::Pending)
             .then(|| record.redirect.clone())
             .flatten(),
@@ -370,6 +377,46 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         form.approve_in == Some(ApproveIn::Browser),
         listener,
     )
+}
+
+/// "Prove I own this wallet address" for the profile in use: the wallet's
+/// consent page opens in its own window like any grant's, and the finish
+/// says "Proved: you own …" (or why not) as a `flow://progress` event.
+pub(crate) async fn prove(
+    app: &AppHandle,
+    passphrase: Option<crate::ipc::SecretText>,
+) -> Result<GrantView> {
+    let flows = app.state::<FlowState>().flows()?;
+    let profile = active_profile(app)?;
+    let client = unlocked_client(app, &profile, passphrase).await?;
+    let wallet = client.client_wallet().clone();
+    progress(
+        app,
+        None,
+        FlowStep::Requesting,
+        format!("Asking your wallet to confirm that you own {wallet}…"),
+        None,
+    );
+    let requested = async {
+        let (via, listener) = finish_route(app, &profile).await?;
+        let record = flows.request_proof(&client, &profile, &wallet, via).await?;
+        Ok::<_, Error>((record, listener))
+    }
+    .await;
+    let (record, listener) = match requested {
+        Ok(requested) => requested,
+        Err(error) => {
+            progress(
+                app,
+                None,
+                FlowStep::Failed,
+                crate::error::sentence(&error.to_string()),
+                None,
+            );
+            return Err(error);
+        }
+    };
+    present(app, &record, false, listener)
 }
 
 /// The signing client of `profile`, opening a key file with `passphrase`

@@ -59,6 +59,7 @@ pub fn run(folders: Folders) {
             commands::profiles::remove_profile,
             commands::profiles::set_loopback_finish,
             commands::profiles::set_client_form,
+            commands::grants::prove_ownership,
             commands::profiles::preview_wallet,
             commands::profiles::add_profile,
             commands::profiles::check_registration,

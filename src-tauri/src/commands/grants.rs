@@ -21,6 +21,17 @@ pub(crate) async fn request_grant(app: AppHandle, form: GrantForm) -> Result<Gra
     crate::flow::start(&app, &form).await
 }
 
+/// "Prove I own this wallet address" for the profile in use, through the
+/// consent window; the outcome arrives as progress.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn prove_ownership(
+    app: AppHandle,
+    passphrase: Option<crate::ipc::SecretText>,
+) -> Result<GrantView> {
+    crate::flow::prove(&app, passphrase).await
+}
+
 /// Cancels a grant that waits for approval (closing its window).
 #[tauri::command]
 #[tracing::instrument(skip(app))]

@@ -65,6 +65,12 @@ export interface Backend {
    * next arrives through {@link Backend.onFlowProgress}.
    */
   requestGrant(form: GrantForm): Promise<GrantView>;
+  /**
+   * "Prove I own this wallet address" for the profile in use: the wallet's
+   * consent page opens like a grant's; the outcome arrives through
+   * {@link Backend.onFlowProgress} ("Proved: you own …" when done).
+   */
+  proveOwnership(passphrase: string | null): Promise<GrantView>;
   /** Cancels a grant that waits for approval (its window closes); a `cancelled` progress event follows. */
   cancelGrant(id: string): Promise<null>;
   /** Grants, newest first: `limit` of them from `offset`. */

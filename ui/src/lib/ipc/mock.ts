@@ -557,6 +557,30 @@ export class MockBackend implements Backend {
     );
   }
 
+  proveOwnership(passphrase: string | null) {
+    return this.answer(
+      'prove_ownership',
+      (): GrantView | Promise<never> => {
+        const profile = this.profileList.find((p) => p.id === this.active);
+        if (!profile) return fail('profile', 'choose a profile first (Profiles)');
+        const grant: GrantView = {
+          id: `grant-${this.nextGrant++}`,
+          state: 'pending',
+          wallet: profile.walletAddress,
+          summary: `Proof that you own ${profile.walletAddress}`,
+          consentUrl: 'http://127.0.0.1:4455/auth/interact/mock/nonce',
+          accessJson: null,
+          expiresAt: null,
+          problem: null,
+          createdAt: new Date().toISOString(),
+        };
+        this.grantList.unshift(grant);
+        return grant;
+      },
+      { passphrase },
+    );
+  }
+
   cancelGrant(id: string) {
     return this.answer(
       'cancel_grant',

@@ -52,6 +52,7 @@ export const tauriBackend: Backend = {
 
   previewGrant: (form) => call<GrantPreview>('preview_grant', { form }),
   requestGrant: (form) => call<GrantView>('request_grant', { form }),
+  proveOwnership: (passphrase) => call<GrantView>('prove_ownership', { passphrase }),
   cancelGrant: (id) => call<null>('cancel_grant', { id }),
   grants: (limit, offset) => call<GrantView[]>('grants', { limit, offset }),
   grantDetail: (id) => call<GrantDetail>('grant_detail', { id }),

@@ -1,4 +1,4 @@
-import type { Backend, ClientFormChoice, ProfilesView, ProfileView, UiError } from '../ipc';
+import type { Backend, ClientFormChoice, FlowProgress, ProfilesView, ProfileView, UiError } from '../ipc';
 import { toUiError } from '../ipc';
 
 /** A change in progress, so the right button can say so. */
@@ -6,6 +6,16 @@ export interface ProfilesTask {
   action: 'use' | 'remove' | 'finish' | 'client-form';
   /** The profile concerned. */
   id: string;
+}
+
+/** "Prove I own this wallet address": where it stands, in the core's words. */
+export interface OwnershipProof {
+  /** The profile whose wallet address is proved. */
+  profile: string;
+  /** The pending proof's id once the wallet was asked. */
+  id: string | null;
+  state: 'asking' | 'waiting' | 'proved' | 'failed';
+  message: string;
 }
 
 /** The profiles, the one in use and the keyring's state, as the core reports them. */
@@ -16,6 +26,7 @@ export class ProfilesState {
   #loading = $state(false);
   #error = $state<UiError | null>(null);
   #confirmingRemoval = $state<string | null>(null);
+  #proof = $state<OwnershipProof | null>(null);
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -94,6 +105,40 @@ export class ProfilesState {
   /** How grant requests name this app: the deprecated string (default) or `{"walletAddress": …}`. */
   async setClientForm(id: string, form: ClientFormChoice): Promise<boolean> {
     return this.#run({ action: 'client-form', id }, () => this.#backend.setClientForm(id, form));
+  }
+
+  /** The last ownership proof asked from this screen, if any. */
+  get proof() {
+    return this.#proof;
+  }
+
+  /**
+   * "Prove I own this wallet address" for the profile in use: the wallet's
+   * window opens; {@link receive} follows it to "Proved: you own …".
+   */
+  async prove(): Promise<boolean> {
+    const profile = this.activeId;
+    if (profile === null) return false;
+    this.#proof = { profile, id: null, state: 'asking', message: 'Asking your wallet…' };
+    try {
+      const pending = await this.#backend.proveOwnership(null);
+      if (this.#proof?.profile === profile && this.#proof.id === null && this.#proof.state === 'asking') {
+        this.#proof = { profile, id: pending.id, state: 'waiting', message: "Confirm in your wallet's window." };
+      }
+      return true;
+    } catch (error) {
+      this.#proof = { profile, id: null, state: 'failed', message: toUiError(error).message };
+      return false;
+    }
+  }
+
+  /** Follows the proof asked here; other grants' progress is ignored. */
+  receive(progress: FlowProgress) {
+    const proof = this.#proof;
+    if (!proof || proof.id === null || progress.grantId !== proof.id) return;
+    if (progress.step === 'done') this.#proof = { ...proof, state: 'proved', message: progress.message };
+    else if (['failed', 'cancelled', 'refused'].includes(progress.step))
+      this.#proof = { ...proof, state: 'failed', message: progress.message };
   }
 
   /** First click on "Remove": asks for confirmation, removes nothing yet. */

@@ -197,6 +197,46 @@ describe('Profiles screen', () => {
     expect(byTestId(renderApp(app), 'about-extra-cas')).toBeNull();
   });
 
+  it('proves the profile in use owns its wallet address through the wallet, and says so in words', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const added = await withWallet(backend);
+    const { app } = await started(backend);
+    await app.show('profiles');
+    let html = renderApp(app);
+    expect(allByTestId(html, 'profile-prove')).toHaveLength(1);
+    expect(await app.profiles.prove()).toBe(true);
+    expect(backend.calls).toContainEqual({ command: 'prove_ownership', args: { passphrase: null } });
+    const id = app.profiles.proof?.id ?? '';
+    expect(attribute(byTestId(renderApp(app), 'profile-prove-result'), 'data-state')).toBe('waiting');
+    // Another grant's progress is not this proof's.
+    backend.emit({ grantId: 'grant-other', step: 'done', message: 'Approved.', grant: null });
+    expect(app.profiles.proof?.state).toBe('waiting');
+    backend.emit({ grantId: id, step: 'done', message: 'Proved: you own http://127.0.0.1:4455/consent-desk.', grant: null });
+    html = renderApp(app);
+    const result = byTestId(html, 'profile-prove-result');
+    expect(attribute(result, 'data-state')).toBe('proved');
+    expect(result?.text).toBe('Proved: you own http://127.0.0.1:4455/consent-desk.');
+    expect(added.id).not.toBe('sandbox');
+  });
+
+  it('says why a proof failed, in the core’s words', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const { app } = await started(backend);
+    await app.show('profiles');
+    await app.profiles.prove();
+    backend.emit({
+      grantId: app.profiles.proof?.id ?? '',
+      step: 'failed',
+      message: 'You rejected the request at your wallet; nothing was granted.',
+      grant: null,
+    });
+    const result = byTestId(renderApp(app), 'profile-prove-result');
+    expect(attribute(result, 'data-state')).toBe('failed');
+    expect(result?.text).toContain('You rejected the request');
+  });
+
   it('lets a profile name the app with the object form of client, the string form by default', async () => {
     const backend = new MockBackend();
     backend.active = 'sandbox';

@@ -276,6 +276,7 @@ export class AppState {
   #progress(progress: FlowProgress) {
     this.#flow?.receive(progress);
     this.grants.receive(progress);
+    this.profiles.receive(progress);
   }
 
   /** Off the approve screen: no scheduled previews, no ticking clock (the approval itself goes on). */
