@@ -18,6 +18,9 @@ export class PayState {
   /** The passphrase of a key kept in a protected file; sent once, never kept. */
   passphrase = $state('');
   #payment = $state<PaymentView | null>(null);
+  /** Which payment the screen shows, counted: a new one (reset, open) makes
+   * answers to commands about the one before stale. Not shown, so not state. */
+  #view = 0;
   #message = $state<string | null>(null);
   #busy = $state<'quote' | 'confirm' | 'requote' | 'cancel' | 'check' | null>(null);
   #error = $state<UiError | null>(null);
@@ -175,6 +178,7 @@ export class PayState {
   open(id: string) {
     const payment = this.#recent.find((known) => known.id === id);
     if (!payment) return;
+    this.#view += 1;
     this.#payment = payment;
     this.#message = null;
     this.#error = null;
@@ -183,6 +187,7 @@ export class PayState {
 
   /** Back to the form (kept as it was) for another payment. */
   reset() {
+    this.#view += 1;
     this.useGrant = null;
     this.#grants = [];
     this.#payment = null;
@@ -204,13 +209,17 @@ export class PayState {
     if (this.#busy !== null) return false;
     this.#busy = task;
     this.#error = null;
+    const view = this.#view;
     try {
       const payment = await work();
+      // The person went on to another payment (or opened one) while the
+      // command answered: its answer must not take the screen back.
+      if (this.#view !== view) return true;
       // An event may have moved it on while the command answered.
       if (this.#payment?.id !== payment.id || !isFinal(this.#payment.state)) this.#payment = payment;
       return true;
     } catch (reason) {
-      this.#error = toUiError(reason);
+      if (this.#view === view) this.#error = toUiError(reason);
       return false;
     } finally {
       this.#busy = null;

@@ -158,6 +158,45 @@ describe('Paying with a grant approved earlier', () => {
   });
 });
 
+describe('Another payment started while a command still answers', () => {
+  it('keeps the new form: the late answer about the paid one does not take the screen back', async () => {
+    const backend = new MockBackend();
+    backend.active = 'sandbox';
+    const grant = await backend.requestGrant({
+      wallet: 'http://127.0.0.1:4455/alice',
+      limit: 'debit',
+      amount: '20',
+      receiver: null,
+      interval: 'R/2026-11-25T00:00:00Z/P1D',
+      actions: [],
+    });
+    backend.progress(grant.id, 'done');
+    const app = new AppState(backend);
+    await app.start();
+    await app.payWith(app.grants.list[0]!);
+    app.pay.to = 'http://127.0.0.1:4455/dave';
+    app.pay.amount = '3';
+    await app.pay.quote();
+    // The wallet's answer to "pay with this grant" comes late, after the
+    // event that says the payment completed (as under load in the e2e run).
+    const pay = backend.payWithGrant.bind(backend);
+    let release: () => void = () => {};
+    backend.payWithGrant = (id: string, grantId: string) =>
+      new Promise((resolve) => {
+        release = () => resolve(pay(id, grantId));
+      });
+    const confirming = app.pay.confirm();
+    const paid = { ...app.pay.payment!, state: 'completed' as const };
+    app.pay.receive({ payment: paid, message: 'Paid.' });
+    expect(app.pay.canStartAnother).toBe(true);
+    app.pay.reset();
+    release();
+    expect(await confirming).toBe(true);
+    expect(app.pay.payment).toBeNull();
+    expect(byTestId(renderApp(app), 'pay-to')).not.toBeNull();
+  });
+});
+
 describe('A payment still settling', () => {
   it('can be checked again until the wallet says it arrived', async () => {
     const { app, backend, pay } = await paying();
