@@ -114,3 +114,36 @@ async fn connect_my_wallet_ends_green_when_the_key_is_registered() -> harness::R
     assert_eq!(app.text("profile-active-name").await?, "QA Desk");
     app.close().await
 }
+
+/// "Prove I own this wallet address" (Open Payments 1.3 `subject`): the
+/// wallet's page asks in its own window, and the app says it is proved.
+#[tokio::test]
+async fn proving_ownership_goes_through_the_consent_window() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    let wallet = app.text("profile-active-wallet").await?;
+    app.click("nav-profiles").await?;
+    let known = app.windows().await?;
+    app.click("profile-prove").await?;
+
+    app.switch_to_new_window(&known).await?;
+    let page = app
+        .client()
+        .find(fantoccini::Locator::Css("h1"))
+        .await
+        .expect("the wallet's page has a heading")
+        .text()
+        .await
+        .expect("its text");
+    assert!(page.contains("wants to confirm that you own this account"), "{page}");
+    app.click("consent-approve").await?;
+
+    app.switch_to_main().await?;
+    app.wait_for_attr("profile-prove-result", "data-state", |state| state == "proved")
+        .await?;
+    let said = app.text("profile-prove-result").await?;
+    assert!(said.contains(wallet.trim()), "{said} does not name {wallet}");
+    app.screenshot("profile-proved").await?;
+    app.close().await
+}
