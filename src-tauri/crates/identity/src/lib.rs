@@ -368,16 +368,7 @@ impl Identities {
         on: bool,
     ) -> Result<Profile, IdentityError> {
         let id = self.profile(id_or_name)?.id;
-        let changed = self.store.update(|profiles| {
-            let profile = profiles
-                .profiles
-                .iter_mut()
-                .find(|p| p.id == id)
-                .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
-            profile.loopback_finish = on;
-            Ok(profile.clone())
-        })?;
-        Ok(changed)
+        self.change(&id, |profile| profile.loopback_finish = on)
     }
 
     /// Which form of `client` the profile's grant requests carry.
@@ -391,16 +382,7 @@ impl Identities {
         form: consent_desk_protocol::ClientForm,
     ) -> Result<Profile, IdentityError> {
         let id = self.profile(id_or_name)?.id;
-        let changed = self.store.update(|profiles| {
-            let profile = profiles
-                .profiles
-                .iter_mut()
-                .find(|p| p.id == id)
-                .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
-            profile.client_form = form;
-            Ok(profile.clone())
-        })?;
-        Ok(changed)
+        self.change(&id, |profile| profile.client_form = form)
     }
 
     /// Trusts the certificate authority in the PEM file at `path` for this
@@ -426,13 +408,18 @@ impl Identities {
                 })
             })
             .transpose()?;
+        self.change(&id, |profile| profile.ca_cert = path)
+    }
+
+    /// Changes one stored profile (by id) in a single update of the file.
+    fn change(&self, id: &str, edit: impl FnOnce(&mut Profile)) -> Result<Profile, IdentityError> {
         let changed = self.store.update(|profiles| {
             let profile = profiles
                 .profiles
                 .iter_mut()
                 .find(|p| p.id == id)
-                .ok_or_else(|| ProfileError::NotFound(id.clone()))?;
-            profile.ca_cert = path.clone();
+                .ok_or_else(|| ProfileError::NotFound(id.to_owned()))?;
+            edit(profile);
             Ok(profile.clone())
         })?;
         Ok(changed)

@@ -566,17 +566,7 @@ impl<T: Transport> Client<T> {
             client: request.client.clone().in_form(self.client_form),
             ..request.clone()
         };
-        let body = to_json(&request)?;
-        self.call(
-            "post-request",
-            Method::POST,
-            auth_server,
-            Some(body),
-            Auth::Signed,
-            Side::Auth,
-        )
-        .await
-        .map_err(crate::grant::refuse_unsupported_interaction)
+        self.post_to_auth_server(auth_server, &request).await
     }
 
     /// `POST {authServer}` with `subject` and no `access_token`: asks the
@@ -596,12 +586,21 @@ impl<T: Transport> Client<T> {
             client: request.client.clone().in_form(self.client_form),
             ..request.clone()
         };
-        let body = to_json(&request)?;
+        self.post_to_auth_server(auth_server, &request).await
+    }
+
+    /// The one signed `POST {authServer}` that access and subject requests
+    /// share; an interaction this client cannot do is refused in words.
+    async fn post_to_auth_server<B: Serialize>(
+        &self,
+        auth_server: &Url,
+        request: &B,
+    ) -> Result<GrantResponse, Error> {
         self.call(
             "post-request",
             Method::POST,
             auth_server,
-            Some(body),
+            Some(to_json(request)?),
             Auth::Signed,
             Side::Auth,
         )

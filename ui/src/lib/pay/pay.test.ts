@@ -12,6 +12,24 @@ async function paying() {
   return { app, backend, pay: app.pay };
 }
 
+/** The sandbox profile with a $20.00 daily budget approved at the wallet. */
+async function withDailyBudget() {
+  const backend = new MockBackend();
+  backend.active = 'sandbox';
+  const grant = await backend.requestGrant({
+    wallet: 'http://127.0.0.1:4455/alice',
+    limit: 'debit',
+    amount: '20',
+    receiver: null,
+    interval: 'R/2026-11-25T00:00:00Z/P1D',
+    actions: [],
+  });
+  backend.progress(grant.id, 'done');
+  const app = new AppState(backend);
+  await app.start();
+  return { app, backend, grant };
+}
+
 describe('Pay', () => {
   it('prefills the sandbox payer, quotes, and shows what each side gets before anything is asked', async () => {
     const { app, backend, pay } = await paying();
@@ -117,19 +135,7 @@ describe('Recent payments', () => {
 
 describe('Paying with a grant approved earlier', () => {
   it('offers the wallet’s approved grants, pays without a new consent, and asks for one when the budget is spent', async () => {
-    const backend = new MockBackend();
-    backend.active = 'sandbox';
-    const grant = await backend.requestGrant({
-      wallet: 'http://127.0.0.1:4455/alice',
-      limit: 'debit',
-      amount: '20',
-      receiver: null,
-      interval: 'R/2026-11-25T00:00:00Z/P1D',
-      actions: [],
-    });
-    backend.progress(grant.id, 'done');
-    const app = new AppState(backend);
-    await app.start();
+    const { app, backend, grant } = await withDailyBudget();
     await app.payWith(app.grants.list[0]!);
     expect(app.screen).toBe('pay');
     expect(app.pay.from).toBe('http://127.0.0.1:4455/alice');
@@ -160,19 +166,7 @@ describe('Paying with a grant approved earlier', () => {
 
 describe('Another payment started while a command still answers', () => {
   it('keeps the new form: the late answer about the paid one does not take the screen back', async () => {
-    const backend = new MockBackend();
-    backend.active = 'sandbox';
-    const grant = await backend.requestGrant({
-      wallet: 'http://127.0.0.1:4455/alice',
-      limit: 'debit',
-      amount: '20',
-      receiver: null,
-      interval: 'R/2026-11-25T00:00:00Z/P1D',
-      actions: [],
-    });
-    backend.progress(grant.id, 'done');
-    const app = new AppState(backend);
-    await app.start();
+    const { app, backend, grant } = await withDailyBudget();
     await app.payWith(app.grants.list[0]!);
     app.pay.to = 'http://127.0.0.1:4455/dave';
     app.pay.amount = '3';
