@@ -114,7 +114,10 @@ pub fn main() {
     // `consent-desk grant list --data-dir DIR` means the same folder as
     // `consent-desk --data-dir DIR grant list`; two different ones are a
     // mistake, not a choice.
-    let inner = cli.command.as_ref().and_then(|command| command.rest().data_dir());
+    let inner = cli
+        .command
+        .as_ref()
+        .and_then(|command| command.rest().data_dir());
     if let (Some(outer), Some(inner)) = (&cli.data_dir, &inner) {
         if outer != inner {
             let message = format!(
@@ -122,7 +125,10 @@ pub fn main() {
                 outer.display(),
                 inner.display()
             );
-            command.clone().error(ErrorKind::ArgumentConflict, message).exit();
+            command
+                .clone()
+                .error(ErrorKind::ArgumentConflict, message)
+                .exit();
         }
     }
     let data_dir = cli.data_dir.clone().or(inner);

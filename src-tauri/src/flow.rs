@@ -358,25 +358,26 @@ pub(crate) async fn start(app: &AppHandle, form: &GrantForm) -> Result<GrantView
         Ok::<_, Error>((record, listener))
     }
     .await;
-    let (record, listener) = match requested {
-        Ok(requested) => requested,
-        Err(error) => {
-            progress(
-                app,
-                None,
-                FlowStep::Failed,
-                crate::error::sentence(&error.to_string()),
-                None,
-            );
-            return Err(error);
-        }
-    };
+    let (record, listener) = requested.map_err(|error| asking_failed(app, error))?;
     present(
         app,
         &record,
         form.approve_in == Some(ApproveIn::Browser),
         listener,
     )
+}
+
+/// Says on the progress line why the wallet could not be asked; the error
+/// goes on to the command's caller too.
+fn asking_failed(app: &AppHandle, error: Error) -> Error {
+    progress(
+        app,
+        None,
+        FlowStep::Failed,
+        crate::error::sentence(&error.to_string()),
+        None,
+    );
+    error
 }
 
 /// "Prove I own this wallet address" for the profile in use: the wallet's
@@ -403,19 +404,7 @@ pub(crate) async fn prove(
         Ok::<_, Error>((record, listener))
     }
     .await;
-    let (record, listener) = match requested {
-        Ok(requested) => requested,
-        Err(error) => {
-            progress(
-                app,
-                None,
-                FlowStep::Failed,
-                crate::error::sentence(&error.to_string()),
-                None,
-            );
-            return Err(error);
-        }
-    };
+    let (record, listener) = requested.map_err(|error| asking_failed(app, error))?;
     present(app, &record, false, listener)
 }
 

@@ -120,7 +120,10 @@ pub(crate) fn view(state: &IdentityState, profile: &Profile, memory: bool) -> Pr
         allow_http_loopback: profile.allow_http_loopback,
         loopback_finish: profile.loopback_finish,
         client_form: profile.client_form.into(),
-        ca_cert: profile.ca_cert.as_ref().map(|path| path.display().to_string()),
+        ca_cert: profile
+            .ca_cert
+            .as_ref()
+            .map(|path| path.display().to_string()),
         unlocked,
     }
 }

@@ -44,6 +44,31 @@ fn grant_cli(session: &Session, args: &[&str]) -> Command {
     command
 }
 
+/// Starts a CLI command that waits (for a finish or a confirmation) and reads
+/// the JSON event it prints first; the rest of its stdout stays readable.
+fn first_event(
+    command: &mut Command,
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    serde_json::Value,
+) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let event = serde_json::from_str(&line).unwrap_or_else(|_| {
+        let mut stderr = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
+        panic!("not JSON: {line:?}; {stderr}")
+    });
+    (child, stdout, event)
+}
+
 // A private keyring session, the sandbox wallet with the `qa` client, and
 /// a profile signing as `qa` with its key in a passphrase file.
 async fn world() -> (
@@ -106,7 +131,7 @@ async fn world_with(
 async fn the_cli_completes_a_grant_through_its_loopback_listener() {
     let (session, sandbox, _sandbox_dir) = world().await;
     let alice = sandbox.wallet_address("alice").to_string();
-    let mut child = grant_cli(
+    let (mut child, mut stdout, pending) = first_event(&mut grant_cli(
         &session,
         &[
             "grant",
@@ -125,16 +150,7 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
             "--timeout",
             "60",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let pending: serde_json::Value =
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line:?}"));
+    ));
     assert_eq!(pending["event"], "pending");
     let id = pending["id"].as_str().unwrap().to_owned();
     let redirect = pending["redirect"].as_str().unwrap().to_owned();
@@ -338,7 +354,7 @@ async fn the_cli_pays_across_currencies_and_manages_the_grant() {
     let (alice, bob) = (balance("alice"), balance("bob"));
     let from = sandbox.wallet_address("alice").to_string();
     let to = sandbox.wallet_address("bob").to_string();
-    let mut child = grant_cli(
+    let (mut child, mut stdout, quoted) = first_event(&mut grant_cli(
         &session,
         &[
             "pay",
@@ -358,15 +374,7 @@ async fn the_cli_pays_across_currencies_and_manages_the_grant() {
             "--timeout",
             "60",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let quoted: serde_json::Value = serde_json::from_str(&line).unwrap();
+    ));
     assert_eq!(quoted["event"], "quoted");
     assert_eq!(quoted["quote"]["receiveAmount"]["value"], "1000");
     assert_eq!(quoted["quote"]["receiveAmount"]["assetCode"], "EUR");
@@ -375,7 +383,7 @@ async fn the_cli_pays_across_currencies_and_manages_the_grant() {
         .unwrap()
         .parse()
         .unwrap();
-    line.clear();
+    let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     let pending: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(pending["event"], "pending");
@@ -668,7 +676,8 @@ async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
 /// Asks for and approves (in the scripted browser) a one-time budget of
 /// `debit` from `wallet`; returns the grant id.
 async fn approved_budget(session: &Session, wallet: &str, debit: &str) -> String {
-    let mut child = grant_cli(
+    // `_stdout` stays open: the command prints again when it is done.
+    let (mut child, _stdout, pending) = first_event(&mut grant_cli(
         session,
         &[
             "grant",
@@ -683,15 +692,7 @@ async fn approved_budget(session: &Session, wallet: &str, debit: &str) -> String
             "--timeout",
             "60",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let pending: serde_json::Value = serde_json::from_str(&line).unwrap();
+    ));
     let finish = approve(pending["redirect"].as_str().unwrap()).await;
     reqwest::get(&finish).await.unwrap();
     assert!(child.wait().unwrap().success());
@@ -867,19 +868,7 @@ async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
     // Kept in the profile (as `profile add --ca-cert` keeps it): the whole
     // loopback flow over https.
     identities.set_ca_cert(&profile.id, Some(&ca)).unwrap();
-    let mut child = request(&[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let pending: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| {
-        let mut stderr = String::new();
-        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-        panic!("not JSON: {line:?}; {stderr}")
-    });
+    let (mut child, mut stdout, pending) = first_event(&mut request(&[]));
     let redirect = pending["redirect"].as_str().unwrap();
     assert!(redirect.starts_with("https://127.0.0.1:"), "{redirect}");
     let finish = consent_in(&browser_trusting(Some(&ca)), redirect, "accept").await;
@@ -918,7 +907,7 @@ async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
 async fn prove_confirms_ownership_through_the_loopback_finish() {
     let (session, sandbox, _sandbox_dir) = world().await;
     let alice = sandbox.wallet_address("alice").to_string();
-    let mut child = grant_cli(
+    let (mut child, mut stdout, pending) = first_event(&mut grant_cli(
         &session,
         &[
             "prove",
@@ -931,16 +920,7 @@ async fn prove_confirms_ownership_through_the_loopback_finish() {
             "--timeout",
             "60",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let pending: serde_json::Value =
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line:?}"));
+    ));
     assert_eq!(pending["event"], "pending");
     assert_eq!(pending["wallet"], alice.as_str());
     let redirect = pending["redirect"].as_str().unwrap().to_owned();
