@@ -1,7 +1,7 @@
 import { defaultPayer } from '../approve/describe';
 import { GrantFlow } from '../approve/flow.svelte';
 import { ApproveForm } from '../approve/form.svelte';
-import { GrantsState } from '../approve/grants.svelte';
+import { GrantsState } from '../grants/grants.svelte';
 import type {
   About,
   AppStatus,
