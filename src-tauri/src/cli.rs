@@ -4,7 +4,7 @@
 //! `--version` and every script work on a machine with no display.
 //!
 //! The subcommands' own arguments are parsed by the crates that run them
-//! (`consent_desk_flow::cli`, `consent_desk_identity::cli`,
+//! (`consent_desk_engine::cli`, `consent_desk_identity::cli`,
 //! `consent_desk_sandbox::cli`); this level owns what is common to all:
 //! `--data-dir`, logging, and checking that the data folder can be written
 //! before anything is.
@@ -183,9 +183,9 @@ fn dispatch(command: Option<Command>, folders: Option<&Folders>) -> i32 {
             consent_desk_identity::cli::main_with(with("profile", rest))
         }
         Some(Command::Key(rest)) => consent_desk_identity::cli::main_with(with("key", rest)),
-        Some(Command::Grant(rest)) => consent_desk_flow::cli::main_with(with("grant", rest)),
-        Some(Command::Pay(rest)) => consent_desk_flow::cli::main_with(with("pay", rest)),
-        Some(Command::Payments(rest)) => consent_desk_flow::cli::main_with(with("payments", rest)),
+        Some(Command::Grant(rest)) => consent_desk_engine::cli::main_with(with("grant", rest)),
+        Some(Command::Pay(rest)) => consent_desk_engine::cli::main_with(with("pay", rest)),
+        Some(Command::Payments(rest)) => consent_desk_engine::cli::main_with(with("payments", rest)),
     }
 }
 

@@ -20,7 +20,7 @@ pub enum Error {
     Identity(#[from] consent_desk_identity::IdentityError),
     /// A grant could not be requested, completed or cancelled.
     #[error(transparent)]
-    Flow(#[from] consent_desk_flow::FlowError),
+    Flow(#[from] consent_desk_engine::FlowError),
 }
 
 /// Result of a command.
@@ -43,12 +43,12 @@ impl Error {
                 _ => ErrorCode::Profile,
             },
             Error::Flow(error) => match error {
-                consent_desk_flow::FlowError::Protocol(error)
+                consent_desk_engine::FlowError::Protocol(error)
                     if error.is_network() || error.is_timeout() =>
                 {
                     ErrorCode::Network
                 }
-                consent_desk_flow::FlowError::Store(_) => ErrorCode::Storage,
+                consent_desk_engine::FlowError::Store(_) => ErrorCode::Storage,
                 _ => ErrorCode::Grant,
             },
         }

@@ -1,13 +1,13 @@
 //! The consent flow in the desktop: the grant request, the wallet's consent
 //! page in a window of its own, and the finish, from that window's navigation
-//! or from an OS deep link, completed by `consent-desk-flow`'s one routine.
+//! or from an OS deep link, completed by `consent-desk-engine`'s one routine.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use consent_desk_flow::{
+use consent_desk_engine::{
     Abandoned, Completed, FinishVia, FlowError, Flows, GrantRecord, GrantSpec, GrantState,
     PaymentState, Step,
 };
@@ -56,7 +56,7 @@ impl FlowState {
 pub(crate) fn open(app: &AppHandle) -> FlowState {
     let folders = app.state::<Folders>();
     let opened = Flows::open(
-        &folders.data().join(consent_desk_flow::GRANTS_FILE),
+        &folders.data().join(consent_desk_engine::GRANTS_FILE),
         Arc::new(folders.keyring()),
     )
     .map(Arc::new)
@@ -184,7 +184,7 @@ async fn spec(client: &Client, form: &GrantForm) -> Result<(GrantSpec, WalletAdd
         (AmountLimit::None, _) => None,
         (_, None) => return Err(FlowError::Invalid("enter an amount".to_owned()).into()),
         (_, Some(text)) => {
-            Some(consent_desk_flow::parse_major_units(text, wallet.asset_scale)?.to_string())
+            Some(consent_desk_engine::parse_major_units(text, wallet.asset_scale)?.to_string())
         }
     };
     let (debit, receive) = match form.limit {
@@ -250,7 +250,7 @@ fn state_view(record: &GrantRecord) -> GrantStateView {
 fn failure_view(problem: &str) -> GrantStateView {
     if problem.split_whitespace().next() == Some("grant_rejected") {
         GrantStateView::Rejected
-    } else if consent_desk_flow::problem_is_expiry(problem) {
+    } else if consent_desk_engine::problem_is_expiry(problem) {
         GrantStateView::Expired
     } else {
         GrantStateView::Failed
@@ -260,7 +260,7 @@ fn failure_view(problem: &str) -> GrantStateView {
 /// Words for the wallet's `result` codes (the engine's, shared with the
 /// command line); one the engine does not know is shown as it came.
 fn problem_words(problem: &str) -> String {
-    consent_desk_flow::problem_words(problem)
+    consent_desk_engine::problem_words(problem)
         .map_or_else(|| crate::error::sentence(problem), str::to_owned)
 }
 
@@ -315,7 +315,7 @@ pub(crate) async fn preview(app: &AppHandle, form: &GrantForm) -> Result<GrantPr
     let profile = active_profile(app)?;
     let client = preview_client(app, &profile)?;
     let (spec, wallet) = spec(&client, form).await?;
-    let request = consent_desk_flow::build_request(
+    let request = consent_desk_engine::build_request(
         &client,
         &wallet,
         &spec,
@@ -432,13 +432,13 @@ pub(crate) async fn unlocked_client(
 pub(crate) async fn finish_route(
     app: &AppHandle,
     profile: &str,
-) -> Result<(FinishVia, Option<consent_desk_flow::loopback::Listener>)> {
+) -> Result<(FinishVia, Option<consent_desk_engine::loopback::Listener>)> {
     let loopback = app
         .state::<IdentityState>()
         .identities
         .profile(profile)
         .is_ok_and(|p| p.loopback_finish);
-    Ok(consent_desk_flow::loopback::finish_route(loopback).await?)
+    Ok(consent_desk_engine::loopback::finish_route(loopback).await?)
 }
 
 /// Puts a pending grant before the person: its listener serves, and the
@@ -447,7 +447,7 @@ pub(crate) fn present(
     app: &AppHandle,
     record: &GrantRecord,
     in_browser: bool,
-    listener: Option<consent_desk_flow::loopback::Listener>,
+    listener: Option<consent_desk_engine::loopback::Listener>,
 ) -> Result<GrantView> {
     let redirect = record
         .redirect
@@ -505,7 +505,7 @@ fn open_in_browser(url: &Url) {
 /// Serves the grant's loopback finish while it waits: every finish URL goes
 /// to [`finish`]; the listener stops once the grant is no longer pending or
 /// when it is cancelled.
-fn listen(app: &AppHandle, grant_id: &str, mut listener: consent_desk_flow::loopback::Listener) {
+fn listen(app: &AppHandle, grant_id: &str, mut listener: consent_desk_engine::loopback::Listener) {
     let (stop, mut stopped) = oneshot::channel();
     app.state::<FlowState>()
         .listeners
@@ -672,7 +672,7 @@ fn is_app_page(url: &Url) -> bool {
 /// scheme (the continuation routine tells ours from forgeries), or this
 /// grant's loopback finish.
 fn is_finish_link(url: &Url, finish_uri: &str) -> bool {
-    if url.scheme() == consent_desk_flow::LINK_SCHEME {
+    if url.scheme() == consent_desk_engine::LINK_SCHEME {
         return true;
     }
     let mut bare = url.clone();
@@ -814,7 +814,7 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
             | FlowError::Refused(_)),
         ) => {
             tracing::warn!(%error, "finish link refused");
-            let id = consent_desk_flow::grant_id_of(&url);
+            let id = consent_desk_engine::grant_id_of(&url);
             progress(
                 &app,
                 id.as_deref(),
@@ -824,7 +824,7 @@ pub(crate) async fn finish(app: AppHandle, url: String) {
             );
         }
         Err(error) => {
-            let id = consent_desk_flow::grant_id_of(&url);
+            let id = consent_desk_engine::grant_id_of(&url);
             progress(
                 &app,
                 id.as_deref(),
@@ -953,7 +953,7 @@ mod tests {
 
     #[test]
     fn every_way_the_wallet_ends_an_approval_is_named_and_told_in_words() {
-        // As `consent_desk_flow::Flows::complete` stores what the reference
+        // As `consent_desk_engine::Flows::complete` stores what the reference
         // wallet (Rafiki 2.x) sends back.
         for (problem, state, says) in [
             ("grant_rejected", GrantStateView::Rejected, "You rejected"),

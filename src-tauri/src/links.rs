@@ -49,7 +49,7 @@ pub(crate) fn receive(app: &AppHandle, urls: Vec<url::Url>, arrival: Arrival) {
         crate::events::emit(app, link);
         // A wallet's finish link: complete its grant, the same way the consent
         // window does (a cold start finds the grant in the store).
-        if consent_desk_flow::grant_id_of(url.as_str()).is_some() {
+        if consent_desk_engine::grant_id_of(url.as_str()).is_some() {
             let (app, url) = (app.clone(), url.to_string());
             tauri::async_runtime::spawn(async move { crate::flow::finish(app, url).await });
         }

@@ -1,8 +1,8 @@
 //! Managing grants in the desktop: what one allows and spent, the payments
 //! made with it, and its token rotated or revoked, or the grant cancelled.
-//! The work is `consent_desk_flow`'s; this module gives it words.
+//! The work is `consent_desk_engine`'s; this module gives it words.
 
-use consent_desk_flow::{GrantRecord, GrantState, PaymentRecord, PaymentState};
+use consent_desk_engine::{GrantRecord, GrantState, PaymentRecord, PaymentState};
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
 use consent_desk_protocol::{AccessItem, Amount, LimitAmount, OutgoingLimits};
 use tauri::{AppHandle, Manager};
@@ -193,7 +193,7 @@ pub(crate) async fn end(app: &AppHandle, id: &str) -> Result<GrantView> {
 #[cfg(test)]
 mod tests {
     use super::{history, percent};
-    use consent_desk_flow::PaymentRecord;
+    use consent_desk_engine::PaymentRecord;
     use consent_desk_protocol::OutgoingLimits;
 
     fn paid(id: &str, at: &str, cents: u64, state: &str) -> PaymentRecord {

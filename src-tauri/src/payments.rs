@@ -1,9 +1,9 @@
 //! Payments in the desktop: the Pay screen's quote, its approval through the
 //! same consent flow as any grant, and the sending once the grant is
 //! approved (from whichever finish path). The engine is
-//! `consent_desk_flow::pay`; this module picks clients, windows and words.
+//! `consent_desk_engine::pay`; this module picks clients, windows and words.
 
-use consent_desk_flow::{FlowError, PayAmount, PayRequest, PaymentRecord, PaymentState};
+use consent_desk_engine::{FlowError, PayAmount, PayRequest, PaymentRecord, PaymentState};
 use consent_desk_protocol::describe::format_amount_of;
 use consent_desk_protocol::Amount;
 use tauri::{AppHandle, Manager};
@@ -125,7 +125,7 @@ pub(crate) async fn quote(app: &AppHandle, form: &PayForm) -> Result<PaymentView
                 .map_err(FlowError::from)?
                 .asset_scale
         };
-        let value = consent_desk_flow::parse_major_units(&form.amount, scale)?;
+        let value = consent_desk_engine::parse_major_units(&form.amount, scale)?;
         Some(match form.amount_kind {
             PayAmountKind::Send => PayAmount::Send(value),
             PayAmountKind::Receive => PayAmount::Receive(value),
@@ -234,7 +234,7 @@ pub(crate) async fn after_grant(app: &AppHandle, grant_id: &str) {
 }
 
 /// After a start: payments interrupted while sending are sent (at most
-/// once, see `consent_desk_flow::pay`), sent ones followed until they
+/// once, see `consent_desk_engine::pay`), sent ones followed until they
 /// settle, and approved ones waiting to be sent, sent. The others wait for
 /// the person on the Pay screen.
 #[tracing::instrument(name = "payments.resume", skip_all)]
@@ -254,7 +254,7 @@ pub(crate) async fn resume(app: &AppHandle) {
             .grant_id
             .as_deref()
             .and_then(|id| flows.get(id).ok().flatten())
-            .is_some_and(|grant| grant.state != consent_desk_flow::GrantState::Pending);
+            .is_some_and(|grant| grant.state != consent_desk_engine::GrantState::Pending);
         let due = match payment.state {
             PaymentState::Sending | PaymentState::Sent => true,
             PaymentState::Authorizing => approved,
@@ -331,7 +331,7 @@ pub(crate) async fn send(app: &AppHandle, id: &str) {
         .grant_id
         .as_deref()
         .and_then(|id| flows.get(id).ok().flatten())
-        .is_some_and(|grant| grant.state == consent_desk_flow::GrantState::Approved);
+        .is_some_and(|grant| grant.state == consent_desk_engine::GrantState::Approved);
     if payment.state == PaymentState::Authorizing && approved {
         let mut sending = payment.clone();
         sending.state = PaymentState::Sending;

@@ -23,8 +23,8 @@ async fn first_paints(count: usize) -> harness::Result<Vec<Duration>> {
     app.close().await?;
     let store = std::path::Path::new(desktop.var("XDG_DATA_HOME"))
         .join(consent_desk_identity::KEYRING_SERVICE)
-        .join(consent_desk_flow::GRANTS_FILE);
-    consent_desk_flow::history::fill(&store, count).expect("the history is written");
+        .join(consent_desk_engine::GRANTS_FILE);
+    consent_desk_engine::history::fill(&store, count).expect("the history is written");
 
     let mut times = Vec::new();
     for _ in 0..LAUNCHES {

@@ -1,7 +1,7 @@
 //! The activity log: what the app asked of wallets and which finish links it
-//! checked, for QA and bug reports. Thin commands over `consent_desk_flow`.
+//! checked, for QA and bug reports. Thin commands over `consent_desk_engine`.
 
-use consent_desk_flow::activity::{ActivityEntry, ActivityFilter, ActivityKind};
+use consent_desk_engine::activity::{ActivityEntry, ActivityFilter, ActivityKind};
 use tauri::{AppHandle, Manager};
 
 use crate::error::Result;
