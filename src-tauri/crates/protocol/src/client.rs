@@ -35,7 +35,7 @@ use crate::payments::{
 };
 use crate::secret::AccessToken;
 use crate::signature::sign_request;
-use crate::transport::{Transport, TransportError};
+use crate::transport::{Transport, TransportError, MAX_ANSWER_BYTES};
 use crate::wallet_address::{DidDocument, WalletAddress};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -433,6 +433,22 @@ impl<T: Transport> Client<T> {
                     return Err(Error::Network {
                         host: host.clone(),
                         source,
+                    });
+                }
+                Ok(Err(TransportError::TooLarge { limit })) => {
+                    tracing::debug!(limit, "answer too large; not read");
+                    return Err(Error::TooLarge {
+                        host: host.clone(),
+                        limit,
+                    });
+                }
+                // A transport of the caller's own may read without a cap;
+                // the answer is refused the same.
+                Ok(Ok(response)) if response.body().len() > MAX_ANSWER_BYTES => {
+                    tracing::debug!(length = response.body().len(), "answer too large");
+                    return Err(Error::TooLarge {
+                        host: host.clone(),
+                        limit: MAX_ANSWER_BYTES,
                     });
                 }
                 Ok(Ok(response)) => response,

@@ -2,7 +2,9 @@
 //!
 //! Every `Display` text is a sentence a person can act on: it says what was
 //! wrong and, where there is one, what to do about it. None of them contains key
-//! material, tokens or whole request bodies, so they are safe to log and show.
+//! material, tokens or whole request bodies, so they are safe to log and show:
+//! text that came from elsewhere (a wallet's answer, a link, a header) is
+//! shown as an [excerpt](excerpt) of at most [`MAX_EXCERPT_CHARS`] characters.
 //!
 //! [`GnapError`] is the authorization server's own error answer
 //! ([RFC 9635 §3.6](https://www.rfc-editor.org/rfc/rfc9635#section-3.6)); it is
@@ -121,10 +123,27 @@ pub enum Error {
         /// The time allowed, in milliseconds.
         timeout_ms: u64,
     },
+    /// The answer was longer than the client reads
+    /// ([`MAX_ANSWER_BYTES`](crate::MAX_ANSWER_BYTES)); the rest of it was not
+    /// read.
+    #[error(
+        "The wallet at {host} sent an answer larger than {}; it was not read. An Open Payments \
+         answer is a few kilobytes: try again later, or report it to the wallet if it keeps \
+         happening.",
+        size_in_words(*.limit)
+    )]
+    TooLarge {
+        /// The server's host.
+        host: String,
+        /// The cap, in bytes.
+        limit: usize,
+    },
     /// The answer is not the JSON the Open Payments spec describes.
     #[error(
-        "The wallet at {host} sent an answer this app cannot read ({reason} at `{path}`). It may \
-         not be an Open Payments wallet, or it runs an incompatible version."
+        "The wallet at {host} sent an answer this app cannot read ({} at `{}`). It may not be \
+         an Open Payments wallet, or it runs an incompatible version.",
+        excerpt(reason),
+        excerpt(path)
     )]
     InvalidResponse {
         /// The server's host.
@@ -145,7 +164,7 @@ pub enum Error {
          support: it speaks Open Payments 1.3 and approves through the wallet's consent page \
          (`redirect`), which this wallet did not offer. Nothing was granted; approve with a \
          wallet that offers its consent page.",
-        offered.iter().map(|method| format!("`{method}`")).collect::<Vec<_>>().join(" or ")
+        offered_in_words(offered)
     )]
     UnsupportedInteraction {
         /// The server's host.
@@ -155,8 +174,9 @@ pub enum Error {
     },
     /// A URL that is not HTTPS (or allowed loopback HTTP).
     #[error(
-        "The address {url} does not use HTTPS, so it was not contacted. Use an https:// \
-         address{hint}."
+        "The address {} does not use HTTPS, so it was not contacted. Use an https:// \
+         address{hint}.",
+        excerpt(url)
     )]
     InsecureUrl {
         /// The URL refused.
@@ -342,10 +362,58 @@ fn seconds(ms: u64) -> String {
     }
 }
 
+/// The most characters of outside text (a wallet's answer, a link, a
+/// header) an error message shows: enough to recognise it, never a whole
+/// body (a 400 MB answer once came back as a 400 MB error line).
+pub const MAX_EXCERPT_CHARS: usize = 200;
+
+/// `text` as an error message shows it: whole up to [`MAX_EXCERPT_CHARS`]
+/// characters, else its start, an ellipsis and how long it was.
+#[must_use]
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_EXCERPT_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((end, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} bytes in all)", &text[..end], text.len()))
+        }
+    }
+}
+
+/// `bytes` as people say it: `4 MiB`, `512 KiB`, `100 bytes`.
+pub(crate) fn size_in_words(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The interaction methods a wallet offered, at most a few, each shortened.
+fn offered_in_words(offered: &[String]) -> String {
+    const SHOWN: usize = 4;
+    let mut words: Vec<String> = offered
+        .iter()
+        .take(SHOWN)
+        .map(|method| format!("`{}`", excerpt(method)))
+        .collect();
+    if offered.len() > SHOWN {
+        words.push(format!("{} more", offered.len() - SHOWN));
+    }
+    words.join(" or ")
+}
+
 fn describe_body(body: &[u8]) -> String {
     // A short, printable excerpt helps; a whole HTML page does not.
     match std::str::from_utf8(body) {
-        Ok(text) if !text.trim().is_empty() && text.len() <= 200 && !text.contains('<') => {
+        Ok(text)
+            if !text.trim().is_empty()
+                && text.len() <= MAX_EXCERPT_CHARS
+                && !text.contains('<') =>
+        {
             format!(" (\"{}\")", text.trim())
         }
         _ => String::new(),
@@ -452,7 +520,10 @@ pub enum KeyError {
         reason: &'static str,
     },
     /// A JWK that is not an Ed25519 signing key this crate can verify with.
-    #[error("the public key `{kid}` in the key set is not a usable Ed25519 key: {reason}")]
+    #[error(
+        "the public key `{}` in the key set is not a usable Ed25519 key: {reason}",
+        excerpt(kid)
+    )]
     UnusableJwk {
         /// The JWK's `kid`.
         kid: String,
@@ -502,13 +573,16 @@ pub enum SignError {
 #[non_exhaustive]
 pub enum VerifyError {
     /// A header the check needs is absent.
-    #[error("the request has no `{name}` header, which the signature check needs")]
+    #[error(
+        "the request has no `{}` header, which the signature check needs",
+        excerpt(name)
+    )]
     MissingHeader {
         /// Lower-case header name.
         name: String,
     },
     /// A structured header did not parse.
-    #[error("the `{field}` header is malformed: {reason}")]
+    #[error("the `{field}` header is malformed: {}", excerpt(reason))]
     MalformedField {
         /// The header's name.
         field: &'static str,
@@ -516,7 +590,10 @@ pub enum VerifyError {
         reason: String,
     },
     /// `Signature-Input` names a signature that `Signature` lacks.
-    #[error("`Signature-Input` declares signature `{label}`, but `Signature` has no value for it")]
+    #[error(
+        "`Signature-Input` declares signature `{}`, but `Signature` has no value for it",
+        excerpt(label)
+    )]
     MissingSignature {
         /// The signature label, usually `sig1`.
         label: String,
@@ -528,13 +605,19 @@ pub enum VerifyError {
         name: &'static str,
     },
     /// The `alg` parameter names an algorithm other than Ed25519.
-    #[error("the signature algorithm `{alg}` is not supported; only `ed25519` is")]
+    #[error(
+        "the signature algorithm `{}` is not supported; only `ed25519` is",
+        excerpt(alg)
+    )]
     UnsupportedAlgorithm {
         /// The `alg` parameter's value.
         alg: String,
     },
     /// A covered component this verifier cannot reproduce.
-    #[error("the signature covers `{component}`, which this verifier does not support")]
+    #[error(
+        "the signature covers `{}`, which this verifier does not support",
+        excerpt(component)
+    )]
     UnsupportedComponent {
         /// The component identifier as sent.
         component: String,
@@ -568,8 +651,9 @@ pub enum VerifyError {
     },
     /// No key in the set has the signature's `keyid`.
     #[error(
-        "no public key with id `{key_id}` is published for this client; add the key to the \
-         wallet's developer keys"
+        "no public key with id `{}` is published for this client; add the key to the \
+         wallet's developer keys",
+        excerpt(key_id)
     )]
     UnknownKeyId {
         /// The `keyid` parameter.
@@ -590,7 +674,10 @@ pub enum VerifyError {
         algorithm: &'static str,
     },
     /// The body length does not match `Content-Length`.
-    #[error("`Content-Length` says {declared}, but the body is {actual} bytes")]
+    #[error(
+        "`Content-Length` says {}, but the body is {actual} bytes",
+        excerpt(declared)
+    )]
     ContentLengthMismatch {
         /// The header's value.
         declared: String,
@@ -598,7 +685,10 @@ pub enum VerifyError {
         actual: usize,
     },
     /// The request URI is not an absolute URL.
-    #[error("the request URI `{uri}` is not an absolute URL, so `@target-uri` cannot be rebuilt")]
+    #[error(
+        "the request URI `{}` is not an absolute URL, so `@target-uri` cannot be rebuilt",
+        excerpt(uri)
+    )]
     InvalidTargetUri {
         /// The URI as given.
         uri: String,
@@ -617,7 +707,7 @@ pub enum VerifyError {
 #[non_exhaustive]
 pub enum FinishError {
     /// Not a URL at all.
-    #[error("the finish redirect `{url}` is not a URL: {reason}")]
+    #[error("the finish redirect `{}` is not a URL: {reason}", excerpt(url))]
     InvalidUrl {
         /// The text given.
         url: String,
@@ -671,23 +761,28 @@ pub enum FinishError {
 pub enum IntervalError {
     /// Not three `/`-separated parts.
     #[error(
-        "`{text}` is not a repeating interval; expected three parts such as \
-         `R/2025-04-22T08:00:00Z/P1D`"
+        "`{}` is not a repeating interval; expected three parts such as \
+         `R/2025-04-22T08:00:00Z/P1D`",
+        excerpt(text)
     )]
     WrongShape {
         /// The text given.
         text: String,
     },
     /// The first part is not `R`, `R<n>` or `R-1`.
-    #[error("`{part}` is not a repetition count; use `R` for unbounded or `R<n>` such as `R12`")]
+    #[error(
+        "`{}` is not a repetition count; use `R` for unbounded or `R<n>` such as `R12`",
+        excerpt(part)
+    )]
     BadRepetitions {
         /// The first part.
         part: String,
     },
     /// A date-time part did not parse.
     #[error(
-        "`{part}` is not a date-time with a UTC offset, such as `2025-04-22T08:00:00Z` \
-         ({reason})"
+        "`{}` is not a date-time with a UTC offset, such as `2025-04-22T08:00:00Z` \
+         ({reason})",
+        excerpt(part)
     )]
     BadDateTime {
         /// The offending part.
@@ -696,7 +791,10 @@ pub enum IntervalError {
         reason: String,
     },
     /// A duration part did not parse.
-    #[error("`{part}` is not an ISO 8601 duration such as `P1D`, `P1M` or `PT12H` ({reason})")]
+    #[error(
+        "`{}` is not an ISO 8601 duration such as `P1D`, `P1M` or `PT12H` ({reason})",
+        excerpt(part)
+    )]
     BadDuration {
         /// The offending part.
         part: String,
@@ -704,7 +802,10 @@ pub enum IntervalError {
         reason: &'static str,
     },
     /// Both ends are durations.
-    #[error("a repeating interval needs at least one date-time; `{text}` has two durations")]
+    #[error(
+        "a repeating interval needs at least one date-time; `{}` has two durations",
+        excerpt(text)
+    )]
     TwoDurations {
         /// The text given.
         text: String,
@@ -726,15 +827,19 @@ pub enum AmountError {
     Empty,
     /// The value has something other than ASCII digits.
     #[error(
-        "the amount value `{value}` is not a whole number written in digits (no sign, decimal \
-         point or exponent); scale it by the asset scale first"
+        "the amount value `{}` is not a whole number written in digits (no sign, decimal \
+         point or exponent); scale it by the asset scale first",
+        excerpt(value)
     )]
     NotDigits {
         /// The value given.
         value: String,
     },
     /// The value is more than `u64::MAX`.
-    #[error("the amount value `{value}` is larger than 18446744073709551615")]
+    #[error(
+        "the amount value `{}` is larger than 18446744073709551615",
+        excerpt(value)
+    )]
     TooLarge {
         /// The value given.
         value: String,
@@ -747,7 +852,8 @@ pub enum AmountError {
     },
     /// A decimal amount has something other than digits and one dot.
     #[error(
-        "`{value}` is not an amount: use digits and at most one dot, such as {}",
+        "`{}` is not an amount: use digits and at most one dot, such as {}",
+        excerpt(value),
         decimal_example(*scale)
     )]
     NotDecimal {
@@ -757,7 +863,11 @@ pub enum AmountError {
         scale: u8,
     },
     /// A decimal amount is below zero.
-    #[error("`{value}` is negative; give what to pay, such as {}", decimal_example(*scale))]
+    #[error(
+        "`{}` is negative; give what to pay, such as {}",
+        excerpt(value),
+        decimal_example(*scale)
+    )]
     Negative {
         /// The text given.
         value: String,
@@ -772,7 +882,8 @@ pub enum AmountError {
     },
     /// A decimal amount has more decimals than the asset's scale.
     #[error(
-        "`{value}` has more decimals than this asset allows ({scale}), such as {}",
+        "`{}` has more decimals than this asset allows ({scale}), such as {}",
+        excerpt(value),
         decimal_example(*scale)
     )]
     TooPrecise {
@@ -947,11 +1058,11 @@ impl GnapError {
 impl fmt::Display for GnapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
-            Some(code) => write!(f, "the wallet answered `{code}`")?,
+            Some(code) => write!(f, "the wallet answered `{}`", excerpt(code.as_str()))?,
             None => f.write_str("the wallet refused the request")?,
         }
         if let Some(description) = &self.description {
-            write!(f, " (\"{description}\")")?;
+            write!(f, " (\"{}\")", excerpt(description))?;
         }
         match &self.code {
             Some(code) => write!(f, ": {}", code.advice()),

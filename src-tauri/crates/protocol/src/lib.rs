@@ -83,8 +83,8 @@ pub use url;
 pub use crate::amount::Amount;
 pub use crate::client::{read_ca_file, Client, ClientBuilder, Exchange, Observer};
 pub use crate::error::{
-    AmountError, Error, FinishError, GnapError, GnapErrorCode, GrantRequestError, IntervalError,
-    KeyError, RawBody, SignError, TokenProblem, VerifyError,
+    excerpt, AmountError, Error, FinishError, GnapError, GnapErrorCode, GrantRequestError,
+    IntervalError, KeyError, RawBody, SignError, TokenProblem, VerifyError, MAX_EXCERPT_CHARS,
 };
 pub use crate::finish::{
     finish_hash, verify_finish, FinishOutcome, FinishRedirect, FinishResult, InteractRef, Nonce,
@@ -108,7 +108,9 @@ pub use crate::payments::{
 };
 pub use crate::secret::{AccessToken, ContinueToken};
 pub use crate::signature::{sign_request, VerifiedSignature, Verifier};
-pub use crate::transport::{BoxError, Transport, TransportError, TransportFuture};
+pub use crate::transport::{
+    BoxError, Transport, TransportError, TransportFuture, MAX_ANSWER_BYTES,
+};
 pub use crate::wallet_address::{DidDocument, WalletAddress};
 
 // Keys and errors cross threads in the app (async tasks, Tauri state).

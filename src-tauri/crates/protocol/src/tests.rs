@@ -1250,3 +1250,44 @@ fn gnap_error_display_is_actionable() {
         "the wallet refused the request"
     );
 }
+
+#[test]
+fn outside_text_in_errors_is_cut_to_an_excerpt() {
+    assert_eq!(excerpt("short"), "short");
+    let exact = "é".repeat(MAX_EXCERPT_CHARS);
+    assert_eq!(excerpt(&exact), exact, "cut by characters, not bytes");
+    let long = format!("{exact}é");
+    assert_eq!(
+        excerpt(&long),
+        format!("{exact}… ({} bytes in all)", long.len())
+    );
+    // What a wallet or a link chose is not repeated whole.
+    let flood = "9".repeat(100_000);
+    for message in [
+        AmountError::NotDigits {
+            value: format!("x{flood}"),
+        }
+        .to_string(),
+        IntervalError::WrongShape {
+            text: flood.clone(),
+        }
+        .to_string(),
+        FinishError::InvalidUrl {
+            url: flood.clone(),
+            reason: "relative URL without a base".into(),
+        }
+        .to_string(),
+        VerifyError::UnknownKeyId {
+            key_id: flood.clone(),
+        }
+        .to_string(),
+    ] {
+        assert!(
+            message.len() < 600,
+            "{} bytes: {}",
+            message.len(),
+            &message[..300]
+        );
+        assert!(message.contains("100000 bytes in all") || message.contains("100001 bytes in all"));
+    }
+}
