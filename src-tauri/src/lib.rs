@@ -1,27 +1,39 @@
 //! Consent Desk's Tauri shell: windows, commands, deep links and events.
 //!
-//! The shell stays thin. Protocol work (signatures, grants, finish
-//! verification) lives in `consent-desk-protocol`, which builds without GTK or
-//! WebKit; this crate wires it to the desktop.
+//! The shell stays thin: the application (grants, payments, resume, words)
+//! is `consent-desk-engine`, which builds without GTK or WebKit; this crate
+//! wires it to windows, links and events, and its commands reach the engine
+//! through [`EngineExt`].
 
 pub mod cli;
 mod commands;
-mod error;
+mod consent_window;
+mod desktop;
 mod events;
-mod flow;
-mod identity;
 pub mod ipc;
 mod links;
 mod logging;
-mod manage;
-mod payments;
-mod sandbox;
 
+use std::sync::Arc;
+
+use consent_desk_engine::Engine;
 use consent_desk_identity::Folders;
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
 
-pub use error::{Error, Result};
+pub use consent_desk_engine::error::{Error, Result};
+
+/// How commands and windows reach the app's engine (managed state).
+pub(crate) trait EngineExt<R: tauri::Runtime> {
+    /// The engine of this app.
+    fn engine(&self) -> Arc<Engine>;
+}
+
+impl<R: tauri::Runtime, M: Manager<R>> EngineExt<R> for M {
+    fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.state::<Arc<Engine>>())
+    }
+}
 
 /// The private-use URI scheme (RFC 8252 §7.1, reverse-domain form) that wallets
 /// redirect to; it must match `plugins.deep-link.desktop.schemes` in
@@ -82,12 +94,11 @@ pub fn run(folders: Folders) {
         ])
         .setup(move |app| {
             open_main_window(app.handle(), &folders)?;
-            app.manage(folders);
-            let sandbox = sandbox::start(app.handle());
-            app.manage(identity::start(app.handle(), &sandbox));
-            app.manage(sandbox);
             // Before any link is handled: a finish link may be what started us.
-            app.manage(flow::open(app.handle()));
+            let desktop = Arc::new(desktop::TauriDesktop(app.handle().clone()));
+            let engine = tauri::async_runtime::block_on(Engine::start(folders.clone(), desktop));
+            app.manage(folders);
+            app.manage(engine);
             let inbox = links::LinkInbox::default();
             inbox.set_registration(register_scheme(app.handle()));
             app.manage(inbox);
@@ -102,8 +113,8 @@ pub fn run(folders: Folders) {
                 links::receive(app.handle(), urls, links::Arrival::Launch);
             }
             // Payments a crash or kill interrupted go on where they stopped.
-            let resuming = app.handle().clone();
-            tauri::async_runtime::spawn(async move { payments::resume(&resuming).await });
+            let engine = app.engine();
+            tauri::async_runtime::spawn(async move { engine.resume().await });
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "consent desk started");
             Ok(())
         })

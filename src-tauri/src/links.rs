@@ -4,6 +4,8 @@
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Manager};
+
+use crate::EngineExt as _;
 use time::format_description::well_known::Rfc3339;
 
 pub(crate) use crate::ipc::Arrival;
@@ -50,8 +52,8 @@ pub(crate) fn receive(app: &AppHandle, urls: Vec<url::Url>, arrival: Arrival) {
         // A wallet's finish link: complete its grant, the same way the consent
         // window does (a cold start finds the grant in the store).
         if consent_desk_engine::grant_id_of(url.as_str()).is_some() {
-            let (app, url) = (app.clone(), url.to_string());
-            tauri::async_runtime::spawn(async move { crate::flow::finish(app, url).await });
+            let (engine, url) = (app.engine(), url.to_string());
+            tauri::async_runtime::spawn(async move { engine.finish(&url).await });
         }
     }
 }

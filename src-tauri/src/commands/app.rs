@@ -1,14 +1,10 @@
 //! What the app is and how it is doing.
 
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 
-use consent_desk_identity::Folders;
-
-use crate::error::Result;
 use crate::ipc::{About, AppStatus, SandboxStatus, StatusLine, Tone};
 use crate::links::LinkInbox;
-use crate::sandbox::SandboxWallet;
-use crate::LINK_SCHEME;
+use crate::{EngineExt as _, Result, LINK_SCHEME};
 
 /// The name, version and one-line status shown in the main window.
 #[tauri::command]
@@ -36,8 +32,9 @@ pub(crate) fn app_status(app: AppHandle, inbox: State<'_, LinkInbox>) -> AppStat
 /// Versions and folders for the About screen and bug reports.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub(crate) fn about(app: AppHandle, sandbox: State<'_, SandboxWallet>) -> Result<About> {
-    let folders = app.state::<Folders>();
+pub(crate) fn about(app: AppHandle) -> Result<About> {
+    let engine = app.engine();
+    let (folders, sandbox) = (engine.folders(), engine.sandbox());
     let shown = |dir: &std::path::Path| dir.display().to_string();
     Ok(About {
         product_name: product_name(&app),
@@ -49,7 +46,7 @@ pub(crate) fn about(app: AppHandle, sandbox: State<'_, SandboxWallet>) -> Result
         data_dir: shown(folders.data()),
         config_dir: shown(folders.config()),
         log_dir: shown(folders.logs()),
-        log_file: crate::logging::current_file(&folders)
+        log_file: crate::logging::current_file(folders)
             .map(|file| shown(&file))
             .unwrap_or_default(),
         link_scheme: LINK_SCHEME.to_owned(),
@@ -66,11 +63,10 @@ pub(crate) fn about(app: AppHandle, sandbox: State<'_, SandboxWallet>) -> Result
 /// The CA files profiles trust (`profile add --ca-cert`), each once, in
 /// profile order; none when profiles cannot be read (About still shows).
 fn extra_cas(app: &AppHandle) -> Vec<String> {
-    let Some(identity) = app.try_state::<crate::identity::IdentityState>() else {
-        return Vec::new();
-    };
     let mut files: Vec<String> = Vec::new();
-    for path in identity
+    for path in app
+        .engine()
+        .keys()
         .identities
         .profiles()
         .map(|profiles| profiles.profiles)

@@ -1,40 +1,48 @@
 //! Profiles and keys: thin commands over `consent-desk-identity`. No command
 //! returns key material; the UI sees public JWKs only.
 
+use consent_desk_engine::keys::Keys;
+use consent_desk_identity::Profile;
 use consent_desk_identity::{wallet, IdentityError, KeySource, NewProfile, Storage};
-use tauri::{AppHandle, Manager, State};
+use tauri::AppHandle;
 
-use crate::error::Result;
-use crate::identity::{view, IdentityState};
 use crate::ipc::{
-    AddProfileRequest, ProfileView, ProfilesView, RegistrationState, RegistrationView,
-    WalletPreviewView,
+    AddProfileRequest, KeyStoreKind, KeyringStatus, ProfileView, ProfilesView, RegistrationState,
+    RegistrationView, WalletPreviewView,
 };
+use crate::{EngineExt as _, Result};
 
 /// Every profile, which one is in use, and whether the keyring works.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub(crate) fn profiles(state: State<'_, IdentityState>) -> Result<ProfilesView> {
+pub(crate) fn profiles(app: AppHandle) -> Result<ProfilesView> {
+    let engine = app.engine();
+    let state = engine.keys();
     let stored = state.identities.profiles()?;
     let mut profiles: Vec<ProfileView> = stored
         .profiles
         .iter()
-        .map(|p| view(&state, p, false))
+        .map(|p| view(state, p, false))
         .collect();
     if let Some(memory) = state.ephemeral_sandbox() {
-        profiles.insert(0, view(&state, &memory, true));
+        profiles.insert(0, view(state, &memory, true));
     }
     Ok(ProfilesView {
         active: stored.active,
         profiles,
-        keyring: state.keyring_status(),
+        keyring: match state.keyring_problem() {
+            None => KeyringStatus::Available,
+            Some(problem) => KeyringStatus::Unavailable { problem },
+        },
     })
 }
 
 /// Uses a profile from now on.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
-pub(crate) fn use_profile(state: State<'_, IdentityState>, id: String) -> Result<ProfilesView> {
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn use_profile(app: AppHandle, id: String) -> Result<ProfilesView> {
+    let engine = app.engine();
+    let state = engine.keys();
     if state.ephemeral_sandbox().is_some_and(|p| p.id == id) {
         // The memory-only sandbox profile is not in the file; record the
         // choice without it.
@@ -49,42 +57,44 @@ pub(crate) fn use_profile(state: State<'_, IdentityState>, id: String) -> Result
     } else {
         state.identities.use_profile(&id)?;
     }
-    profiles(state)
+    profiles(app)
 }
 
 /// Where the wallet sends the person back after consent: a loopback address
 /// (`on`, for wallets that refuse custom schemes) or the app's link.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
-pub(crate) fn set_loopback_finish(
-    state: State<'_, IdentityState>,
-    id: String,
-    on: bool,
-) -> Result<ProfilesView> {
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn set_loopback_finish(app: AppHandle, id: String, on: bool) -> Result<ProfilesView> {
+    let engine = app.engine();
+    let state = engine.keys();
     state.identities.set_loopback_finish(&id, on)?;
-    profiles(state)
+    profiles(app)
 }
 
 /// The form of `client` the profile's grant requests carry.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(app), err(Debug))]
 pub(crate) fn set_client_form(
-    state: State<'_, IdentityState>,
+    app: AppHandle,
     id: String,
     form: crate::ipc::ClientFormChoice,
 ) -> Result<ProfilesView> {
+    let engine = app.engine();
+    let state = engine.keys();
     state.identities.set_client_form(&id, form.into())?;
-    profiles(state)
+    profiles(app)
 }
 
 /// Removes a profile and its key.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
-pub(crate) fn remove_profile(state: State<'_, IdentityState>, id: String) -> Result<ProfilesView> {
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn remove_profile(app: AppHandle, id: String) -> Result<ProfilesView> {
+    let engine = app.engine();
+    let state = engine.keys();
     let removed = state.identities.remove(&id);
     state.note_keyring(&removed.as_ref().map(|_| ()));
     removed?;
-    profiles(state)
+    profiles(app)
 }
 
 /// Looks a wallet address up before it becomes a profile.
@@ -110,21 +120,16 @@ pub(crate) async fn preview_wallet(
 /// passphrase, in a protected file in the app's data folder.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub(crate) fn add_profile(
-    app: AppHandle,
-    state: State<'_, IdentityState>,
-    request: AddProfileRequest,
-) -> Result<ProfileView> {
+pub(crate) fn add_profile(app: AppHandle, request: AddProfileRequest) -> Result<ProfileView> {
+    let engine = app.engine();
+    let state = engine.keys();
     let wallet_address =
         wallet::parse_wallet_url(&request.wallet_address, request.allow_http_loopback)
             .map_err(IdentityError::from)?;
     let storage = match request.passphrase {
         None => Storage::Keyring,
         Some(passphrase) => {
-            let dir = app
-                .state::<consent_desk_identity::Folders>()
-                .data()
-                .join("keys");
+            let dir = engine.folders().data().join("keys");
             let file = format!("{}.key.json", consent_desk_identity::new_key_id());
             Storage::EncryptedFile {
                 path: dir.join(file),
@@ -147,20 +152,16 @@ pub(crate) fn add_profile(
     if matches!(&added, Err(IdentityError::Keyring(_))) || added.is_ok() {
         state.note_keyring(&added.as_ref().map(|_| ()));
     }
-    Ok(view(&state, &added?, false))
+    Ok(view(state, &added?, false))
 }
 
 /// Whether the profile's key is published in its wallet's `jwks.json`.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
-pub(crate) async fn check_registration(
-    state: State<'_, IdentityState>,
-    id: String,
-) -> Result<RegistrationView> {
-    let profile = match state.ephemeral_sandbox().filter(|p| p.id == id) {
-        Some(profile) => profile,
-        None => state.identities.profile(&id)?,
-    };
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) async fn check_registration(app: AppHandle, id: String) -> Result<RegistrationView> {
+    let engine = app.engine();
+    let state = engine.keys();
+    let profile = state.profile(&id)?;
     let registration = wallet::check_registration(
         &profile.wallet_address,
         &profile.public_jwk,
@@ -174,6 +175,36 @@ pub(crate) async fn check_registration(
             consent_desk_identity::Registration::KidMissing { .. } => RegistrationState::KidMissing,
             _ => RegistrationState::DifferentKey,
         },
-        message: crate::error::sentence(&registration.describe(&profile.key_id)),
+        message: consent_desk_engine::words::sentence(&registration.describe(&profile.key_id)),
     })
+}
+
+/// What the UI sees of `profile`; `memory` for the memory-only sandbox.
+fn view(keys: &Keys, profile: &Profile, memory: bool) -> ProfileView {
+    ProfileView {
+        id: profile.id.clone(),
+        name: profile.name.clone(),
+        wallet_address: profile.wallet_address.to_string(),
+        key_id: profile.key_id.clone(),
+        public_jwk: serde_json::to_string_pretty(&profile.public_jwk).unwrap_or_default(),
+        key_store: if memory {
+            KeyStoreKind::Memory
+        } else {
+            match profile.key {
+                consent_desk_identity::KeyLocation::Keyring { .. } => KeyStoreKind::Keyring,
+                consent_desk_identity::KeyLocation::EncryptedFile { .. } => {
+                    KeyStoreKind::EncryptedFile
+                }
+            }
+        },
+        sandbox: profile.sandbox,
+        allow_http_loopback: profile.allow_http_loopback,
+        loopback_finish: profile.loopback_finish,
+        client_form: profile.client_form.into(),
+        ca_cert: profile
+            .ca_cert
+            .as_ref()
+            .map(|path| path.display().to_string()),
+        unlocked: keys.is_unlocked(&profile.id),
+    }
 }

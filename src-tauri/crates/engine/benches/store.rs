@@ -2,7 +2,7 @@
 //! the last page of grants and payments, with 10,000 of each (or N).
 //!
 //! ```sh
-//! cargo bench -p consent-desk-flow --bench store [-- N]
+//! cargo bench -p consent-desk-engine --bench store [-- N]
 //! ```
 //!
 //! Prints the median and the slowest of 25 runs per step. The rows are
@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use consent_desk_flow::Flows;
+use consent_desk_engine::Flows;
 use consent_desk_identity::MemoryBackend;
 
 const RUNS: usize = 25;
@@ -41,7 +41,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("grants.sqlite3");
     let filled = Instant::now();
-    consent_desk_flow::history::fill(&path, count).expect("the history is written");
+    consent_desk_engine::history::fill(&path, count).expect("the history is written");
     println!(
         "{count} grants and {count} payments written in {:.0} ms ({} KiB)",
         filled.elapsed().as_secs_f64() * 1e3,

@@ -11,9 +11,9 @@
 //! keyring; the grant file holds no bearer token.
 //!
 //! ```no_run
-//! # async fn run(client: consent_desk_protocol::Client, flows: consent_desk_flow::Flows)
-//! # -> Result<(), consent_desk_flow::FlowError> {
-//! use consent_desk_flow::{FinishVia, GrantSpec};
+//! # async fn run(client: consent_desk_protocol::Client, flows: consent_desk_engine::Flows)
+//! # -> Result<(), consent_desk_engine::FlowError> {
+//! use consent_desk_engine::{FinishVia, GrantSpec};
 //!
 //! let spec = GrantSpec::parse("http://127.0.0.1:4455/alice", Some("1320"), None, None, None)?;
 //! let pending = flows.request(&client, "sandbox", &spec, FinishVia::DeepLink).await?;
@@ -26,12 +26,19 @@
 
 pub mod activity;
 pub mod cli;
+pub mod desktop;
+mod engine;
+pub mod error;
 #[doc(hidden)]
 pub mod history;
+pub mod keys;
 pub mod loopback;
 mod manage;
 pub mod pay;
+pub mod sandbox;
 mod store;
+pub mod views;
+pub mod words;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -44,6 +51,9 @@ use consent_desk_protocol::{
 };
 use url::Url;
 
+pub use crate::desktop::Desktop;
+pub use crate::engine::Engine;
+pub use crate::error::{Error, ErrorCode, IpcError};
 pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState};
 use crate::store::{timestamp, Store};
 pub use crate::store::{GrantRecord, GrantState, StoreError};

@@ -3,5 +3,5 @@
 
 fn main() {
     let args = std::iter::once("consent-desk".to_owned()).chain(std::env::args().skip(1));
-    std::process::exit(consent_desk_flow::cli::main_with(args));
+    std::process::exit(consent_desk_engine::cli::main_with(args));
 }

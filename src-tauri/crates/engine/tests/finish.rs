@@ -10,7 +10,7 @@ mod browser;
 
 use browser::{browser, location};
 
-use consent_desk_flow::{
+use consent_desk_engine::{
     problem_is_expiry, problem_words, Abandoned, Completed, FinishVia, Flows, GrantRecord,
     GrantSpec, GrantState,
 };

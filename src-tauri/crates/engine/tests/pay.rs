@@ -11,7 +11,7 @@ mod browser;
 
 use browser::{approve, consent};
 
-use consent_desk_flow::{
+use consent_desk_engine::{
     Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentState,
 };
 use consent_desk_identity::MemoryBackend;
@@ -339,14 +339,14 @@ async fn a_grant_shows_what_it_spent_and_its_token_rotates_revokes_and_cancels()
 
     // Revoked: nothing more with it; then the grant is cancelled at the wallet.
     let revoked = world.flows.revoke(&world.client, &grant_id).await.unwrap();
-    assert_eq!(revoked.state, consent_desk_flow::GrantState::Revoked);
+    assert_eq!(revoked.state, consent_desk_engine::GrantState::Revoked);
     assert!(
         world.flows.access_token(&grant_id).is_err(),
         "token forgotten"
     );
     assert!(world.flows.spent(&world.client, &grant_id).await.is_err());
     let cancelled = world.flows.cancel(&world.client, &grant_id).await.unwrap();
-    assert_eq!(cancelled.state, consent_desk_flow::GrantState::Cancelled);
+    assert_eq!(cancelled.state, consent_desk_engine::GrantState::Cancelled);
     let continue_id = after
         .continue_uri
         .unwrap()
@@ -400,7 +400,7 @@ async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in
     let day = start
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let spec = consent_desk_flow::GrantSpec::parse(
+    let spec = consent_desk_engine::GrantSpec::parse(
         world.sandbox.wallet_address("alice").as_str(),
         Some("500"),
         None,
@@ -471,7 +471,7 @@ async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_activity_log_shows_requests_and_finishes_without_secrets() {
-    use consent_desk_flow::activity::{ActivityFilter, ActivityKind};
+    use consent_desk_engine::activity::{ActivityFilter, ActivityKind};
     let world = world().await;
     let quoted = world
         .flows
@@ -633,7 +633,7 @@ async fn a_new_quote_after_approval_is_confirmed_again_and_can_use_the_approved_
 }
 
 /// An approved grant for `spec`, through the consent page.
-async fn approved_grant(world: &World, spec: &consent_desk_flow::GrantSpec) -> String {
+async fn approved_grant(world: &World, spec: &consent_desk_engine::GrantSpec) -> String {
     let grant = world
         .flows
         .request(&world.client, "desk", spec, FinishVia::DeepLink)
@@ -658,7 +658,7 @@ async fn a_resumed_send_refused_over_the_limit_may_have_been_made_and_is_never_r
     // A one-time $3.00 budget that can send and follow payments, not list.
     let grant = approved_grant(
         &world,
-        &consent_desk_flow::GrantSpec {
+        &consent_desk_engine::GrantSpec {
             wallet: world.sandbox.wallet_address("alice"),
             debit: Some(300),
             receive: None,
@@ -765,7 +765,7 @@ async fn only_a_grant_that_can_send_and_follow_and_has_budget_left_is_offered_fo
     use consent_desk_protocol::OutgoingPaymentAction as A;
     let world = world().await;
     let wallet = world.sandbox.wallet_address("alice");
-    let spec = |actions: Vec<A>| consent_desk_flow::GrantSpec {
+    let spec = |actions: Vec<A>| consent_desk_engine::GrantSpec {
         wallet: wallet.clone(),
         debit: Some(1000),
         receive: None,

@@ -1,15 +1,14 @@
-//! Managing grants in the desktop: what one allows and spent, the payments
-//! made with it, and its token rotated or revoked, or the grant cancelled.
-//! The work is `consent_desk_engine`'s; this module gives it words.
+//! Managing grants: the list, what one allows and spent, the payments made
+//! with it, and its token rotated or revoked, or the grant cancelled.
 
-use consent_desk_engine::{GrantRecord, GrantState, PaymentRecord, PaymentState};
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
 use consent_desk_protocol::{AccessItem, Amount, LimitAmount, OutgoingLimits};
-use tauri::{AppHandle, Manager};
 
+use super::Engine;
 use crate::error::Result;
-use crate::flow::{client_for, view, FlowState};
-use crate::ipc::{AmountLimit, GrantDetail, GrantView, PeriodUse, SpentMeter};
+use crate::views::{AmountLimit, GrantDetail, GrantView, PaymentView, PeriodUse, SpentMeter};
+use crate::words::sentence;
+use crate::{GrantRecord, GrantState, PaymentRecord, PaymentState};
 
 /// The outgoing-payment limits the wallet granted (or, before approval,
 /// those asked for).
@@ -33,73 +32,94 @@ fn percent(spent: u64, limit: u64) -> u8 {
     u8::try_from(share.min(100)).unwrap_or(100)
 }
 
-/// The grant with what it spent (asked of the wallet) and its payments.
-pub(crate) async fn detail(app: &AppHandle, id: &str) -> Result<GrantDetail> {
-    let flows = app.state::<FlowState>().flows()?;
-    let record = flows.grant(id)?;
-    let limits = limits(&record);
-    let (spent, spent_problem) = if record.state == GrantState::Approved {
-        let client = client_for(app, &record.profile)?;
-        match flows.spent(&client, id).await {
-            Ok(amounts) => {
-                // The limit counts what leaves the wallet or what arrives.
-                let (limit, spent, counts) = match limits.as_ref().and_then(|l| l.amount.as_ref()) {
-                    Some(LimitAmount::Receive(limit)) => (
-                        Some(limit),
-                        amounts.spent_receive_amount.as_ref().map_or(0, |a| a.value),
-                        AmountLimit::Receive,
-                    ),
-                    Some(LimitAmount::Debit(limit)) => (
-                        Some(limit),
-                        amounts.spent_debit_amount.as_ref().map_or(0, |a| a.value),
-                        AmountLimit::Debit,
-                    ),
-                    None => (None, 0, AmountLimit::None),
-                };
-                let meter = match limit {
-                    Some(limit) => SpentMeter {
-                        spent: consent_desk_protocol::describe::format_amount(
-                            spent,
-                            &limit.asset_code,
-                            limit.asset_scale,
-                        ),
-                        limit: Some(format_amount_of(limit)),
-                        percent: Some(percent(spent, limit.value)),
-                        counts,
-                    },
-                    None => SpentMeter {
-                        spent: amounts
-                            .spent_debit_amount
-                            .as_ref()
-                            .map_or_else(|| "nothing".to_owned(), format_amount_of),
-                        limit: None,
-                        percent: None,
-                        counts,
-                    },
-                };
-                (Some(meter), None)
+impl Engine {
+    /// Grants, newest first, a page at a time.
+    ///
+    /// # Errors
+    ///
+    /// The store could not be read.
+    pub fn grants(&self, limit: usize, offset: usize) -> Result<Vec<GrantView>> {
+        Ok(self
+            .flows()?
+            .grants_page(limit, offset)?
+            .iter()
+            .map(GrantView::of)
+            .collect())
+    }
+
+    /// The grant with what it spent (asked of the wallet) and its payments.
+    ///
+    /// # Errors
+    ///
+    /// No such grant, or the store could not be read.
+    pub async fn grant_detail(&self, id: &str) -> Result<GrantDetail> {
+        let flows = self.flows()?;
+        let record = flows.grant(id)?;
+        let limits = limits(&record);
+        let (spent, spent_problem) = if record.state == GrantState::Approved {
+            let client = self.client(&record.profile)?;
+            match flows.spent(&client, id).await {
+                Ok(amounts) => {
+                    // The limit counts what leaves the wallet or what arrives.
+                    let (limit, spent, counts) =
+                        match limits.as_ref().and_then(|l| l.amount.as_ref()) {
+                            Some(LimitAmount::Receive(limit)) => (
+                                Some(limit),
+                                amounts.spent_receive_amount.as_ref().map_or(0, |a| a.value),
+                                AmountLimit::Receive,
+                            ),
+                            Some(LimitAmount::Debit(limit)) => (
+                                Some(limit),
+                                amounts.spent_debit_amount.as_ref().map_or(0, |a| a.value),
+                                AmountLimit::Debit,
+                            ),
+                            None => (None, 0, AmountLimit::None),
+                        };
+                    let meter = match limit {
+                        Some(limit) => SpentMeter {
+                            spent: consent_desk_protocol::describe::format_amount(
+                                spent,
+                                &limit.asset_code,
+                                limit.asset_scale,
+                            ),
+                            limit: Some(format_amount_of(limit)),
+                            percent: Some(percent(spent, limit.value)),
+                            counts,
+                        },
+                        None => SpentMeter {
+                            spent: amounts
+                                .spent_debit_amount
+                                .as_ref()
+                                .map_or_else(|| "nothing".to_owned(), format_amount_of),
+                            limit: None,
+                            percent: None,
+                            counts,
+                        },
+                    };
+                    (Some(meter), None)
+                }
+                Err(error) => (None, Some(sentence(&error.to_string()))),
             }
-            Err(error) => (None, Some(crate::error::sentence(&error.to_string()))),
-        }
-    } else {
-        (None, None)
-    };
-    let records = flows.payments_with_grant(id)?;
-    let history = limits
-        .as_ref()
-        .map(|limits| history(limits, &records))
-        .unwrap_or_default();
-    let payments = records.iter().map(crate::payments::view).collect();
-    Ok(GrantDetail {
-        grant: view(&record),
-        spent,
-        spent_problem,
-        interval: limits
-            .and_then(|l| l.interval)
-            .map(|interval| describe_interval(&interval)),
-        payments,
-        history,
-    })
+        } else {
+            (None, None)
+        };
+        let records = flows.payments_with_grant(id)?;
+        let history = limits
+            .as_ref()
+            .map(|limits| history(limits, &records))
+            .unwrap_or_default();
+        let payments = records.iter().map(PaymentView::of).collect();
+        Ok(GrantDetail {
+            grant: GrantView::of(&record),
+            spent,
+            spent_problem,
+            interval: limits
+                .and_then(|l| l.interval)
+                .map(|interval| describe_interval(&interval)),
+            payments,
+            history,
+        })
+    }
 }
 
 /// What the grant's completed payments used per period of its interval,
@@ -160,40 +180,55 @@ fn history(limits: &OutgoingLimits, payments: &[PaymentRecord]) -> Vec<PeriodUse
         .collect()
 }
 
-/// A new access token for the grant (the old one stops working).
-pub(crate) async fn rotate(app: &AppHandle, id: &str) -> Result<GrantView> {
-    let flows = app.state::<FlowState>().flows()?;
-    let record = flows.grant(id)?;
-    let client = client_for(app, &record.profile)?;
-    flows.rotate(&client, id).await?;
-    Ok(view(&flows.get(id)?.unwrap_or(record)))
-}
-
-/// Revokes the grant's token at the wallet: nothing more can be paid with it.
-pub(crate) async fn revoke(app: &AppHandle, id: &str) -> Result<GrantView> {
-    let flows = app.state::<FlowState>().flows()?;
-    let record = flows.grant(id)?;
-    let client = client_for(app, &record.profile)?;
-    Ok(view(&flows.revoke(&client, id).await?))
-}
-
-/// Cancels the grant at the wallet (`DELETE` on its continuation); one that
-/// waits for approval has its window closed too.
-pub(crate) async fn end(app: &AppHandle, id: &str) -> Result<GrantView> {
-    let flows = app.state::<FlowState>().flows()?;
-    let record = flows.grant(id)?;
-    if record.state == GrantState::Pending {
-        crate::flow::cancel(app, id).await;
-        return Ok(view(&flows.get(id)?.unwrap_or(record)));
+impl Engine {
+    /// A new access token for the grant (the old one stops working).
+    ///
+    /// # Errors
+    ///
+    /// No such grant, the wallet refused or could not be asked.
+    pub async fn rotate(&self, id: &str) -> Result<GrantView> {
+        let flows = self.flows()?;
+        let record = flows.grant(id)?;
+        let client = self.client(&record.profile)?;
+        flows.rotate(&client, id).await?;
+        Ok(GrantView::of(&flows.get(id)?.unwrap_or(record)))
     }
-    let client = client_for(app, &record.profile)?;
-    Ok(view(&flows.cancel(&client, id).await?))
+
+    /// Revokes the grant's token at the wallet: nothing more can be paid
+    /// with it.
+    ///
+    /// # Errors
+    ///
+    /// No such grant, the wallet refused or could not be asked.
+    pub async fn revoke(&self, id: &str) -> Result<GrantView> {
+        let flows = self.flows()?;
+        let record = flows.grant(id)?;
+        let client = self.client(&record.profile)?;
+        Ok(GrantView::of(&flows.revoke(&client, id).await?))
+    }
+
+    /// Cancels the grant at the wallet (`DELETE` on its continuation); one
+    /// that waits for approval has its window closed too.
+    ///
+    /// # Errors
+    ///
+    /// No such grant, the wallet refused or could not be asked.
+    pub async fn end(&self, id: &str) -> Result<GrantView> {
+        let flows = self.flows()?;
+        let record = flows.grant(id)?;
+        if record.state == GrantState::Pending {
+            self.cancel(id).await;
+            return Ok(GrantView::of(&flows.get(id)?.unwrap_or(record)));
+        }
+        let client = self.client(&record.profile)?;
+        Ok(GrantView::of(&flows.cancel(&client, id).await?))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::{history, percent};
-    use consent_desk_engine::PaymentRecord;
+    use crate::PaymentRecord;
     use consent_desk_protocol::OutgoingLimits;
 
     fn paid(id: &str, at: &str, cents: u64, state: &str) -> PaymentRecord {

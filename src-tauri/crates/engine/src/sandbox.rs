@@ -2,19 +2,19 @@
 //! account anywhere. Its state lives in `<app data>/sandbox`.
 
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
-use tauri::{AppHandle, Manager};
 
 /// The port the sandbox prefers. Wallet URLs are stored in the sandbox's state
 /// (grants name their client's wallet address), so a stable port keeps them
 /// valid across restarts; another free port is used if this one is taken.
-pub(crate) const PREFERRED_PORT: u16 = 4455;
+pub const PREFERRED_PORT: u16 = 4455;
 
 /// The running sandbox, or why it is not running.
-pub(crate) struct SandboxWallet(std::result::Result<RunningSandbox, String>);
+#[derive(Debug)]
+pub struct SandboxWallet(std::result::Result<RunningSandbox, String>);
 
 impl SandboxWallet {
     /// `http://127.0.0.1:<port>/` when running.
-    pub(crate) fn url(&self) -> Option<String> {
+    pub fn url(&self) -> Option<String> {
         self.0
             .as_ref()
             .ok()
@@ -22,33 +22,31 @@ impl SandboxWallet {
     }
 
     /// The running sandbox.
-    pub(crate) fn running(&self) -> Option<&RunningSandbox> {
+    pub fn running(&self) -> Option<&RunningSandbox> {
         self.0.as_ref().ok()
     }
 
     /// Why it is not running.
-    pub(crate) fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<String> {
         self.0.as_ref().err().cloned()
     }
 }
 
 /// Starts the sandbox; never fails the app, which works with real wallets too.
-pub(crate) fn start(app: &AppHandle) -> SandboxWallet {
-    let _span = tracing::info_span!("sandbox.start").entered();
-    let data = app.state::<consent_desk_identity::Folders>().sandbox();
+#[tracing::instrument(name = "sandbox.start", skip_all)]
+pub async fn start(folders: &consent_desk_identity::Folders) -> SandboxWallet {
+    let data = folders.sandbox();
     // Binding a port and opening SQLite take milliseconds: starting here, before
     // any window asks, means the status never shows a half-started sandbox.
     // The preferred port first; if anything holds it (another app, another
     // copy of this one), any free port.
-    let started = tauri::async_runtime::block_on(async {
-        match Sandbox::builder(&data).port(PREFERRED_PORT).start().await {
-            Err(consent_desk_sandbox::SandboxError::Bind { .. }) => {
-                tracing::info!(port = PREFERRED_PORT, "preferred sandbox port taken");
-                Sandbox::builder(&data).port(0).start().await
-            }
-            other => other,
+    let started = match Sandbox::builder(&data).port(PREFERRED_PORT).start().await {
+        Err(consent_desk_sandbox::SandboxError::Bind { .. }) => {
+            tracing::info!(port = PREFERRED_PORT, "preferred sandbox port taken");
+            Sandbox::builder(&data).port(0).start().await
         }
-    });
+        other => other,
+    };
     match started {
         Ok(sandbox) => {
             tracing::info!(url = %sandbox.base_url(), "sandbox wallet running");

@@ -1,0 +1,464 @@
+//! Approvals: the grant request, the wallet's consent page put before the
+//! person, and the one finish routine that the consent window, the OS link
+//! and the loopback listener all call with a URL.
+
+use std::sync::{Arc, PoisonError};
+
+use consent_desk_protocol::{
+    AccessItem, Client, GrantRequest, OutgoingPaymentAction, WalletAddress,
+};
+use tokio::sync::oneshot;
+use url::Url;
+
+use super::Engine;
+use crate::error::{Error, Result};
+use crate::views::{
+    AmountLimit, ApproveIn, FlowStep, GrantAction, GrantForm, GrantPreview, GrantView, SecretText,
+};
+use crate::words::{sentence, summary};
+use crate::{
+    loopback, Abandoned, Completed, FinishVia, FlowError, GrantRecord, GrantSpec, GrantState,
+    PaymentState, Step,
+};
+
+fn action(action: GrantAction) -> OutgoingPaymentAction {
+    match action {
+        GrantAction::Create => OutgoingPaymentAction::Create,
+        GrantAction::Read => OutgoingPaymentAction::Read,
+        GrantAction::ReadAll => OutgoingPaymentAction::ReadAll,
+        GrantAction::List => OutgoingPaymentAction::List,
+        GrantAction::ListAll => OutgoingPaymentAction::ListAll,
+    }
+}
+
+/// A field's text without surrounding blanks; `None` when that leaves none.
+fn trimmed(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// Reads the form against the sender's wallet (its asset and scale).
+async fn spec(client: &Client, form: &GrantForm) -> Result<(GrantSpec, WalletAddress)> {
+    let wallet_url = consent_desk_identity::wallet::parse_wallet_url(&form.wallet, true)
+        .map_err(consent_desk_identity::IdentityError::from)?;
+    let wallet = client
+        .wallet_address(&wallet_url)
+        .await
+        .map_err(FlowError::from)?;
+    let amount = match (form.limit, form.amount.as_deref()) {
+        (AmountLimit::None, _) => None,
+        (_, None) => return Err(FlowError::Invalid("enter an amount".to_owned()).into()),
+        (_, Some(text)) => Some(crate::parse_major_units(text, wallet.asset_scale)?.to_string()),
+    };
+    let (debit, receive) = match form.limit {
+        AmountLimit::Debit => (amount.as_deref(), None),
+        AmountLimit::Receive => (None, amount.as_deref()),
+        AmountLimit::None => (None, None),
+    };
+    let mut spec = GrantSpec::parse(
+        wallet.id.as_str(),
+        debit,
+        receive,
+        trimmed(form.receiver.as_deref()),
+        trimmed(form.interval.as_deref()),
+    )?;
+    if !form.actions.is_empty() {
+        spec.actions = Some(form.actions.iter().copied().map(action).collect());
+    }
+    Ok((spec, wallet))
+}
+
+impl Engine {
+    /// What the form would send: the exact JSON, with the per-grant values
+    /// (finish link, nonce) shown as placeholders.
+    ///
+    /// # Errors
+    ///
+    /// No profile, a wrong value in the form, an unreachable wallet.
+    pub async fn preview(&self, form: &GrantForm) -> Result<GrantPreview> {
+        let profile = self.active_profile()?;
+        let client = self.keys.reading_client(&profile)?;
+        let (spec, wallet) = spec(&client, form).await?;
+        let request = crate::build_request(
+            &client,
+            &wallet,
+            &spec,
+            &Url::parse("dev.consentdesk:/finish/GRANT-ID").expect("a URL"),
+            &consent_desk_protocol::Nonce::new("NONCE"),
+        )?;
+        let mut json =
+            serde_json::to_value(&request).map_err(|e| FlowError::Invalid(e.to_string()))?;
+        if let Some(finish) = json.pointer_mut("/interact/finish") {
+            finish["uri"] = "dev.consentdesk:/finish/<made for each grant>".into();
+            finish["nonce"] = "<random, made for each grant>".into();
+        }
+        Ok(GrantPreview {
+            wallet_name: wallet
+                .public_name
+                .clone()
+                .unwrap_or_else(|| wallet.id.to_string()),
+            asset_code: wallet.asset_code.clone(),
+            asset_scale: wallet.asset_scale,
+            summary: summary(&request),
+            request_json: serde_json::to_string_pretty(&json).unwrap_or_default(),
+        })
+    }
+
+    /// Requests the grant and puts the wallet's consent page before the
+    /// person.
+    ///
+    /// # Errors
+    ///
+    /// No profile, a wrong value, the wallet refused or could not be asked.
+    pub async fn request(self: &Arc<Self>, form: &GrantForm) -> Result<GrantView> {
+        let flows = self.flows()?;
+        let profile = self.active_profile()?;
+        let client = self
+            .unlocked_client(&profile, form.passphrase.clone())
+            .await?;
+        self.progress(
+            None,
+            FlowStep::Requesting,
+            "Asking your wallet for permission…",
+            None,
+        );
+        let requested = async {
+            let (via, listener) = self.finish_route(&profile).await?;
+            let (spec, _) = spec(&client, form).await?;
+            let record = flows.request(&client, &profile, &spec, via).await?;
+            Ok::<_, Error>((record, listener))
+        }
+        .await;
+        let (record, listener) = requested.map_err(|error| self.asking_failed(error))?;
+        self.present(
+            &record,
+            form.approve_in == Some(ApproveIn::Browser),
+            listener,
+        )
+    }
+
+    /// Says on the progress line why the wallet could not be asked; the
+    /// error goes on to the caller too.
+    fn asking_failed(&self, error: Error) -> Error {
+        self.progress(None, FlowStep::Failed, error.message(), None);
+        error
+    }
+
+    /// "Prove I own this wallet address" for the profile in use: the
+    /// wallet's consent page opens like any grant's, and the finish says
+    /// "Proved: you own …" (or why not) as progress.
+    ///
+    /// # Errors
+    ///
+    /// No profile, the key could not be opened, the wallet could not be asked.
+    pub async fn prove(self: &Arc<Self>, passphrase: Option<SecretText>) -> Result<GrantView> {
+        let flows = self.flows()?;
+        let profile = self.active_profile()?;
+        let client = self.unlocked_client(&profile, passphrase).await?;
+        let wallet = client.client_wallet().clone();
+        self.progress(
+            None,
+            FlowStep::Requesting,
+            format!("Asking your wallet to confirm that you own {wallet}…"),
+            None,
+        );
+        let requested = async {
+            let (via, listener) = self.finish_route(&profile).await?;
+            let record = flows.request_proof(&client, &profile, &wallet, via).await?;
+            Ok::<_, Error>((record, listener))
+        }
+        .await;
+        let (record, listener) = requested.map_err(|error| self.asking_failed(error))?;
+        self.present(&record, false, listener)
+    }
+
+    /// Where the wallet sends the person back for a grant about to be
+    /// requested. The app's private-use scheme (RFC 8252 §7.1): the consent
+    /// window catches the navigation to it, and the system browser hands it
+    /// to the OS, which delivers it here. Profiles for wallets that refuse
+    /// custom schemes get a loopback listener instead (RFC 8252 §7.3),
+    /// caught the same way in the window.
+    pub(super) async fn finish_route(
+        &self,
+        profile: &str,
+    ) -> Result<(FinishVia, Option<loopback::Listener>)> {
+        let loopback = self
+            .keys
+            .identities
+            .profile(profile)
+            .is_ok_and(|p| p.loopback_finish);
+        Ok(loopback::finish_route(loopback).await?)
+    }
+
+    /// Puts a pending grant before the person: its listener serves, and the
+    /// consent window (or the system browser) opens on the wallet's page.
+    pub(super) fn present(
+        self: &Arc<Self>,
+        record: &GrantRecord,
+        in_browser: bool,
+        listener: Option<loopback::Listener>,
+    ) -> Result<GrantView> {
+        let redirect = record
+            .redirect
+            .as_deref()
+            .and_then(|r| Url::parse(r).ok())
+            .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
+        let grant = GrantView::of(record);
+        if let Some(listener) = listener {
+            self.listen(&record.id, listener);
+        }
+        if in_browser {
+            self.desktop.open_in_browser(&redirect);
+            self.progress(
+                Some(&record.id),
+                FlowStep::Waiting,
+                "Approve or reject in your browser; your wallet then sends you back here.",
+                Some(grant.clone()),
+            );
+            return Ok(grant);
+        }
+        self.desktop
+            .open_consent(&record.id, &redirect, &record.finish_uri)
+            .map_err(|error| {
+                FlowError::Invalid(format!("the consent window could not open ({error})"))
+            })?;
+        self.progress(
+            Some(&record.id),
+            FlowStep::Waiting,
+            "Approve or reject in your wallet's window.",
+            Some(grant.clone()),
+        );
+        Ok(grant)
+    }
+
+    /// Serves the grant's loopback finish while it waits: every finish URL
+    /// goes to [`finish`](Self::finish); the listener stops once the grant
+    /// is no longer pending or when it is cancelled.
+    fn listen(self: &Arc<Self>, grant_id: &str, mut listener: loopback::Listener) {
+        let (stop, mut stopped) = oneshot::channel();
+        self.listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(grant_id.to_owned(), stop);
+        let engine = Arc::clone(self);
+        let grant_id = grant_id.to_owned();
+        tokio::spawn(async move {
+            loop {
+                let url = tokio::select! {
+                    url = listener.next() => url,
+                    _ = &mut stopped => None,
+                };
+                let Some(url) = url else { break };
+                engine.finish(&url).await;
+                let waiting = engine
+                    .flows()
+                    .ok()
+                    .and_then(|flows| flows.get(&grant_id).ok().flatten())
+                    .is_some_and(|record| record.state == GrantState::Pending);
+                if !waiting {
+                    break;
+                }
+            }
+            engine.stop_listener(&grant_id);
+            tracing::info!(grant = %grant_id, "loopback finish listener stopped");
+        });
+    }
+
+    /// The one entry for every finish path (the consent window's
+    /// navigation, OS deep links, the loopback listener): completes through
+    /// [`Flows::complete`](crate::Flows::complete), tells the desktop each
+    /// step, and sends a payment that waited for the approval.
+    pub async fn finish(&self, url: &str) {
+        let flows = match self.flows() {
+            Ok(flows) => flows,
+            Err(error) => {
+                self.progress(None, FlowStep::Failed, error.message(), None);
+                return;
+            }
+        };
+        let result = flows
+            .complete_observed(
+                url,
+                |profile| self.client(profile),
+                |id, step| {
+                    let (step, message) = match step {
+                        Step::Verifying => (
+                            FlowStep::Verifying,
+                            "Checking that the answer comes from your wallet…",
+                        ),
+                        Step::Continuing => (
+                            FlowStep::Continuing,
+                            "Approved. Collecting the permission from your wallet…",
+                        ),
+                    };
+                    self.progress(Some(id), step, message, None);
+                },
+            )
+            .await;
+        match result {
+            Ok(Completed::Approved(record)) => {
+                self.ended(&record.id);
+                let grant = GrantView::of(&record);
+                self.progress(
+                    Some(&record.id),
+                    FlowStep::Done,
+                    format!("Approved: {}.", grant.summary),
+                    Some(grant),
+                );
+                self.after_grant(&record.id).await;
+            }
+            Ok(Completed::Proved(record)) => {
+                self.ended(&record.id);
+                self.progress(
+                    Some(&record.id),
+                    FlowStep::Done,
+                    format!("Proved: you own {}.", record.wallet),
+                    None,
+                );
+            }
+            Ok(Completed::NotApproved(record)) => {
+                self.ended(&record.id);
+                let grant = GrantView::of(&record);
+                let message = grant
+                    .problem
+                    .clone()
+                    .unwrap_or_else(|| "Not approved.".to_owned());
+                self.progress(Some(&record.id), FlowStep::Failed, message, Some(grant));
+                self.after_grant(&record.id).await;
+            }
+            Err(
+                error @ (FlowError::UnknownFinish
+                | FlowError::AlreadyUsed { .. }
+                | FlowError::Refused(_)),
+            ) => {
+                tracing::warn!(%error, "finish link refused");
+                let id = crate::grant_id_of(url);
+                self.progress(
+                    id.as_deref(),
+                    FlowStep::Refused,
+                    sentence(&error.to_string()),
+                    None,
+                );
+            }
+            Err(error) => {
+                let id = crate::grant_id_of(url);
+                self.progress(
+                    id.as_deref(),
+                    FlowStep::Failed,
+                    sentence(&error.to_string()),
+                    None,
+                );
+            }
+        }
+    }
+
+    /// An approval ended: its listener and window go.
+    fn ended(&self, grant_id: &str) {
+        self.stop_listener(grant_id);
+        self.desktop.close_consent(grant_id);
+    }
+
+    /// Closing the wallet's window, or Cancel, cancels a grant still waiting.
+    pub async fn cancel_if_pending(&self, grant_id: &str) {
+        let Ok(flows) = self.flows() else {
+            return;
+        };
+        let pending =
+            matches!(flows.get(grant_id), Ok(Some(record)) if record.state == GrantState::Pending);
+        if !pending {
+            return;
+        }
+        let cancelled = async {
+            let record = flows.get(grant_id)?.ok_or(FlowError::UnknownFinish)?;
+            let client = self.client(&record.profile)?;
+            flows.cancel(&client, grant_id).await
+        }
+        .await;
+        self.stop_listener(grant_id);
+        match cancelled {
+            Ok(record) => {
+                self.progress(
+                    Some(grant_id),
+                    FlowStep::Cancelled,
+                    "You closed your wallet's window, so the request was cancelled at the wallet.",
+                    Some(GrantView::of(&record)),
+                );
+                self.after_grant(grant_id).await;
+            }
+            Err(error) => self.progress(
+                Some(grant_id),
+                FlowStep::Failed,
+                sentence(&error.to_string()),
+                None,
+            ),
+        }
+    }
+
+    /// Cancel from the main window: close the wallet's window (which
+    /// cancels). A grant approved for a payment whose quote expired
+    /// meanwhile is cancelled at the wallet when that payment is stopped.
+    pub async fn cancel(&self, grant_id: &str) {
+        if !self.desktop.close_consent(grant_id) && !self.abandon_unsent(grant_id).await {
+            self.cancel_if_pending(grant_id).await;
+        }
+    }
+
+    /// Cancels at the wallet an approved grant asked for one payment (its
+    /// `receiver` is that payment's incoming payment) that was never sent
+    /// because its quote expired during consent; it would stay open there
+    /// otherwise. Whether it was such a grant.
+    async fn abandon_unsent(&self, grant_id: &str) -> bool {
+        let Ok(flows) = self.flows() else {
+            return false;
+        };
+        let (Ok(Some(record)), Ok(Some(payment))) =
+            (flows.get(grant_id), flows.payment_of_grant(grant_id))
+        else {
+            return false;
+        };
+        let for_this_payment = serde_json::from_value::<GrantRequest>(record.request.clone())
+            .ok()
+            .and_then(|request| {
+                request
+                    .access_token
+                    .access
+                    .into_iter()
+                    .find_map(|item| match item {
+                        AccessItem::OutgoingPayment { limits, .. } => limits?.receiver,
+                        _ => None,
+                    })
+            })
+            .is_some_and(|receiver| receiver.as_str() == payment.incoming_payment);
+        if record.state != GrantState::Approved
+            || payment.state != PaymentState::Authorizing
+            || !payment.quote_expired()
+            || !for_this_payment
+        {
+            return false;
+        }
+        let abandoned = async {
+            let client = self.client(&record.profile)?;
+            flows
+                .abandon(&client, grant_id, Abandoned::QuoteExpired)
+                .await
+        }
+        .await;
+        match abandoned {
+            Ok(record) => {
+                let grant = GrantView::of(&record);
+                self.progress(
+                    Some(grant_id),
+                    FlowStep::Cancelled,
+                    grant.problem.clone().unwrap_or_default(),
+                    Some(grant),
+                );
+            }
+            Err(error) => self.progress(
+                Some(grant_id),
+                FlowStep::Failed,
+                sentence(&error.to_string()),
+                None,
+            ),
+        }
+        true
+    }
+}

@@ -1,0 +1,276 @@
+//! Payments: the quote, its approval through the same consent flow as any
+//! grant, and the sending once the grant is approved (from whichever finish
+//! path), resumed at start. The money rules are `crate::pay`'s; this picks
+//! clients and tells the desktop.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use super::Engine;
+use crate::error::Result;
+use crate::views::{ApproveIn, GrantView, PayAmountKind, PayForm, PaymentView};
+use crate::words::{payment_outcome, sentence};
+use crate::{FlowError, GrantState, PayAmount, PayRequest, PaymentState};
+
+fn parse_url(text: &str, what: &str) -> Result<Url> {
+    Ok(
+        consent_desk_identity::wallet::parse_wallet_url(text.trim(), true)
+            .map_err(|error| FlowError::Invalid(format!("{what}: {error}")))?,
+    )
+}
+
+impl Engine {
+    /// Steps 1–2: the incoming payment and the quote, for the person to
+    /// confirm.
+    ///
+    /// # Errors
+    ///
+    /// No profile, a wrong value, the wallet refused or could not be asked.
+    pub async fn quote(self: &Arc<Self>, form: &PayForm) -> Result<PaymentView> {
+        let flows = self.flows()?;
+        let profile = self.active_profile()?;
+        let client = self
+            .unlocked_client(&profile, form.passphrase.clone())
+            .await?;
+        let from = parse_url(&form.from, "the paying wallet")?;
+        let to = parse_url(&form.to, "the receiver")?;
+        let amount = if form.amount.trim().is_empty() {
+            None
+        } else {
+            // The amount is in the sender's asset when sending, the
+            // receiver's when receiving: its scale decides the smallest unit.
+            let wallet = match form.amount_kind {
+                PayAmountKind::Send => &from,
+                PayAmountKind::Receive => &to,
+            };
+            if form.amount_kind == PayAmountKind::Receive
+                && wallet.path().contains("/incoming-payments/")
+            {
+                return Err(FlowError::Invalid(
+                    "for an incoming payment link, give the amount you send, or no amount to \
+                     pay what it asks for"
+                        .to_owned(),
+                )
+                .into());
+            }
+            let scale = client
+                .wallet_address(wallet)
+                .await
+                .map_err(FlowError::from)?
+                .asset_scale;
+            let value = crate::parse_major_units(&form.amount, scale)?;
+            Some(match form.amount_kind {
+                PayAmountKind::Send => PayAmount::Send(value),
+                PayAmountKind::Receive => PayAmount::Receive(value),
+            })
+        };
+        let note = Some(form.note.trim().to_owned()).filter(|note| !note.is_empty());
+        let record = flows
+            .quote_payment(
+                &client,
+                &profile,
+                &PayRequest {
+                    from,
+                    to,
+                    amount,
+                    note,
+                },
+            )
+            .await?;
+        Ok(self.announce(&record, "Quoted. Check it, then approve."))
+    }
+
+    /// Step 3: the person confirmed the quote; the grant is requested and
+    /// its consent page shown.
+    ///
+    /// # Errors
+    ///
+    /// No such payment, the wallet refused or could not be asked.
+    pub async fn confirm(self: &Arc<Self>, id: &str, approve_in: ApproveIn) -> Result<PaymentView> {
+        let flows = self.flows()?;
+        let payment = flows.payment(id)?;
+        let client = self.client(&payment.profile)?;
+        let (via, listener) = self.finish_route(&payment.profile).await?;
+        let (payment, grant) = flows.authorize_payment(&client, id, via).await?;
+        self.present(&grant, approve_in == ApproveIn::Browser, listener)?;
+        Ok(self.announce(&payment, "Approve the payment at your wallet."))
+    }
+
+    /// Pays a quoted payment with a grant approved earlier: no new consent.
+    ///
+    /// # Errors
+    ///
+    /// Refused before anything was asked of the wallet (the form says why).
+    pub async fn pay_with_grant(&self, id: &str, grant_id: &str) -> Result<PaymentView> {
+        let flows = self.flows()?;
+        let payment = flows.payment(id)?;
+        let client = self.client(&payment.profile)?;
+        let result = flows.pay_with_grant(&client, id, grant_id).await;
+        let record = flows.payment(id)?;
+        match result {
+            Err(error)
+                if record.state == PaymentState::Quoted
+                    && !matches!(&error, FlowError::Protocol(e) if e.is_budget_spent()) =>
+            {
+                Err(error.into())
+            }
+            result => Ok(self.announce(&record, payment_outcome(&result, &record))),
+        }
+    }
+
+    /// Approved grants that can pay a quoted payment without a new consent.
+    ///
+    /// # Errors
+    ///
+    /// The store could not be read.
+    pub fn payment_grants(&self, id: &str) -> Result<Vec<GrantView>> {
+        Ok(self
+            .flows()?
+            .grants_for_payment(id)?
+            .iter()
+            .map(GrantView::of)
+            .collect())
+    }
+
+    /// A new quote after the old one expired; confirmed again by the person.
+    ///
+    /// # Errors
+    ///
+    /// No such payment, the wallet refused or could not be asked.
+    pub async fn requote(&self, id: &str) -> Result<PaymentView> {
+        let flows = self.flows()?;
+        let payment = flows.payment(id)?;
+        let client = self.client(&payment.profile)?;
+        let record = flows.requote_payment(&client, id).await?;
+        Ok(self.announce(&record, "New quote. Check it, then approve."))
+    }
+
+    /// Stops a payment not sent yet; one waiting for approval has its grant
+    /// cancelled at the wallet (closing the consent window).
+    ///
+    /// # Errors
+    ///
+    /// No such payment, or it was already sent.
+    pub async fn cancel_payment(&self, id: &str) -> Result<PaymentView> {
+        let flows = self.flows()?;
+        let payment = flows.payment(id)?;
+        if let (PaymentState::Authorizing, Some(grant)) =
+            (payment.state, payment.grant_id.as_deref())
+        {
+            // Cancelling the grant ends the payment through `after_grant`.
+            self.cancel(grant).await;
+            let record = flows.payment(id)?;
+            if record.state.is_final() {
+                return Ok(PaymentView::of(&record));
+            }
+        }
+        let record = flows.cancel_payment(id)?;
+        Ok(self.announce(&record, "Payment stopped; no money moved."))
+    }
+
+    /// Payments, newest first.
+    ///
+    /// # Errors
+    ///
+    /// The store could not be read.
+    pub fn payments(&self, limit: usize, offset: usize) -> Result<Vec<PaymentView>> {
+        Ok(self
+            .flows()?
+            .payments(limit, offset)?
+            .iter()
+            .map(PaymentView::of)
+            .collect())
+    }
+
+    /// Looks at a payment again: a sent one is followed, an interrupted one
+    /// resumed.
+    ///
+    /// # Errors
+    ///
+    /// No such payment.
+    pub async fn check_payment(&self, id: &str) -> Result<PaymentView> {
+        self.send(id).await;
+        Ok(PaymentView::of(&self.flows()?.payment(id)?))
+    }
+
+    /// A grant's approval ended (approved, rejected or cancelled): the
+    /// payment waiting on it is sent, or ends. Called by every finish path.
+    pub(super) async fn after_grant(&self, grant_id: &str) {
+        let Ok(flows) = self.flows() else {
+            return;
+        };
+        let Ok(Some(payment)) = flows.payment_of_grant(grant_id) else {
+            return;
+        };
+        if payment.state == PaymentState::Authorizing {
+            self.send(&payment.id).await;
+        }
+    }
+
+    /// After a start: payments interrupted while sending are sent (at most
+    /// once, see `crate::pay`), sent ones followed until they settle, and
+    /// approved ones waiting to be sent, sent. The others wait for the
+    /// person on the Pay screen.
+    #[tracing::instrument(name = "payments.resume", skip_all)]
+    pub async fn resume(&self) {
+        let Ok(flows) = self.flows() else {
+            return;
+        };
+        let unfinished = match flows.unfinished_payments() {
+            Ok(unfinished) => unfinished,
+            Err(error) => {
+                tracing::error!(%error, "unfinished payments could not be read");
+                return;
+            }
+        };
+        for payment in unfinished {
+            let approved = payment
+                .grant_id
+                .as_deref()
+                .and_then(|id| flows.get(id).ok().flatten())
+                .is_some_and(|grant| grant.state != GrantState::Pending);
+            let due = match payment.state {
+                PaymentState::Sending | PaymentState::Sent => true,
+                PaymentState::Authorizing => approved,
+                _ => false,
+            };
+            if due {
+                tracing::info!(payment = %payment.id, state = payment.state.as_str(), "resuming a payment");
+                self.send(&payment.id).await;
+            }
+        }
+    }
+
+    /// Sends (or resumes sending) a payment and tells the desktop how it
+    /// went.
+    async fn send(&self, id: &str) {
+        let Ok(flows) = self.flows() else {
+            return;
+        };
+        let Ok(payment) = flows.payment(id) else {
+            return;
+        };
+        let approved = payment
+            .grant_id
+            .as_deref()
+            .and_then(|id| flows.get(id).ok().flatten())
+            .is_some_and(|grant| grant.state == GrantState::Approved);
+        if payment.state == PaymentState::Authorizing && approved {
+            let mut sending = payment.clone();
+            sending.state = PaymentState::Sending;
+            self.announce(&sending, "Approved. Sending the payment…");
+        }
+        let client = match self.client(&payment.profile) {
+            Ok(client) => client,
+            Err(error) => {
+                self.announce(&payment, sentence(&error.to_string()));
+                return;
+            }
+        };
+        let result = flows.send_payment(&client, id).await;
+        let record = flows.payment(id).unwrap_or(payment);
+        let message = payment_outcome(&result, &record);
+        self.announce(&record, message);
+    }
+}

@@ -1,0 +1,325 @@
+//! The sentences a person reads about grants and payments, made in one
+//! place from what the engine knows (records, errors, the wallet's codes).
+
+use consent_desk_protocol::describe::{describe_interval, format_amount_of};
+use consent_desk_protocol::{AccessItem, Amount, GrantRequest, LimitAmount};
+
+use crate::views::GrantStateView;
+use crate::{FlowError, GrantRecord, GrantState, PaymentRecord, PaymentState};
+
+/// Turns an error text into a sentence for the UI: a capital first letter,
+/// code-like names in quotes instead of backticks, a full stop at the end.
+#[must_use]
+pub fn sentence(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut open = true;
+    for (i, c) in text.trim().chars().enumerate() {
+        match c {
+            '`' => {
+                out.push(if open { '“' } else { '”' });
+                open = !open;
+            }
+            c if i == 0 => out.extend(c.to_uppercase()),
+            c => out.push(c),
+        }
+    }
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// The limit of a grant request in words.
+#[must_use]
+pub fn summary(request: &GrantRequest) -> String {
+    let limits = request
+        .access_token
+        .access
+        .iter()
+        .find_map(|item| match item {
+            AccessItem::OutgoingPayment { limits, .. } => Some(limits.clone()),
+            _ => None,
+        });
+    let limits = limits.flatten();
+    let amount = match limits.as_ref().and_then(|l| l.amount.as_ref()) {
+        Some(LimitAmount::Debit(amount)) => format!("Up to {}", format_amount_of(amount)),
+        Some(LimitAmount::Receive(amount)) => {
+            format!("Up to {} delivered", format_amount_of(amount))
+        }
+        None => "Any amount".to_owned(),
+    };
+    match limits.as_ref().and_then(|l| l.interval.as_ref()) {
+        Some(interval) => format!("{amount} {}", describe_interval(interval)),
+        None => format!("{amount}, once (the limit does not renew)"),
+    }
+}
+
+/// The grant's state as a person names it: a failure is told apart as
+/// rejected (the person said no) or expired (the approval timed out).
+#[must_use]
+pub fn grant_state(record: &GrantRecord) -> GrantStateView {
+    match record.state {
+        GrantState::Pending => GrantStateView::Pending,
+        GrantState::Finishing => GrantStateView::Finishing,
+        GrantState::Approved => GrantStateView::Approved,
+        GrantState::Failed => failure_state(record.problem.as_deref().unwrap_or_default()),
+        GrantState::Cancelled => GrantStateView::Cancelled,
+        GrantState::Revoked => GrantStateView::Revoked,
+    }
+}
+
+/// A failed grant by what the wallet said.
+fn failure_state(problem: &str) -> GrantStateView {
+    if problem.split_whitespace().next() == Some("grant_rejected") {
+        GrantStateView::Rejected
+    } else if crate::problem_is_expiry(problem) {
+        GrantStateView::Expired
+    } else {
+        GrantStateView::Failed
+    }
+}
+
+/// Words for a grant's problem (the wallet's `result` codes, or why the app
+/// gave it up); one this app does not know is shown as it came.
+#[must_use]
+pub fn grant_problem(problem: &str) -> String {
+    crate::problem_words(problem).map_or_else(|| sentence(problem), str::to_owned)
+}
+
+/// "1 USD ≈ 0.9083 EUR (fees included)" across currencies; exact integer
+/// arithmetic, four decimals.
+#[must_use]
+pub fn rate(debit: &Amount, receive: &Amount) -> Option<String> {
+    if debit.asset_code == receive.asset_code || debit.value == 0 {
+        return None;
+    }
+    let scale = |s: u8| 10u128.checked_pow(u32::from(s));
+    let numerator = u128::from(receive.value) * scale(debit.asset_scale)? * 10_000;
+    let denominator = u128::from(debit.value) * scale(receive.asset_scale)?;
+    let per = numerator / denominator;
+    Some(format!(
+        "1 {} \u{2248} {}.{:04} {} (fees included)",
+        debit.asset_code,
+        per / 10_000,
+        per % 10_000,
+        receive.asset_code
+    ))
+}
+
+/// How a step of sending ended, in words.
+#[must_use]
+pub fn payment_outcome(
+    result: &Result<PaymentRecord, FlowError>,
+    record: &PaymentRecord,
+) -> String {
+    match (result, record.state) {
+        (Ok(_), PaymentState::Completed) => "Paid: the receiver got the money.".to_owned(),
+        (Ok(_), PaymentState::Sent) => {
+            "Sent; the wallet is still delivering it. Check again later, or make another payment \
+             meanwhile."
+                .to_owned()
+        }
+        (Ok(_), PaymentState::Cancelled) => {
+            "Not approved at your wallet, so nothing was paid.".to_owned()
+        }
+        (Ok(_), PaymentState::Failed) => record
+            .problem
+            .as_deref()
+            .map_or_else(|| "Not paid.".to_owned(), sentence),
+        // The outgoing payment exists: whatever went wrong following it,
+        // never advise a new grant (that would pay twice).
+        (Err(error), PaymentState::Sent) => format!(
+            "Sent; the wallet could not be asked how it is going ({}). Check again later.",
+            sentence(&error.to_string()).trim_end_matches('.')
+        ),
+        (Err(FlowError::Protocol(error)), PaymentState::Quoted) if error.is_budget_spent() => {
+            // The flow's words: when a renewing budget renews.
+            record.problem.as_deref().map_or_else(
+                || "That grant's budget is spent: approve a new grant to pay.".to_owned(),
+                sentence,
+            )
+        }
+        // Nothing says it was not made: never advise a new grant here.
+        (Err(FlowError::Protocol(error)), PaymentState::Sending) => {
+            let words = if error.is_budget_spent() {
+                "The wallet refused to send it again.".to_owned()
+            } else {
+                sentence(&error.to_string())
+            };
+            format!(
+                "{words} The payment may have been made already: check again, and do not pay it \
+                 again."
+            )
+        }
+        (Err(FlowError::QuoteExpired), _) => {
+            "The quote expired while you approved. Get a new quote; nothing was paid.".to_owned()
+        }
+        (Err(error), _) => sentence(&error.to_string()),
+        (Ok(_), _) => "The payment moved on.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(
+            sentence("the key `k-1` is not published"),
+            "The key “k-1” is not published."
+        );
+        assert_eq!(sentence("Already fine."), "Already fine.");
+        assert_eq!(sentence("ünïcode start"), "Ünïcode start.");
+    }
+
+    #[test]
+    fn every_way_the_wallet_ends_an_approval_is_named_and_told_in_words() {
+        // As `Flows::complete` stores what the reference wallet (Rafiki 2.x)
+        // sends back.
+        for (problem, state, says) in [
+            ("grant_rejected", GrantStateView::Rejected, "You rejected"),
+            (
+                "invalid_interaction (interaction expired)",
+                GrantStateView::Expired,
+                "expired before it was finished",
+            ),
+            // Older wallets sent no message for an expiry.
+            ("invalid_interaction", GrantStateView::Expired, "expired"),
+            (
+                "invalid_interaction (invalid interaction)",
+                GrantStateView::Failed,
+                "no longer valid",
+            ),
+            (
+                "unknown_interaction (unknown interaction)",
+                GrantStateView::Failed,
+                "no longer knows this approval",
+            ),
+            (
+                "grant_invalid",
+                GrantStateView::Failed,
+                "before you approved or rejected",
+            ),
+            (
+                "something_new (a new reason)",
+                GrantStateView::Failed,
+                "new reason",
+            ),
+        ] {
+            assert_eq!(failure_state(problem), state, "{problem}");
+            let words = grant_problem(problem);
+            assert!(words.contains(says), "{problem}: {words}");
+            assert!(
+                !words.contains('_') || problem.starts_with("something_new"),
+                "{problem} is told in words: {words}"
+            );
+        }
+    }
+
+    fn amount(value: u64, code: &str, scale: u8) -> Amount {
+        Amount {
+            value,
+            asset_code: code.into(),
+            asset_scale: scale,
+        }
+    }
+
+    fn record(state: &str, problem: Option<&str>, sent: bool) -> PaymentRecord {
+        let amount = serde_json::json!({"value": "400", "assetCode": "USD", "assetScale": 2});
+        let outgoing = sent.then(|| {
+            serde_json::json!({
+                "id": "https://w.example/outgoing-payments/1",
+                "walletAddress": "https://w.example/alice",
+                "receiver": "https://w.example/incoming-payments/2",
+                "debitAmount": amount, "sentAmount": amount, "receiveAmount": amount,
+                "createdAt": "2026-11-30T12:00:00Z",
+            })
+        });
+        serde_json::from_value(serde_json::json!({
+            "id": "p1", "profile": "sandbox", "sender": "https://w.example/alice",
+            "resourceServer": "https://w.example/rs", "receiverWallet": null,
+            "incomingPayment": "https://w.example/incoming-payments/2", "amount": null,
+            "note": null, "grantId": null, "state": state, "problem": problem,
+            "outgoingPayment": outgoing,
+            "quote": {
+                "id": "https://w.example/quotes/3", "walletAddress": "https://w.example/alice",
+                "receiver": "https://w.example/incoming-payments/2", "method": "ilp",
+                "debitAmount": amount, "receiveAmount": amount,
+                "createdAt": "2026-11-30T12:00:00Z",
+            },
+            "createdAt": "2026-11-30T12:00:00Z", "updatedAt": "2026-11-30T12:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    fn spent() -> FlowError {
+        FlowError::Protocol(consent_desk_protocol::Error::Token {
+            problem: consent_desk_protocol::TokenProblem::InsufficientGrant,
+            status: 403,
+            host: "w.example".into(),
+            body: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn a_sent_payment_never_suggests_a_new_grant_and_a_spent_budget_says_when_it_renews() {
+        let sent = record("sent", None, true);
+        let words = payment_outcome(&Err(spent()), &sent);
+        assert!(
+            words.starts_with("Sent; the wallet could not be asked"),
+            "{words}"
+        );
+        assert!(
+            !words.contains("new grant"),
+            "paying again would pay twice: {words}"
+        );
+        let renews = "This budget is spent for today; it renews at 1 Dec 2026 00:00 UTC. \
+                      Approve a new grant to pay now.";
+        let quoted = record("quoted", Some(renews), false);
+        assert_eq!(payment_outcome(&Err(spent()), &quoted), renews);
+        let failed = record(
+            "failed",
+            Some("the wallet did not make the payment: Account does not have enough balance."),
+            true,
+        );
+        assert_eq!(
+            payment_outcome(&Ok(failed.clone()), &failed),
+            "The wallet did not make the payment: Account does not have enough balance."
+        );
+    }
+
+    #[test]
+    fn a_payment_that_may_have_been_made_never_suggests_a_new_grant() {
+        // A resumed send refused as over the limit the flow could not look up.
+        let sending = record("sending", None, false);
+        let words = payment_outcome(&Err(spent()), &sending);
+        assert!(words.contains("may have been made"), "{words}");
+        assert!(
+            !words.contains("new grant") && !words.contains("new payment"),
+            "paying again would pay twice: {words}"
+        );
+        let unconfirmed = FlowError::Unconfirmed(
+            "This payment may have been made already: ... Do not pay it again: check again \
+             later."
+                .into(),
+        );
+        assert_eq!(
+            payment_outcome(&Err(unconfirmed), &sending),
+            "This payment may have been made already: ... Do not pay it again: check again later."
+        );
+    }
+
+    #[test]
+    fn the_rate_is_shown_across_currencies_only_and_exactly() {
+        assert_eq!(
+            rate(&amount(1101, "USD", 2), &amount(1000, "EUR", 2)).as_deref(),
+            Some("1 USD \u{2248} 0.9082 EUR (fees included)")
+        );
+        assert_eq!(
+            rate(&amount(1000, "USD", 2), &amount(1480, "JPY", 0)).as_deref(),
+            Some("1 USD \u{2248} 148.0000 JPY (fees included)")
+        );
+        assert_eq!(rate(&amount(1000, "USD", 2), &amount(1000, "USD", 2)), None);
+    }
+}

@@ -1,0 +1,267 @@
+//! The consent window: the wallet's page in a window of its own, under a
+//! native strip that says where the page is, with every navigation to a
+//! finish link handed to the engine instead of loaded.
+
+use consent_desk_identity::Folders;
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use url::Url;
+
+use crate::EngineExt as _;
+
+fn window_label(grant_id: &str) -> String {
+    format!("consent-{}", grant_id.replace('-', ""))
+}
+
+/// Where the consent window is, as its origin strip and title say it.
+#[derive(Debug, PartialEq, Eq)]
+struct Origin {
+    /// `host` or `host:port`.
+    place: String,
+    /// Served over HTTPS.
+    secure: bool,
+    /// The strip's sentence.
+    text: String,
+}
+
+fn origin_of(url: &Url) -> Origin {
+    let host = url.host_str().unwrap_or("an unknown place");
+    let place = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let secure = url.scheme() == "https";
+    let local = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    let text = if secure {
+        format!("{place} \u{2014} secure connection (HTTPS)")
+    } else if local {
+        format!(
+            "{place} \u{2014} a wallet on this computer, not encrypted ({})",
+            url.scheme()
+        )
+    } else {
+        format!(
+            "{place} \u{2014} NOT encrypted ({}): do not enter passwords unless this is your own test wallet",
+            url.scheme()
+        )
+    };
+    Origin {
+        place,
+        secure,
+        text,
+    }
+}
+
+/// "wallet.example (secure connection) — approve in your wallet", or a
+/// warning for plain http.
+fn title_for(url: &Url) -> String {
+    let origin = origin_of(url);
+    if origin.secure {
+        format!(
+            "{} (secure connection) \u{2014} approve in your wallet",
+            origin.place
+        )
+    } else {
+        format!(
+            "{} (NOT encrypted: {}) \u{2014} approve in your wallet",
+            origin.place,
+            url.scheme()
+        )
+    }
+}
+
+/// The origin strip: a native bar above the wallet's page that shows where
+/// the page is and whether the connection is encrypted. The page cannot
+/// draw over it or change it.
+#[cfg(target_os = "linux")]
+mod strip {
+    use gtk::prelude::*;
+
+    const NAME: &str = "consent-origin-strip";
+
+    /// Shows `origin` in the window's strip, adding the strip on first use.
+    /// Runs on the main thread (GTK's rule).
+    pub(super) fn show(window: &tauri::WebviewWindow, origin: super::Origin) {
+        let target = window.clone();
+        let _ = window.run_on_main_thread(move || {
+            let Ok(vbox) = target.default_vbox() else {
+                return;
+            };
+            let existing = vbox
+                .children()
+                .into_iter()
+                .find(|child| child.widget_name() == NAME)
+                .and_then(|child| child.downcast::<gtk::InfoBar>().ok());
+            let bar = existing.unwrap_or_else(|| {
+                let bar = gtk::InfoBar::new();
+                bar.set_widget_name(NAME);
+                let label = gtk::Label::new(None);
+                label.set_xalign(0.0);
+                label.set_line_wrap(true);
+                label.set_selectable(true);
+                bar.content_area().add(&label);
+                vbox.pack_start(&bar, false, false, 0);
+                vbox.reorder_child(&bar, 0);
+                bar
+            });
+            bar.set_message_type(if origin.secure {
+                gtk::MessageType::Info
+            } else {
+                gtk::MessageType::Warning
+            });
+            if let Some(label) = bar
+                .content_area()
+                .children()
+                .into_iter()
+                .find_map(|child| child.downcast::<gtk::Label>().ok())
+            {
+                label.set_text(&origin.text);
+            }
+            bar.show_all();
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod strip {
+    /// Elsewhere the title carries the origin (no native strip yet).
+    pub(super) fn show(_window: &tauri::WebviewWindow, _origin: super::Origin) {}
+}
+
+/// The app's own pages, which the wallet's window must never load.
+fn is_app_page(url: &Url) -> bool {
+    matches!(url.scheme(), "tauri" | "ipc" | "asset")
+        || url.host_str() == Some("tauri.localhost")
+        || url.host_str() == Some("ipc.localhost")
+}
+
+/// Whether the consent window's `url` is a finish link: any on the app's
+/// scheme (the continuation routine tells ours from forgeries), or this
+/// grant's loopback finish.
+fn is_finish_link(url: &Url, finish_uri: &str) -> bool {
+    if url.scheme() == consent_desk_engine::LINK_SCHEME {
+        return true;
+    }
+    let mut bare = url.clone();
+    bare.set_query(None);
+    bare.set_fragment(None);
+    bare.as_str() == finish_uri
+}
+
+pub(crate) fn open(
+    app: &AppHandle,
+    grant_id: &str,
+    redirect: &Url,
+    finish_uri: &str,
+) -> tauri::Result<()> {
+    let label = window_label(grant_id);
+    let id = grant_id.to_owned();
+    let navigate = app.clone();
+    let finish_uri = finish_uri.to_owned();
+    let mut builder =
+        WebviewWindowBuilder::new(app, &label, WebviewUrl::External(redirect.clone()));
+    if let Some(dir) = app.state::<Folders>().webview() {
+        builder = builder.data_directory(dir);
+    }
+    let window = builder
+        .title(title_for(redirect))
+        .inner_size(560.0, 820.0)
+        // The finish redirect never loads: it is caught here and completed.
+        .on_navigation(move |url| {
+            if is_finish_link(url, &finish_uri) {
+                let (engine, url) = (navigate.engine(), url.to_string());
+                tauri::async_runtime::spawn(async move { engine.finish(&url).await });
+                return false;
+            }
+            !is_app_page(url)
+        })
+        .on_page_load(|window, payload| {
+            let _ = window.set_title(&title_for(payload.url()));
+            strip::show(&window, origin_of(payload.url()));
+        })
+        .build()?;
+    strip::show(&window, origin_of(redirect));
+    let closing = app.clone();
+    window.on_window_event(move |event| {
+        if matches!(event, WindowEvent::CloseRequested { .. }) {
+            tracing::info!(grant = %id, "consent window asked to close");
+        }
+        if matches!(event, WindowEvent::Destroyed) {
+            tracing::info!(grant = %id, "consent window closed");
+            let (engine, id) = (closing.engine(), id.clone());
+            tauri::async_runtime::spawn(async move { engine.cancel_if_pending(&id).await });
+        }
+    });
+    Ok(())
+}
+
+/// Closes grant `grant_id`'s window; whether it was open.
+pub(crate) fn close(app: &AppHandle, grant_id: &str) -> bool {
+    match app.get_webview_window(&window_label(grant_id)) {
+        Some(window) => {
+            let _ = window.close();
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strip_says_where_the_page_is_and_warns_without_https() {
+        let secure = origin_of(&Url::parse("https://wallet.example/consent/1?x=2").unwrap());
+        assert!(secure.secure);
+        assert_eq!(secure.place, "wallet.example");
+        assert_eq!(
+            secure.text,
+            "wallet.example \u{2014} secure connection (HTTPS)"
+        );
+
+        let local = origin_of(&Url::parse("http://127.0.0.1:4455/consent/1").unwrap());
+        assert!(!local.secure);
+        assert_eq!(local.place, "127.0.0.1:4455");
+        let expected = "127.0.0.1:4455 \u{2014} a wallet on this computer, not encrypted (http)";
+        assert_eq!(local.text, expected);
+
+        let remote = origin_of(&Url::parse("http://wallet.example/consent").unwrap());
+        assert!(!remote.secure);
+        let warning = "NOT encrypted (http): do not enter passwords";
+        assert!(remote.text.contains(warning), "{}", remote.text);
+        let title = title_for(&Url::parse("http://127.0.0.1:4455/").unwrap());
+        assert!(
+            title.starts_with("127.0.0.1:4455 (NOT encrypted: http)"),
+            "{title}"
+        );
+    }
+
+    #[test]
+    fn only_finish_links_are_caught_in_the_consent_window() {
+        let loopback = "http://127.0.0.1:4711/finish/abc";
+        let caught = |url: &str| is_finish_link(&Url::parse(url).unwrap(), loopback);
+        assert!(caught(
+            "http://127.0.0.1:4711/finish/abc?hash=h&interact_ref=r"
+        ));
+        assert!(caught(
+            "dev.consentdesk:/finish/other?hash=h&interact_ref=r"
+        ));
+        assert!(!caught("http://127.0.0.1:4711/finish/abcd?hash=h"));
+        assert!(!caught("http://127.0.0.1:4712/finish/abc?hash=h"));
+        assert!(!caught("https://wallet.example/finish/abc"));
+        assert!(is_app_page(
+            &Url::parse("tauri://localhost/index.html").unwrap()
+        ));
+        assert!(is_app_page(
+            &Url::parse("http://ipc.localhost/grants").unwrap()
+        ));
+        assert!(!is_app_page(
+            &Url::parse("https://wallet.example/").unwrap()
+        ));
+    }
+}
