@@ -17,7 +17,19 @@ export default defineConfig({
     target: 'es2021',
   },
   test: {
-    include: ['src/**/*.test.ts'],
-    environment: 'node',
+    projects: [
+      {
+        // Screens rendered to HTML on the server, and plain TypeScript: no DOM.
+        extends: true,
+        test: { name: 'html', include: ['src/**/*.test.ts'], exclude: ['src/**/*.dom.test.ts'], environment: 'node' },
+      },
+      {
+        // Components mounted in a DOM, for what HTML alone cannot show: clicks,
+        // typing, what a bound value becomes. Svelte's browser build runs them.
+        extends: true,
+        resolve: { conditions: ['browser'] },
+        test: { name: 'dom', include: ['src/**/*.dom.test.ts'], environment: 'happy-dom' },
+      },
+    ],
   },
 });

@@ -31,6 +31,40 @@ async function withDailyBudget() {
 }
 
 describe('Pay', () => {
+  it('labels every field above it, and asks a key’s passphrase the way Approve does', async () => {
+    const backend = new MockBackend();
+    const filed = await backend.addProfile({
+      name: 'Filed',
+      walletAddress: 'https://ilp.example/me',
+      keyId: null,
+      importKey: null,
+      passphrase: 'correct horse battery',
+      allowHttpLoopback: false,
+    });
+    backend.active = filed.id;
+    const app = new AppState(backend);
+    await app.start();
+    await app.show('pay');
+    let html = renderApp(app);
+    for (const id of ['pay-from', 'pay-to', 'pay-amount', 'pay-note', 'pay-passphrase']) {
+      const label = html.indexOf(`<label for="${id}"`);
+      expect(label, id).toBeGreaterThan(-1);
+      expect(html.indexOf(`data-testid="${id}"`), id).toBeGreaterThan(label);
+      expect(attribute(byTestId(html, id), 'aria-label'), id).toBeNull();
+    }
+    const passphrase = byTestId(html, 'pay-passphrase');
+    expect(attribute(passphrase, 'type')).toBe('password');
+    expect(attribute(passphrase, 'autocomplete')).toBe('off');
+    expect(attribute(passphrase, 'aria-describedby')).toBe('pay-passphrase-hint');
+
+    await app.show('approve');
+    html = renderApp(app);
+    const approve = byTestId(html, 'approve-passphrase');
+    expect(attribute(approve, 'type')).toBe('password');
+    expect(attribute(approve, 'autocomplete')).toBe('off');
+    expect(attribute(approve, 'aria-describedby')).toBe('approve-passphrase-hint');
+  });
+
   it('prefills the sandbox payer, quotes, and shows what each side gets before anything is asked', async () => {
     const { app, backend, pay } = await paying();
     expect(pay.from).toBe('http://127.0.0.1:4455/alice');
