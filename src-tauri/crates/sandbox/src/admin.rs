@@ -1,4 +1,5 @@
-//! Admin endpoints for QA and tests, answered to loopback callers only:
+//! Admin endpoints for QA and tests, answered to loopback callers only, and
+//! only to requests no web page can make (see [`guard`]):
 //! - `GET|PUT /admin/faults`: read or replace the fault switches ([`Faults`]);
 //! - `GET|PUT /admin/fees`: read or replace the sending wallet's fee per asset
 //!   (`{"USD": {"fixed": 10, "basisPoints": 100}}`; `{}` for none);
@@ -16,7 +17,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,7 +29,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::Account;
 use crate::{validate_name, AccountBalance, AppState, Faults};
 
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/faults", get(get_faults).put(put_faults))
         .route("/admin/fees", get(get_fees).put(put_fees))
@@ -38,24 +39,137 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/grants/{id}", get(grant))
         .route("/admin/clock", get(get_clock).put(put_clock))
         .route("/admin/reset", post(reset))
-        .layer(axum::middleware::from_fn(loopback_only))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
 }
 
-async fn loopback_only(request: Request, next: Next) -> Response {
+/// Refuses, with 403 and a sentence saying why, any admin request that a
+/// program on this computer did not make on purpose.
+///
+/// Loopback alone is not enough: every web page the person opens runs on
+/// this computer too. A page can send a cross-site `POST` with a `text/plain`
+/// or form body without a CORS preflight, and one under a DNS name that
+/// rebinds to 127.0.0.1 reaches the sandbox as its own origin. So a request
+/// also needs
+/// - a `Host` naming the sandbox (127.0.0.1, `[::1]` or `localhost`, at its
+///   port), not some other name that resolves here;
+/// - no `Origin`, or the sandbox's own (pages of other sites send theirs);
+/// - no `Sec-Fetch-Site` other than `same-origin` or `none`;
+/// - for anything but `GET`/`HEAD`, `Content-Type: application/json`, which a
+///   page can send cross-site only after a preflight the sandbox never
+///   allows.
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let loopback = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
-    if loopback {
-        next.run(request).await
+    let refused = if loopback {
+        cross_site(state.base(), request.method(), request.headers())
     } else {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "the sandbox admin API answers loopback callers only",
-        )
-        .into_response()
+        Some("the sandbox admin API answers callers on this computer (loopback) only".to_owned())
+    };
+    match refused {
+        None => next.run(request).await,
+        Some(why) => {
+            tracing::warn!(method = %request.method(), path = request.uri().path(), %why, "admin request refused");
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", why).into_response()
+        }
     }
+}
+
+/// Why a loopback request to the admin API could have come from a web page,
+/// or `None` when it could not.
+fn cross_site(base: &url::Url, method: &Method, headers: &HeaderMap) -> Option<String> {
+    let shown = |value: &str| consent_desk_protocol::excerpt(value).into_owned();
+    let own = base.origin().ascii_serialization();
+    let Some(host) = headers.get(header::HOST) else {
+        return Some(format!(
+            "the request has no Host header; the sandbox admin API answers requests addressed \
+             to {own} only"
+        ));
+    };
+    let host = String::from_utf8_lossy(host.as_bytes());
+    if !is_own_authority(base, &host) {
+        return Some(format!(
+            "the request is addressed to `{}`, not to the sandbox ({own} or localhost at its \
+             port): a web page reaching the sandbox through another name is refused",
+            shown(&host)
+        ));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = String::from_utf8_lossy(origin.as_bytes());
+        let own_origin = url::Url::parse(&origin).ok().is_some_and(|url| {
+            url.scheme() == base.scheme()
+                && url.path() == "/"
+                && url
+                    .host_str()
+                    .is_some_and(|name| is_own_authority(base, &authority(name, url.port())))
+        });
+        if !own_origin {
+            return Some(format!(
+                "the request comes from the web page `{}`, not from the sandbox ({own}): web \
+                 pages may not use the sandbox admin API",
+                shown(&origin)
+            ));
+        }
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
+            return Some(format!(
+                "the request comes from a web page of another site (Sec-Fetch-Site: {}): web \
+                 pages may not use the sandbox admin API",
+                shown(&String::from_utf8_lossy(site.as_bytes()))
+            ));
+        }
+    }
+    if method != Method::GET && method != Method::HEAD {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let json = content_type.as_deref().is_some_and(|value| {
+            value
+                .split(';')
+                .next()
+                .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+        });
+        if !json {
+            return Some(format!(
+                "a {method} to the sandbox admin API must send `Content-Type: application/json` \
+                 (this one sent {}): a form or text/plain post, which any web page can make, is \
+                 refused; with curl, add -H 'content-type: application/json'",
+                content_type
+                    .map_or_else(|| "none".to_owned(), |value| format!("`{}`", shown(&value)))
+            ));
+        }
+    }
+    None
+}
+
+/// `host[:port]` as a `Host` header writes it.
+fn authority(host: &str, port: Option<u16>) -> String {
+    match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// `value` (a `Host` header) names the sandbox: its own address or a
+/// loopback name, at its port (the port may be left out only when it is the
+/// scheme's default).
+fn is_own_authority(base: &url::Url, value: &str) -> bool {
+    let Some(port) = base.port_or_known_default() else {
+        return false;
+    };
+    let value = value.trim().to_ascii_lowercase();
+    let default_port = base.port().is_none();
+    let names = [
+        base.host_str().unwrap_or_default().to_ascii_lowercase(),
+        "127.0.0.1".to_owned(),
+        "[::1]".to_owned(),
+        "localhost".to_owned(),
+    ];
+    names
+        .iter()
+        .any(|name| value == format!("{name}:{port}") || (default_port && value == *name))
 }
 
 async fn get_faults(State(state): State<AppState>) -> Json<Faults> {

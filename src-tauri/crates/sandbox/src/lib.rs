@@ -13,8 +13,8 @@
 //! - a resource server at `/rs`: incoming payments, quotes (with a rate table
 //!   and a fee across assets), outgoing payments that move balances atomically,
 //!   and grant spent amounts, with every grant limit enforced;
-//! - admin endpoints at `/admin` (loopback only): fault switches, client wallet
-//!   addresses and keys, balances, reset.
+//! - admin endpoints at `/admin` (loopback only, and never a web page): fault
+//!   switches, client wallet addresses and keys, balances, reset.
 //!
 //! State lives in `sandbox.sqlite3` in the data directory, so a restarted
 //! sandbox keeps its accounts, grants and payments.
@@ -217,7 +217,8 @@ impl SandboxBuilder {
     }
 
     /// The address to listen on (default 127.0.0.1). The admin API answers
-    /// loopback callers only, whatever this is.
+    /// loopback callers only, whatever this is, and refuses requests a web
+    /// page could make (another `Origin` or `Host`, a body that is not JSON).
     pub fn host(mut self, host: IpAddr) -> Self {
         self.host = host;
         self
@@ -680,6 +681,11 @@ impl AppState {
         unix_ms(self.now())
     }
 
+    /// The sandbox's own base URL (`http://127.0.0.1:<port>/`).
+    pub(crate) fn base(&self) -> &Url {
+        &self.0.base
+    }
+
     pub(crate) fn wallet_url(&self, name: &str) -> Url {
         self.0
             .base
@@ -780,7 +786,7 @@ fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(consent::routes())
         .merge(resource::routes())
-        .merge(admin::routes())
+        .merge(admin::routes(&state))
         .merge(wallet_address::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,7 @@
 //! The sandbox wallet over real HTTP on loopback: the Rust client against it,
 //! the official Node SDK against it, refusals, limits, state and faults.
 
+mod admin;
 mod faults;
 mod flow;
 mod limits;
