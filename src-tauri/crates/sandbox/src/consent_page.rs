@@ -998,38 +998,92 @@ mod tests {
             .contains("class=\"card message info\""));
     }
 
-    /// `SAVE_CONSENT_EXAMPLE=1 cargo test` writes example pages to /tmp to
-    /// look at in a browser.
-    #[test]
-    fn saves_example_pages_on_request() {
-        if std::env::var_os("SAVE_CONSENT_EXAMPLE").is_none() {
-            return;
+    /// Every element opened is closed, innermost first (void and
+    /// self-closing elements aside): a browser would otherwise guess.
+    fn assert_well_formed(page: &str) {
+        const VOID: &[&str] = &["!doctype", "meta", "link", "img", "input", "br", "hr"];
+        let mut open: Vec<&str> = Vec::new();
+        let mut rest = page;
+        while let Some(at) = rest.find('<') {
+            rest = &rest[at + 1..];
+            let end = rest.find('>').expect("every tag ends with >");
+            let tag = &rest[..end];
+            rest = &rest[end + 1..];
+            if let Some(name) = tag.strip_prefix('/') {
+                assert_eq!(open.pop(), Some(name), "</{name}> closes the wrong element");
+                continue;
+            }
+            let name = tag
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or_default();
+            if !(tag.ends_with('/') || VOID.contains(&name)) {
+                open.push(name);
+            }
         }
+        assert!(open.is_empty(), "never closed: {open:?}");
+    }
+
+    #[test]
+    fn the_checker_finds_an_unclosed_element() {
+        for broken in ["<div><p>text</div>", "<main><dl><dt>a</dt>", "<p></span>"] {
+            assert!(
+                std::panic::catch_unwind(|| assert_well_formed(broken)).is_err(),
+                "{broken}"
+            );
+        }
+        assert_well_formed("<svg><path d=\"M0\"/></svg><meta charset=\"utf-8\"><p>a &gt; b</p>");
+    }
+
+    /// The pages a person sees most, whole: a limited payment to a known
+    /// receiver, an unlimited one, a message. With
+    /// `SAVE_CONSENT_EXAMPLE=<folder>` they are also written there to look
+    /// at in a browser.
+    #[test]
+    fn the_example_pages_are_whole_documents() {
         let incoming = "https://wallet.sandbox.test/bob/incoming-payments/7f3a";
-        let mut view = view(Some(OutgoingLimits {
+        let mut limited = view(Some(OutgoingLimits {
             receiver: Some(url(incoming)),
             ..daily_debit()
         }));
-        view.receiver = Some(ReceiverView {
+        limited.receiver = Some(ReceiverView {
             incoming_payment: incoming.to_owned(),
             wallet_address: "https://wallet.sandbox.test/bob".to_owned(),
             public_name: Some("Bob's Bakery".to_owned()),
         });
-        std::fs::write("/tmp/consent-example.html", render_consent(&view)).unwrap();
-        std::fs::write(
-            "/tmp/consent-example-unlimited.html",
-            render_consent(&self::view(None)),
-        )
-        .unwrap();
-        std::fs::write(
-            "/tmp/consent-example-message.html",
-            render_message(
-                "This request expired",
-                "Go back to Consent Desk and start again.",
-                "error",
+        let pages = [
+            ("consent-example.html", render_consent(&limited)),
+            (
+                "consent-example-unlimited.html",
+                render_consent(&view(None)),
             ),
-        )
-        .unwrap();
+            (
+                "consent-example-message.html",
+                render_message(
+                    "This request expired",
+                    "Go back to Consent Desk and start again.",
+                    "error",
+                ),
+            ),
+        ];
+        for (name, page) in &pages {
+            assert!(page.starts_with("<!doctype html>\n"), "{name}");
+            assert!(page.ends_with("</html>\n"), "{name}");
+            assert_well_formed(page);
+        }
+        let limited = &pages[0].1;
+        assert!(limited.contains("Bob&#39;s Bakery"), "the receiver by name");
+        assert!(limited.contains("data-testid=\"consent-approve\""));
+        assert!(
+            !pages[1].1.contains("Bob"),
+            "no receiver when there is none"
+        );
+        assert!(pages[2].1.contains("This request expired"));
+        if let Some(folder) = std::env::var_os("SAVE_CONSENT_EXAMPLE") {
+            for (name, page) in &pages {
+                std::fs::write(std::path::Path::new(&folder).join(name), page).unwrap();
+            }
+        }
     }
 
     #[test]
