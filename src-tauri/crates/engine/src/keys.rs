@@ -190,11 +190,15 @@ impl Keys {
 /// keyring (made on first start), published in the running sandbox. Without a
 /// keyring the sandbox key lives in memory until the app closes, and the
 /// keyring's problem is kept for the UI to show; never a plain-text file.
-pub fn start(folders: &consent_desk_identity::Folders, sandbox: Option<&RunningSandbox>) -> Keys {
+pub fn start(
+    folders: &consent_desk_identity::Folders,
+    secrets: Arc<dyn consent_desk_identity::SecretBackend>,
+    sandbox: Option<&RunningSandbox>,
+) -> Keys {
     let _span = tracing::info_span!("identity.start").entered();
     let store = ProfileStore::in_dir(folders.config());
     let state = Keys {
-        identities: Identities::new(store, Arc::new(folders.keyring())),
+        identities: Identities::new(store, secrets),
         keyring_problem: Mutex::new(None),
         ephemeral_sandbox: Mutex::new(None),
         unlocked: Mutex::new(std::collections::HashMap::new()),

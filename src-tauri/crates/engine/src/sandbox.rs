@@ -12,7 +12,19 @@ pub const PREFERRED_PORT: u16 = 4455;
 #[derive(Debug)]
 pub struct SandboxWallet(std::result::Result<RunningSandbox, String>);
 
+impl From<RunningSandbox> for SandboxWallet {
+    fn from(sandbox: RunningSandbox) -> Self {
+        Self(Ok(sandbox))
+    }
+}
+
 impl SandboxWallet {
+    /// No sandbox: the app works with real wallets only.
+    #[must_use]
+    pub fn none(why: impl Into<String>) -> Self {
+        Self(Err(why.into()))
+    }
+
     /// `http://127.0.0.1:<port>/` when running.
     pub fn url(&self) -> Option<String> {
         self.0

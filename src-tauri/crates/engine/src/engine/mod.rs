@@ -11,7 +11,7 @@ mod payments;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use consent_desk_identity::Folders;
+use consent_desk_identity::{Folders, SecretBackend};
 use consent_desk_protocol::Client;
 use tokio::sync::oneshot;
 
@@ -57,11 +57,21 @@ impl Engine {
     /// caller.
     #[must_use]
     pub fn open(folders: Folders, sandbox: SandboxWallet, desktop: Arc<dyn Desktop>) -> Arc<Self> {
-        let keys = crate::keys::start(&folders, sandbox.running());
-        let flows = Flows::open(
-            &folders.data().join(crate::GRANTS_FILE),
-            Arc::new(folders.keyring()),
-        )
+        let secrets = Arc::new(folders.keyring());
+        Self::open_with_secrets(folders, sandbox, secrets, desktop)
+    }
+
+    /// [`open`](Self::open) with keys and tokens kept in `secrets` instead of
+    /// the folder's keyring (tests keep them in memory).
+    #[must_use]
+    pub fn open_with_secrets(
+        folders: Folders,
+        sandbox: SandboxWallet,
+        secrets: Arc<dyn SecretBackend>,
+        desktop: Arc<dyn Desktop>,
+    ) -> Arc<Self> {
+        let keys = crate::keys::start(&folders, Arc::clone(&secrets), sandbox.running());
+        let flows = Flows::open(&folders.data().join(crate::GRANTS_FILE), secrets)
         .map(Arc::new)
         .map_err(|error| error.to_string());
         if let Err(problem) = &flows {
