@@ -45,7 +45,7 @@ mod store;
 mod tls;
 mod wallet_address;
 
-pub mod cli;
+pub mod standalone;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -1,0 +1,473 @@
+//! The engine as the desktop drives it, with a fake desktop and the sandbox
+//! wallet over loopback HTTP: a payment approved in the consent window, in
+//! the browser (the OS link) and through the loopback listener is sent by
+//! the engine itself; a rejection, a closed window and a forged link end as
+//! they must; a payment whose sending a crash interrupted is sent by the next
+//! start. What the desktop is told (progress, windows) is asserted too.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use consent_desk_engine::sandbox::SandboxWallet;
+use consent_desk_engine::views::{
+    AmountLimit, ApproveIn, FlowProgress, FlowStep, GrantForm, GrantStateView, PayAmountKind,
+    PayForm, PaymentProgress, PaymentStateView,
+};
+use consent_desk_engine::{Desktop, Engine, FinishVia, PaymentState};
+use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
+use consent_desk_sandbox::{RunningSandbox, Sandbox};
+use tokio::sync::mpsc;
+use url::Url;
+
+/// What the engine asked of the desktop.
+#[derive(Debug)]
+enum Told {
+    Flow(FlowProgress),
+    Payment(PaymentProgress),
+    /// A consent window opened: grant, the wallet's page, the finish URI.
+    Opened(String, Url, String),
+    Browser(Url),
+    Closed(String),
+}
+
+/// A desktop that reports everything on a channel; it has a consent window
+/// open for each grant it was asked to open one for, until closed.
+struct FakeDesktop {
+    told: mpsc::UnboundedSender<Told>,
+    open: Mutex<Vec<String>>,
+}
+
+impl Desktop for FakeDesktop {
+    fn flow_progress(&self, progress: FlowProgress) {
+        let _ = self.told.send(Told::Flow(progress));
+    }
+
+    fn payment_progress(&self, progress: PaymentProgress) {
+        let _ = self.told.send(Told::Payment(progress));
+    }
+
+    fn open_consent(&self, grant_id: &str, redirect: &Url, finish_uri: &str) -> Result<(), String> {
+        self.open.lock().unwrap().push(grant_id.to_owned());
+        let _ = self.told.send(Told::Opened(
+            grant_id.to_owned(),
+            redirect.clone(),
+            finish_uri.to_owned(),
+        ));
+        Ok(())
+    }
+
+    fn open_in_browser(&self, url: &Url) {
+        let _ = self.told.send(Told::Browser(url.clone()));
+    }
+
+    fn close_consent(&self, grant_id: &str) -> bool {
+        let mut open = self.open.lock().unwrap();
+        let was = open.iter().position(|id| id == grant_id);
+        if let Some(at) = was {
+            open.remove(at);
+            let _ = self.told.send(Told::Closed(grant_id.to_owned()));
+        }
+        was.is_some()
+    }
+}
+
+/// One app: its data folder, its sandbox wallet, keys in memory.
+struct App {
+    engine: Arc<Engine>,
+    told: mpsc::UnboundedReceiver<Told>,
+    sandbox_url: Url,
+    secrets: Arc<MemoryBackend>,
+    data: Arc<tempfile::TempDir>,
+}
+
+/// How long a test waits for the engine to tell something. The harness's
+/// deadline, not a measured expectation: a hang fails instead of blocking.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+async fn sandbox(data: &std::path::Path) -> RunningSandbox {
+    Sandbox::builder(data.join("sandbox"))
+        .port(0)
+        .wait_seconds(0)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// A first start: the sandbox profile (made by the engine, key published in
+/// the sandbox) in use.
+async fn app() -> App {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let secrets = Arc::new(MemoryBackend::default());
+    let running = sandbox(data.path()).await;
+    let app = open(&data, running, &secrets);
+    app.engine
+        .keys()
+        .identities
+        .use_profile(consent_desk_identity::SANDBOX_PROFILE)
+        .unwrap();
+    app
+}
+
+/// Another start of `app`'s data folder and keyring, without a sandbox of
+/// its own.
+fn reopen(app: &App) -> App {
+    let mut again = engine_of(&app.data, SandboxWallet::none("not started"), &app.secrets);
+    again.sandbox_url = app.sandbox_url.clone();
+    again
+}
+
+/// Opens the engine of `data` with its sandbox wallet (as a start of the app
+/// does).
+fn open(
+    data: &Arc<tempfile::TempDir>,
+    running: RunningSandbox,
+    secrets: &Arc<MemoryBackend>,
+) -> App {
+    let url = running.base_url().clone();
+    let mut app = engine_of(data, SandboxWallet::from(running), secrets);
+    app.sandbox_url = url;
+    app
+}
+
+fn engine_of(
+    data: &Arc<tempfile::TempDir>,
+    sandbox: SandboxWallet,
+    secrets: &Arc<MemoryBackend>,
+) -> App {
+    let (told, rx) = mpsc::unbounded_channel();
+    let desktop = Arc::new(FakeDesktop {
+        told,
+        open: Mutex::new(Vec::new()),
+    });
+    let engine = Engine::open_with_secrets(
+        Folders::in_dir(data.path()),
+        sandbox,
+        Arc::clone(secrets) as Arc<dyn SecretBackend>,
+        desktop,
+    );
+    App {
+        engine,
+        told: rx,
+        sandbox_url: Url::parse("http://unset.invalid/").unwrap(),
+        secrets: Arc::clone(secrets),
+        data: Arc::clone(data),
+    }
+}
+
+impl App {
+    fn wallet(&self, name: &str) -> String {
+        self.sandbox_url.join(name).unwrap().to_string()
+    }
+
+    /// The next thing told that `pick` chooses; what came before is dropped.
+    async fn next<T>(&mut self, mut pick: impl FnMut(Told) -> Option<T>) -> T {
+        tokio::time::timeout(DEADLINE, async {
+            loop {
+                let told = self.told.recv().await.expect("the engine is gone");
+                if let Some(found) = pick(told) {
+                    return found;
+                }
+            }
+        })
+        .await
+        .expect("the engine told nothing of the kind in time")
+    }
+
+    /// The next approval step told.
+    async fn step(&mut self, step: FlowStep) -> FlowProgress {
+        self.next(|told| match told {
+            Told::Flow(progress) if progress.step == step => Some(progress),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The next time the payment reached `state`.
+    async fn payment(&mut self, state: PaymentStateView) -> PaymentProgress {
+        self.next(|told| match told {
+            Told::Payment(progress) if progress.payment.state == state => Some(progress),
+            _ => None,
+        })
+        .await
+    }
+
+    /// A consent page opened: (grant, page, finish URI).
+    async fn opened(&mut self) -> (String, Url, String) {
+        self.next(|told| match told {
+            Told::Opened(grant, page, finish) => Some((grant, page, finish)),
+            _ => None,
+        })
+        .await
+    }
+
+    fn pay_form(&self, amount: &str) -> PayForm {
+        serde_json::from_value(serde_json::json!({
+            "from": self.wallet("alice"), "to": self.wallet("bob"), "amount": amount,
+            "amountKind": "send", "note": "dinner",
+        }))
+        .unwrap()
+    }
+
+    fn balance(&self, name: &str) -> u64 {
+        let sandbox = self.engine.sandbox().running().unwrap();
+        sandbox
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .find(|account| account.name == name)
+            .unwrap()
+            .balance
+    }
+}
+
+#[tokio::test]
+async fn a_payment_approved_in_the_consent_window_is_sent_by_the_engine() {
+    let mut app = app().await;
+    let before = app.balance("alice");
+    let quoted = app.engine.quote(&app.pay_form("5.00")).await.unwrap();
+    assert_eq!(quoted.state, PaymentStateView::Quoted);
+    assert_eq!(quoted.debit, "$5.00");
+    let authorizing = app
+        .engine
+        .confirm(&quoted.id, ApproveIn::Window)
+        .await
+        .unwrap();
+    assert_eq!(authorizing.state, PaymentStateView::Authorizing);
+    let (grant, page, finish_uri) = app.opened().await;
+    assert_eq!(finish_uri, format!("dev.consentdesk:/finish/{grant}"));
+    app.step(FlowStep::Waiting).await;
+
+    // The window hands its navigation to the finish link to the engine.
+    let link = browser::approve(page.as_str()).await;
+    assert!(link.starts_with(&finish_uri), "{link}");
+    app.engine.finish(&link).await;
+    app.step(FlowStep::Verifying).await;
+    app.step(FlowStep::Continuing).await;
+    let closed = app
+        .next(|told| match told {
+            Told::Closed(id) => Some(id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(closed, grant, "the consent window closes once approved");
+    let done = app.step(FlowStep::Done).await;
+    assert_eq!(done.grant_id.as_deref(), Some(grant.as_str()));
+    assert_eq!(done.grant.unwrap().state, GrantStateView::Approved);
+    let sending = app.payment(PaymentStateView::Sending).await;
+    assert_eq!(sending.message, "Approved. Sending the payment…");
+    let paid = app.payment(PaymentStateView::Completed).await;
+    assert_eq!(paid.message, "Paid: the receiver got the money.");
+    assert_eq!(paid.payment.sent.as_deref(), Some("$5.00"));
+    assert_eq!(app.balance("alice"), before - 500);
+
+    // The same link again changes nothing and is refused.
+    app.engine.finish(&link).await;
+    let refused = app.step(FlowStep::Refused).await;
+    assert!(refused.message.contains("already"), "{}", refused.message);
+    assert_eq!(app.balance("alice"), before - 500, "paid once");
+}
+
+#[tokio::test]
+async fn a_grant_approved_in_the_browser_comes_back_through_the_os_link() {
+    let mut app = app().await;
+    let form: GrantForm = serde_json::from_value(serde_json::json!({
+        "wallet": app.wallet("alice"), "limit": "debit", "amount": "13.20",
+        "interval": "R/2026-01-01T00:00:00Z/P1D", "actions": [], "approveIn": "browser",
+    }))
+    .unwrap();
+    let preview = app.engine.preview(&form).await.unwrap();
+    assert!(
+        preview.summary.starts_with("Up to $13.20"),
+        "{}",
+        preview.summary
+    );
+    let pending = app.engine.request(&form).await.unwrap();
+    assert_eq!(pending.state, GrantStateView::Pending);
+    let page = app
+        .next(|told| match told {
+            Told::Browser(url) => Some(url),
+            Told::Opened(..) => panic!("the browser was asked for, not a window"),
+            _ => None,
+        })
+        .await;
+    let waiting = app.step(FlowStep::Waiting).await;
+    assert!(waiting.message.contains("browser"), "{}", waiting.message);
+
+    // The OS hands the app the link (a deep link): the same routine.
+    let link = browser::approve(page.as_str()).await;
+    app.engine.finish(&link).await;
+    let done = app.step(FlowStep::Done).await;
+    assert_eq!(done.message, format!("Approved: {}.", preview.summary));
+    let listed = app.engine.grants(10, 0).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].state, GrantStateView::Approved);
+    assert!(listed[0].access_json.as_deref().unwrap().contains("1320"));
+}
+
+#[tokio::test]
+async fn a_wallet_that_refuses_custom_schemes_finishes_through_the_loopback_listener() {
+    let mut app = app().await;
+    app.engine
+        .keys()
+        .identities
+        .set_loopback_finish(consent_desk_identity::SANDBOX_PROFILE, true)
+        .unwrap();
+    let quoted = app.engine.quote(&app.pay_form("2.50")).await.unwrap();
+    app.engine
+        .confirm(&quoted.id, ApproveIn::Window)
+        .await
+        .unwrap();
+    let (grant, page, finish_uri) = app.opened().await;
+    assert!(
+        finish_uri.starts_with("http://127.0.0.1:") && finish_uri.ends_with(&grant),
+        "{finish_uri}"
+    );
+    let link = browser::approve(page.as_str()).await;
+    // The browser follows the wallet's redirect to the listener.
+    let answer = reqwest::get(&link).await.unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    app.step(FlowStep::Done).await;
+    let paid = app.payment(PaymentStateView::Completed).await;
+    assert_eq!(paid.payment.grant_id.as_deref(), Some(grant.as_str()));
+    // The listener stopped with the approval.
+    assert!(
+        reqwest::get(&link).await.is_err(),
+        "the listener still serves"
+    );
+}
+
+#[tokio::test]
+async fn a_rejection_ends_the_waiting_payment_and_a_forged_link_changes_nothing() {
+    let mut app = app().await;
+    let before = app.balance("alice");
+    let quoted = app.engine.quote(&app.pay_form("1.00")).await.unwrap();
+    app.engine
+        .confirm(&quoted.id, ApproveIn::Window)
+        .await
+        .unwrap();
+    let (grant, page, finish_uri) = app.opened().await;
+
+    // A link with a hash the wallet did not make: refused, still waiting.
+    app.engine
+        .finish(&format!("{finish_uri}?hash=AAAA&interact_ref=forged"))
+        .await;
+    let refused = app.step(FlowStep::Refused).await;
+    assert_eq!(refused.grant_id.as_deref(), Some(grant.as_str()));
+    let waiting = app.engine.grants(10, 0).unwrap();
+    assert_eq!(waiting[0].state, GrantStateView::Pending);
+
+    let link = browser::consent(page.as_str(), "reject").await;
+    app.engine.finish(&link).await;
+    let failed = app.step(FlowStep::Failed).await;
+    assert!(
+        failed.message.starts_with("You rejected"),
+        "{}",
+        failed.message
+    );
+    assert_eq!(failed.grant.unwrap().state, GrantStateView::Rejected);
+    let ended = app.payment(PaymentStateView::Cancelled).await;
+    assert_eq!(
+        ended.message,
+        "Not approved at your wallet, so nothing was paid."
+    );
+    assert_eq!(app.balance("alice"), before);
+}
+
+#[tokio::test]
+async fn closing_the_consent_window_cancels_the_grant_at_the_wallet() {
+    let mut app = app().await;
+    let quoted = app.engine.quote(&app.pay_form("1.00")).await.unwrap();
+    app.engine
+        .confirm(&quoted.id, ApproveIn::Window)
+        .await
+        .unwrap();
+    let (grant, page, _) = app.opened().await;
+    // The person closes the window: the shell calls this on `Destroyed`.
+    app.engine.cancel_if_pending(&grant).await;
+    let cancelled = app.step(FlowStep::Cancelled).await;
+    assert_eq!(cancelled.grant.unwrap().state, GrantStateView::Cancelled);
+    app.payment(PaymentStateView::Cancelled).await;
+    // The wallet no longer offers the approval.
+    let start = browser::browser().get(page.as_str()).send().await.unwrap();
+    let location = start
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(
+        location.contains("result=") || !start.status().is_redirection(),
+        "a cancelled grant's page still leads to consent: {location}"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_approved_before_a_crash_is_sent_by_the_next_start() {
+    let app = app().await;
+    let before = app.balance("alice");
+    let quoted = app.engine.quote(&app.pay_form("3.00")).await.unwrap();
+    // Approved at the wallet and continued, but the app stopped before it
+    // sent: the store says approved grant, payment authorizing.
+    let flows = app.engine.flows().unwrap();
+    let client = app
+        .engine
+        .client(consent_desk_identity::SANDBOX_PROFILE)
+        .unwrap();
+    let (payment, grant) = flows
+        .authorize_payment(&client, &quoted.id, FinishVia::DeepLink)
+        .await
+        .unwrap();
+    let link = browser::approve(grant.redirect.as_deref().unwrap()).await;
+    flows
+        .complete(&link, |profile| app.engine.client(profile))
+        .await
+        .unwrap();
+    assert_eq!(
+        flows.payment(&payment.id).unwrap().state,
+        PaymentState::Authorizing
+    );
+    assert_eq!(app.balance("alice"), before, "nothing sent yet");
+
+    // The next start, on the same folder and keyring, resumes it. (The
+    // wallet stays where it was: the first app's sandbox keeps serving.)
+    let mut restarted = reopen(&app);
+    restarted.engine.resume().await;
+    let paid = restarted.payment(PaymentStateView::Completed).await;
+    assert_eq!(paid.payment.id, payment.id);
+    assert_eq!(app.balance("alice"), before - 300);
+    // A second resume finds nothing to do: paid once.
+    restarted.engine.resume().await;
+    assert_eq!(app.balance("alice"), before - 300);
+    let listed = restarted.engine.payments(10, 0).unwrap();
+    assert_eq!(listed[0].state, PaymentStateView::Completed);
+}
+
+#[tokio::test]
+async fn amounts_are_read_in_the_wallet_s_scale_and_refused_in_words() {
+    let app = app().await;
+    let error = app.engine.quote(&app.pay_form("1.234")).await.unwrap_err();
+    assert!(
+        error.message().contains("more decimals"),
+        "{}",
+        error.message()
+    );
+    let mut receive = app.pay_form("");
+    receive.to = format!("{}/incoming-payments/x", app.wallet("bob"));
+    receive.amount = "1".into();
+    receive.amount_kind = PayAmountKind::Receive;
+    let error = app.engine.quote(&receive).await.unwrap_err();
+    assert!(
+        error.message().contains("give the amount you send"),
+        "{}",
+        error.message()
+    );
+    let form: GrantForm = serde_json::from_value(serde_json::json!({
+        "wallet": app.wallet("alice"), "limit": "debit", "actions": [],
+    }))
+    .unwrap();
+    assert_eq!(form.limit, AmountLimit::Debit);
+    let error = app.engine.preview(&form).await.unwrap_err();
+    assert_eq!(error.message(), "Enter an amount.");
+}
