@@ -73,6 +73,21 @@ ensure_tauri_driver() {
   fi
 }
 
+# cargo-fuzz (libFuzzer) for .ci/fuzz. Its targets build with the nightly
+# toolchain (sanitizer flags), installed through rustup when missing.
+ensure_cargo_fuzz() {
+  command -v rustup >/dev/null || die "rustup is not installed; the fuzz targets need it for the nightly toolchain:
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y"
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    say "Installing the nightly Rust toolchain (cargo-fuzz builds with it)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! command -v cargo-fuzz >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo-fuzz" ]; then
+    say "Installing cargo-fuzz (libFuzzer for Rust)"
+    cargo install cargo-fuzz --locked --quiet
+  fi
+}
+
 # Builds the UI and the debug app with the UI embedded, through the npm Tauri
 # CLI. TAURI_APP_PATH points it at src-tauri/, whose tauri.conf.json is a
 # symlink to the one at the repository root.
