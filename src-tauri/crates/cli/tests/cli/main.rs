@@ -14,6 +14,7 @@ use consent_desk_cli::{Gui, Versions};
 use consent_desk_identity::Folders;
 use libtest_mimic::{Arguments, Trial};
 
+mod sandbox;
 mod shell;
 
 /// Set in the environment of the processes the tests start: run as the CLI.
@@ -46,7 +47,6 @@ fn consent_desk() -> Command {
     command
 }
 
-#[allow(dead_code)] // the tests that use it come next
 /// A test that runs on a runtime of its own (two workers: a sandbox in the
 /// test keeps serving while the test waits on a command).
 fn asynchronous<F: Future<Output = ()> + 'static>(name: &str, test: fn() -> F) -> Trial {
@@ -76,6 +76,7 @@ fn main() {
     }
     let trials = [
         shell::tests(),
+        sandbox::tests(),
     ]
     .into_iter()
     .flatten()

@@ -1,11 +1,10 @@
-//! Fault switches, set at start, through the admin API and on the command line.
+//! Fault switches, set at start and through the admin API (on the command
+//! line: consent-desk-cli's tests).
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use consent_desk_protocol::{AccessItem, CreateQuote, GrantRequest, Nonce, QuoteAction};
 use consent_desk_sandbox::{Faults, RouteFault};
-use tokio::io::AsyncBufReadExt as _;
 
 use crate::support::{world, Browser, CLIENT_NAME};
 
@@ -184,54 +183,6 @@ fn fault_flags_parse_or_say_what_is_wrong() {
         let error = text.parse::<Faults>().unwrap_err();
         assert!(error.contains(says), "`{text}`: {error}");
     }
-}
-
-#[tokio::test]
-async fn the_command_line_serves_with_faults() {
-    let dir = tempfile::tempdir().unwrap();
-    let binary = env!("CARGO_BIN_EXE_consent-desk-sandbox");
-    let bad = tokio::process::Command::new(binary)
-        .args(["--fault", "slow"])
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown fault"));
-
-    let mut child = tokio::process::Command::new(binary)
-        .args(["--port", "0", "--fault", "fail=GET /alice:502"])
-        .arg("--data")
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().unwrap();
-    let base = first
-        .strip_prefix("Sandbox wallet listening on ")
-        .unwrap()
-        .to_owned();
-    let http = reqwest::Client::new();
-    assert_eq!(
-        http.get(format!("{base}alice"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        502
-    );
-    assert_eq!(
-        http.get(format!("{base}bob"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    child.kill().await.unwrap();
-    assert!(dir.path().join(consent_desk_sandbox::STATE_FILE).exists());
 }
 
 #[tokio::test]
