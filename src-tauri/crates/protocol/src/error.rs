@@ -706,6 +706,17 @@ pub enum VerifyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FinishError {
+    /// Longer than any finish redirect a wallet makes
+    /// ([`MAX_FINISH_URL_BYTES`](crate::MAX_FINISH_URL_BYTES)); not read.
+    #[error(
+        "the finish redirect is {length} bytes long, more than the {} a wallet's finish \
+         redirect can be; it was refused without being read",
+        crate::finish::MAX_FINISH_URL_BYTES
+    )]
+    TooLong {
+        /// Its length in bytes.
+        length: usize,
+    },
     /// Not a URL at all.
     #[error("the finish redirect `{}` is not a URL: {reason}", excerpt(url))]
     InvalidUrl {

@@ -28,6 +28,12 @@ use subtle::{Choice, ConstantTimeEq as _};
 
 use crate::error::FinishError;
 
+/// The longest finish redirect read, 4096 bytes. A wallet's is the client's
+/// finish URI (about 80 bytes) plus `hash` and `interact_ref`, or `result`
+/// and a short `message`: a few hundred bytes. Anyone can hand the app a
+/// link, so a longer one is refused before it is parsed, logged or shown.
+pub const MAX_FINISH_URL_BYTES: usize = 4096;
+
 const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
@@ -209,9 +215,13 @@ impl FinishRedirect {
     ///
     /// # Errors
     ///
+    /// [`FinishError::TooLong`] past [`MAX_FINISH_URL_BYTES`],
     /// [`FinishError::InvalidUrl`], or which finish parameters are missing,
     /// empty, duplicated or in conflict.
     pub fn parse(url: &str) -> Result<Self, FinishError> {
+        if url.len() > MAX_FINISH_URL_BYTES {
+            return Err(FinishError::TooLong { length: url.len() });
+        }
         let parsed = url::Url::parse(url).map_err(|error| FinishError::InvalidUrl {
             url: url.to_owned(),
             reason: error.to_string(),

@@ -88,6 +88,7 @@ pub use crate::error::{
 };
 pub use crate::finish::{
     finish_hash, verify_finish, FinishOutcome, FinishRedirect, FinishResult, InteractRef, Nonce,
+    MAX_FINISH_URL_BYTES,
 };
 pub use crate::grant::{
     AccessItem, AccessTokenRequest, ApprovedGrant, ClientForm, ClientIdentity, Continue,

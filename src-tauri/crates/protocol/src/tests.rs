@@ -1291,3 +1291,44 @@ fn outside_text_in_errors_is_cut_to_an_excerpt() {
         assert!(message.contains("100000 bytes in all") || message.contains("100001 bytes in all"));
     }
 }
+
+#[test]
+fn a_finish_link_longer_than_any_wallet_makes_is_refused_unread() {
+    let (client, server) = (
+        Nonce::new("client-nonce-123"),
+        Nonce::new("server-nonce-456"),
+    );
+    let grant_url = "https://auth.example.com/tenant-id";
+    let reference = InteractRef::new("interact-ref-789");
+    let hash = finish_hash(&client, &server, &reference, grant_url);
+    let genuine = url::Url::parse_with_params(
+        "dev.consentdesk:/finish/3f1c",
+        [
+            ("hash", hash.as_str()),
+            ("interact_ref", reference.as_str()),
+        ],
+    )
+    .unwrap()
+    .to_string();
+    // Padded to the cap with a parameter the parser ignores: still read.
+    let pad = |to: usize| format!("{genuine}&pad={}", "x".repeat(to - genuine.len() - 5));
+    let at_cap = pad(MAX_FINISH_URL_BYTES);
+    assert_eq!(at_cap.len(), MAX_FINISH_URL_BYTES);
+    assert!(matches!(
+        verify_finish(&at_cap, &client, &server, grant_url),
+        Ok(FinishOutcome::Approved { .. })
+    ));
+    let over = pad(MAX_FINISH_URL_BYTES + 1);
+    let error = verify_finish(&over, &client, &server, grant_url).unwrap_err();
+    assert_eq!(
+        error,
+        FinishError::TooLong {
+            length: MAX_FINISH_URL_BYTES + 1
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "the finish redirect is 4097 bytes long, more than the 4096 a wallet's finish redirect \
+         can be; it was refused without being read"
+    );
+}
