@@ -25,7 +25,6 @@
 #![warn(missing_docs)]
 
 pub mod activity;
-pub mod cli;
 pub mod desktop;
 mod engine;
 pub mod error;

@@ -28,7 +28,6 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod cli;
 mod folders;
 pub mod key_file;
 mod keyring_store;
