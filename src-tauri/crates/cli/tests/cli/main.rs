@@ -14,7 +14,14 @@ use consent_desk_cli::{Gui, Versions};
 use consent_desk_identity::Folders;
 use libtest_mimic::{Arguments, Trial};
 
+#[path = "../../../engine/tests/support/browser.rs"]
+mod browser;
+mod keyring;
+mod loopback;
+mod profiles;
 mod sandbox;
+#[path = "support/session.rs"]
+mod session;
 mod shell;
 
 /// Set in the environment of the processes the tests start: run as the CLI.
@@ -76,6 +83,9 @@ fn main() {
     }
     let trials = [
         shell::tests(),
+        profiles::tests(),
+        keyring::tests(),
+        loopback::tests(),
         sandbox::tests(),
     ]
     .into_iter()

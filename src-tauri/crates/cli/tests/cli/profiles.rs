@@ -1,12 +1,13 @@
-//! The `profile` and `key` commands as a QA script runs them: this crate's
-//! binary (the app's `consent-desk profile|key` runs the same code), a private
-//! settings folder, the sandbox wallet over loopback, keys in passphrase files
-//! (the keyring paths are in `tests/keyring.rs`).
+//! The `profile` and `key` commands as a QA script runs them: the command
+//! line in a process of its own, a private settings folder (and home), the
+//! sandbox wallet over loopback, keys in passphrase files (the keyring paths
+//! are in `keyring.rs`).
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
+use libtest_mimic::Trial;
 use serde_json::Value;
 
 struct Cli {
@@ -21,10 +22,15 @@ impl Cli {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_consent-desk-identity"));
+        let mut command = crate::consent_desk();
         command
             .args(args)
             .env("CONSENT_DESK_CONFIG_DIR", self.config.path())
+            // The user's folders (no --data-dir) in a home of the test's own.
+            .env("HOME", self.config.path().join("home"))
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("CONSENT_DESK_DATA_DIR")
             .env("PW", "correct horse battery")
             .env("WRONG", "not the passphrase")
             // No keyring in these tests: a bus that does not exist fails fast.
@@ -69,7 +75,6 @@ fn stderr(output: &Output) -> String {
 
 // Multi-threaded: the sandbox must keep serving while the test waits on the
 // command synchronously.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_from_add_to_registered_to_removed() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::builder(dir.path()).start().await.unwrap();
@@ -167,7 +172,6 @@ async fn a_profile_from_add_to_registered_to_removed() {
 
 // Multi-threaded: the sandbox must keep serving while the test waits on the
 // command synchronously.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_go_to_stderr_with_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::builder(dir.path()).start().await.unwrap();
@@ -247,7 +251,6 @@ async fn errors_go_to_stderr_with_exit_codes() {
 
 // Multi-threaded: the sandbox must keep serving while the test waits on the
 // command synchronously.
-#[test]
 fn use_switches_and_import_replaces_a_key() {
     let cli = Cli::new();
     let add = |name: &str, file: &str| {
@@ -323,7 +326,6 @@ fn use_switches_and_import_replaces_a_key() {
     assert_eq!(cli.json(&["key", "jwk", "--profile", "second"]), jwk);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_import_from_stdin() {
     let cli = Cli::new();
     let key = consent_desk_protocol::SigningKey::generate();
@@ -365,7 +367,6 @@ async fn keys_import_from_stdin() {
     assert_eq!(added["publicJwk"], serde_json::to_value(expected).unwrap());
 }
 
-#[test]
 fn profile_add_reads_payment_pointers_and_the_client_form() {
     let cli = Cli::new();
     let add = |name: &str, wallet: &str, extra: &[&str]| {
@@ -435,7 +436,6 @@ fn profile_add_reads_payment_pointers_and_the_client_form() {
 
 // Multi-threaded: the sandbox must keep serving while the test waits on the
 // command synchronously.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_one() {
     let sandbox_dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::builder(sandbox_dir.path())
@@ -514,4 +514,31 @@ async fn profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_on
     // (exit 3), not a certificate error.
     let checked = cli.run(&["key", "check", "--profile", "qa"]);
     assert_eq!(checked.status.code(), Some(3), "{}", stderr(&checked));
+}
+
+/// This file's tests, for `main`.
+pub(crate) fn tests() -> Vec<Trial> {
+    vec![
+        crate::asynchronous(
+            "profiles::a_profile_from_add_to_registered_to_removed",
+            a_profile_from_add_to_registered_to_removed,
+        ),
+        crate::asynchronous(
+            "profiles::errors_go_to_stderr_with_exit_codes",
+            errors_go_to_stderr_with_exit_codes,
+        ),
+        crate::synchronous(
+            "profiles::use_switches_and_import_replaces_a_key",
+            use_switches_and_import_replaces_a_key,
+        ),
+        crate::asynchronous("profiles::keys_import_from_stdin", keys_import_from_stdin),
+        crate::synchronous(
+            "profiles::profile_add_reads_payment_pointers_and_the_client_form",
+            profile_add_reads_payment_pointers_and_the_client_form,
+        ),
+        crate::asynchronous(
+            "profiles::profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_one",
+            profile_add_trusts_a_private_ca_it_was_given_and_refuses_what_is_not_one,
+        ),
+    ]
 }

@@ -4,18 +4,17 @@
 //! store, read back, delete; a locked keyring; no Secret Service; no bus; a
 //! Secret Service that stops answering.
 //!
-//! The commands run as child processes (this crate's CLI, the same code as
-//! `consent-desk profile|key`): keyring 4 sets its store up once per process
-//! from the environment, so each scenario needs a process of its own anyway.
+//! The commands run as child processes (`consent-desk profile|key`): keyring 4
+//! sets its store up once per process from the environment, so each scenario
+//! needs a process of its own anyway.
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "support/session.rs"]
-mod session;
+use libtest_mimic::Trial;
 
-use session::{private_env, Mode, Session};
+use crate::session::{private_env, Mode, Session};
 
 trait Cli {
     fn config(&self) -> PathBuf;
@@ -32,7 +31,7 @@ impl Cli for Session {
     /// speed figure: a command still running then (waiting on a prompt or a
     /// keyring that never answers) is killed and the test fails saying so.
     fn cli(&self, args: &[&str], limit: Duration) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_consent-desk-identity"));
+        let mut command = crate::consent_desk();
         command
             .args(args)
             .stdin(Stdio::null())
@@ -86,7 +85,6 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-#[test]
 fn store_read_back_and_delete_in_a_real_keyring() {
     let session = Session::start(Mode::Unlocked);
     let added = session.add("QA");
@@ -114,7 +112,6 @@ fn store_read_back_and_delete_in_a_real_keyring() {
     );
 }
 
-#[test]
 fn a_locked_keyring_is_named_and_nothing_is_half_added() {
     let session = Session::start(Mode::Locked);
     // Without a prompt (stdin is closed, nobody would answer one), the add
@@ -132,7 +129,6 @@ fn a_locked_keyring_is_named_and_nothing_is_half_added() {
     assert_eq!(list["profiles"], serde_json::json!([]));
 }
 
-#[test]
 fn no_secret_service_or_no_bus_says_so_without_waiting() {
     for mode in [Mode::NoService, Mode::NoBus] {
         let session = Session::start(mode);
@@ -148,7 +144,6 @@ fn no_secret_service_or_no_bus_says_so_without_waiting() {
     }
 }
 
-#[test]
 fn a_keyring_that_stops_answering_does_not_hang_the_app() {
     let session = Session::start(Mode::Frozen);
     // CONSENT_DESK_KEYRING_TIMEOUT=2 in this session.
@@ -159,4 +154,26 @@ fn a_keyring_that_stops_answering_does_not_hang_the_app() {
         "{}",
         stderr(&added)
     );
+}
+
+/// This file's tests, for `main`.
+pub(crate) fn tests() -> Vec<Trial> {
+    vec![
+        crate::synchronous(
+            "keyring::store_read_back_and_delete_in_a_real_keyring",
+            store_read_back_and_delete_in_a_real_keyring,
+        ),
+        crate::synchronous(
+            "keyring::a_locked_keyring_is_named_and_nothing_is_half_added",
+            a_locked_keyring_is_named_and_nothing_is_half_added,
+        ),
+        crate::synchronous(
+            "keyring::no_secret_service_or_no_bus_says_so_without_waiting",
+            no_secret_service_or_no_bus_says_so_without_waiting,
+        ),
+        crate::synchronous(
+            "keyring::a_keyring_that_stops_answering_does_not_hang_the_app",
+            a_keyring_that_stops_answering_does_not_hang_the_app,
+        ),
+    ]
 }

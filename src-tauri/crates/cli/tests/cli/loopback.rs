@@ -14,22 +14,16 @@ use consent_desk_identity::{
 };
 use consent_desk_protocol::{KeyId, SigningKey};
 use consent_desk_sandbox::Sandbox;
+use libtest_mimic::Trial;
 use zeroize::Zeroizing;
 
-#[path = "../../identity/tests/support/session.rs"]
-mod session;
-
-#[path = "support/browser.rs"]
-mod browser;
-
-use browser::{approve, browser, browser_trusting, consent_in, location};
-
-use session::{private_env, Mode, Session};
+use crate::browser::{self, approve, browser, browser_trusting, consent_in, location};
+use crate::session::{private_env, Mode, Session};
 
 const PASSPHRASE: &str = "correct horse battery";
 
 fn grant_cli(session: &Session, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_consent-desk-grant"));
+    let mut command = crate::consent_desk();
     command.args(args);
     private_env(&mut command, session.dir.path());
     command
@@ -127,7 +121,6 @@ async fn world_with(
 }
 
 // Multi-threaded: the sandbox keeps serving while the test waits on the CLI.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_completes_a_grant_through_its_loopback_listener() {
     let (session, sandbox, _sandbox_dir) = world().await;
     let alice = sandbox.wallet_address("alice").to_string();
@@ -273,7 +266,6 @@ async fn the_cli_completes_a_grant_through_its_loopback_listener() {
 }
 
 // Multi-threaded: the sandbox keeps serving while the test waits on the CLI.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_cancels_at_the_wallet_a_grant_nobody_approved_in_time() {
     let (session, sandbox, _sandbox_dir) = world().await;
     let alice = sandbox.wallet_address("alice").to_string();
@@ -339,7 +331,6 @@ fn json_of(output: &std::process::Output) -> serde_json::Value {
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&output.stdout)))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_pays_across_currencies_and_manages_the_grant() {
     let (session, sandbox, _dir) = world().await;
     let balance = |name: &str| {
@@ -488,7 +479,6 @@ fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_words() {
     let (session, sandbox, _dir) = world().await;
     let alice = sandbox.wallet_address("alice").to_string();
@@ -604,7 +594,6 @@ async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_word
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
     let (session, sandbox, _dir) = world_with(true).await;
     let from = sandbox.wallet_address("alice").to_string();
@@ -699,7 +688,6 @@ async fn approved_budget(session: &Session, wallet: &str, debit: &str) -> String
     pending["id"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot() {
     let (session, sandbox, _dir) = world().await;
     let from = sandbox.wallet_address("alice").to_string();
@@ -779,7 +767,6 @@ async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot(
     assert_eq!(payments.as_array().unwrap().len(), 2, "{payments}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
     let session = Session::start(Mode::Unlocked);
     let key = SigningKey::generate();
@@ -903,7 +890,6 @@ async fn the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it() {
 }
 
 // Multi-threaded: the sandbox keeps serving while the test waits on the CLI.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prove_confirms_ownership_through_the_loopback_finish() {
     let (session, sandbox, _sandbox_dir) = world().await;
     let alice = sandbox.wallet_address("alice").to_string();
@@ -964,4 +950,42 @@ async fn prove_confirms_ownership_through_the_loopback_finish() {
         serde_json::Value::Null,
         "no access, no token"
     );
+}
+
+/// This file's tests, for `main`.
+pub(crate) fn tests() -> Vec<Trial> {
+    vec![
+        crate::asynchronous(
+            "loopback::the_cli_completes_a_grant_through_its_loopback_listener",
+            the_cli_completes_a_grant_through_its_loopback_listener,
+        ),
+        crate::asynchronous(
+            "loopback::the_cli_cancels_at_the_wallet_a_grant_nobody_approved_in_time",
+            the_cli_cancels_at_the_wallet_a_grant_nobody_approved_in_time,
+        ),
+        crate::asynchronous(
+            "loopback::the_cli_pays_across_currencies_and_manages_the_grant",
+            the_cli_pays_across_currencies_and_manages_the_grant,
+        ),
+        crate::asynchronous(
+            "loopback::the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_words",
+            the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_words,
+        ),
+        crate::asynchronous(
+            "loopback::an_explicit_finish_wins_over_the_profiles_loopback_setting",
+            an_explicit_finish_wins_over_the_profiles_loopback_setting,
+        ),
+        crate::asynchronous(
+            "loopback::the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot",
+            the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot,
+        ),
+        crate::asynchronous(
+            "loopback::the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it",
+            the_cli_trusts_a_private_ca_only_when_told_and_says_so_without_it,
+        ),
+        crate::asynchronous(
+            "loopback::prove_confirms_ownership_through_the_loopback_finish",
+            prove_confirms_ownership_through_the_loopback_finish,
+        ),
+    ]
 }
