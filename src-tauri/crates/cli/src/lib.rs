@@ -141,26 +141,42 @@ impl Store {
     }
 }
 
+// The one-liners are the top level's list; `long_about` is what each
+// command's own `--help` starts with.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the sandbox wallet alone, with fault switches (`sandbox --help`).
-    #[command(version)]
+    #[command(
+        version,
+        long_about = "Run the Consent Desk sandbox wallet: a local Open Payments wallet."
+    )]
     Sandbox(sandbox::Args),
     /// Add, list, show, use and remove profiles (`profile --help`).
+    #[command(long_about = "Manage profiles (who the app signs as).")]
     Profile(profile::Args),
     /// Generate, import, show and check a profile's key (`key --help`).
+    #[command(long_about = "Manage a profile's key.")]
     Key(key::Args),
     /// Request, continue, show, rotate, revoke and cancel grants (`grant --help`).
-    #[command(alias = "grants")]
+    #[command(alias = "grants", long_about = "Manage grants.")]
     Grant(grant::Args),
     /// Send a payment: quote, confirmation, approval, payment (`pay --help`).
+    #[command(
+        long_about = "Send a payment: quote, your confirmation, the wallet's approval, the payment, until it settles."
+    )]
     Pay(pay::Args),
     /// List, show, resume and cancel payments (`payments --help`).
-    #[command(alias = "payment")]
+    #[command(
+        alias = "payment",
+        long_about = "Payments made, and those a crash interrupted."
+    )]
     Payments(payments::Args),
-    /// Prove you own a wallet address (Open Payments 1.3 `subject`): you
-    /// confirm at its wallet, nothing is granted or paid. Exit 0 when
-    /// proved, 4 when not.
+    /// Prove you own a wallet address, granting nothing (`prove --help`).
+    #[command(
+        long_about = "Prove you own a wallet address (Open Payments 1.3 `subject`): you \
+                      confirm at its wallet, nothing is granted or paid. Exit 0 when \
+                      proved, 4 when not."
+    )]
     Prove(prove::Args),
 }
 
