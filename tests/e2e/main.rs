@@ -6,6 +6,7 @@ mod consent;
 mod data_dir;
 mod deep_link;
 mod installed;
+mod layout;
 mod main_window;
 mod pay;
 mod profiles;

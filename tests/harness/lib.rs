@@ -195,6 +195,14 @@ pub struct Desktop {
 impl Desktop {
     /// Starts Xvfb, a D-Bus session bus and tauri-driver.
     pub fn start() -> Result<Self> {
+        Self::start_with(&[])
+    }
+
+    /// Like [`Desktop::start`], with `extra` variables for every program the
+    /// session starts, the app included: `("GTK_THEME", "Adwaita:dark")`
+    /// gives it the dark theme, which WebKitGTK passes on to pages as
+    /// `prefers-color-scheme: dark`.
+    pub fn start_with(extra: &[(&str, &str)]) -> Result<Self> {
         let home = tempfile::Builder::new()
             .prefix("consent-desk-e2e-")
             .tempdir()?;
@@ -250,6 +258,14 @@ impl Desktop {
             // with it, WebKitWebDriver screenshots hang under Xvfb.)
             ("NO_AT_BRIDGE".to_owned(), "1".to_owned()),
         ];
+        let env: Vec<(String, String)> = env
+            .into_iter()
+            .chain(
+                extra
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            )
+            .collect();
 
         let keyring = start_keyring(&env)?;
 

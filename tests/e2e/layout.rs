@@ -1,0 +1,255 @@
+//! Every screen fits the smallest window (720×520) and a large one
+//! (1280×900), light and dark: nothing wider than the window, no word broken
+//! in the middle although it would fit on a line of its own. Measured in the
+//! DOM of the real app; a screenshot of each screen at each size is saved in
+//! `target/e2e-screenshots/layout-*.png`.
+
+use harness::{App, Desktop};
+
+const SIZES: [(u32, u32); 2] = [(720, 520), (1280, 900)];
+
+/// Lists what does not fit on the page as it is now, one line each.
+///
+/// - Overflow: the document, or any box that is not meant to scroll
+///   sideways (inputs, text areas, `pre` blocks of JSON), is wider inside
+///   than it is (`scrollWidth > clientWidth`).
+/// - A word broken inside: its characters sit on more than one line,
+///   although it is narrower than half the content column, so it would
+///   have fitted on a line of its own (a long URL or key may break).
+const MEASURE: &str = r#"
+const problems = [];
+const name = (el) => {
+  const id = el.closest('[data-testid]')?.dataset.testid;
+  const cls = typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/)[0] : '';
+  return `${el.tagName.toLowerCase()}${cls}${id ? ` in [data-testid=${id}]` : ''}`;
+};
+const root = document.documentElement;
+if (root.scrollWidth > root.clientWidth) {
+  problems.push(`overflow: the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+}
+const scrollsSideways = (el) => ['PRE', 'TEXTAREA', 'INPUT', 'SELECT'].includes(el.tagName);
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.getClientRects().length === 0 || scrollsSideways(el) || el.closest('.visually-hidden')) continue;
+  const style = getComputedStyle(el);
+  if (style.display === 'inline' || style.textOverflow === 'ellipsis') continue;
+  if (el.scrollWidth > el.clientWidth) {
+    problems.push(`overflow: ${name(el)} is ${el.scrollWidth}px wide inside, ${el.clientWidth}px outside: "${el.textContent.trim().slice(0, 60)}"`);
+  }
+}
+const column = document.querySelector('main') ?? document.body;
+const columnStyle = getComputedStyle(column);
+const columnWidth = column.clientWidth - parseFloat(columnStyle.paddingLeft) - parseFloat(columnStyle.paddingRight);
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+const range = document.createRange();
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const parent = node.parentElement;
+  if (!parent || parent.closest('.visually-hidden, script, style, pre, textarea')) continue;
+  // Words as a line may not break them: hyphens and dashes are break points.
+  for (const match of node.data.matchAll(/[^\s\-\u2010-\u2014\u00ad\u200b]+/g)) {
+    range.setStart(node, match.index);
+    range.setEnd(node, match.index + match[0].length);
+    const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+    const lines = new Set(rects.map((r) => Math.round(r.top)));
+    if (lines.size < 2) continue;
+    const width = rects.reduce((sum, r) => sum + r.width, 0);
+    if (width < columnWidth / 2) {
+      problems.push(`broken word: "${match[0]}" (${Math.round(width)}px) is split over ${lines.size} lines in ${name(parent)}`);
+    }
+  }
+}
+return problems;
+"#;
+
+/// Resizes the window and waits until the page has the new width.
+async fn resize(app: &App, (width, height): (u32, u32)) -> harness::Result<()> {
+    let client = app.client();
+    let failed = |what: String| {
+        move |error| harness::Error::Command {
+            doing: what,
+            source: error,
+        }
+    };
+    client
+        .set_window_rect(0, 0, width, height)
+        .await
+        .map_err(failed(format!("resizing the window to {width}×{height}")))?;
+    let deadline = std::time::Instant::now() + harness::UI_TIMEOUT;
+    loop {
+        let inner = client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .map_err(failed("reading the window's size".to_owned()))?;
+        if inner == serde_json::json!([width, height]) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(harness::Error::NotReady(format!(
+                "the window did not become {width}×{height}: the page is {inner}"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Everything the walk found, screen by screen.
+#[derive(Debug, Default)]
+struct Findings(Vec<String>);
+
+impl Findings {
+    /// Measures the screen shown at both sizes, saving a screenshot of each.
+    async fn screen(&mut self, app: &App, theme: &str, screen: &str) -> harness::Result<()> {
+        for size in SIZES {
+            resize(app, size).await?;
+            app.screenshot(&format!("layout-{theme}-{}x{}-{screen}", size.0, size.1))
+                .await?;
+            let problems = app
+                .client()
+                .execute(MEASURE, vec![])
+                .await
+                .map_err(|source| harness::Error::Command {
+                    doing: format!("measuring {screen}"),
+                    source,
+                })?;
+            for problem in problems.as_array().into_iter().flatten() {
+                self.0.push(format!(
+                    "{screen} at {}×{} ({theme}): {}",
+                    size.0,
+                    size.1,
+                    problem.as_str().unwrap_or_default()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Waits for the consent window, approves there and returns to the app.
+async fn approve_in_wallet(
+    app: &App,
+    known: &[fantoccini::wd::WindowHandle],
+) -> harness::Result<()> {
+    app.switch_to_new_window(known).await?;
+    app.click("consent-approve").await?;
+    app.switch_to_main().await
+}
+
+/// Walks every screen once, in the state a person would see it, and
+/// measures each at both sizes.
+async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
+    let desktop = Desktop::start_with(extra)?;
+    let app = desktop.launch(&[]).await?;
+    let dark: serde_json::Value = app
+        .client()
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await
+        .map_err(|source| harness::Error::Command {
+            doing: "asking the page for its colour scheme".into(),
+            source,
+        })?;
+    assert_eq!(
+        dark,
+        (theme == "dark"),
+        "the page's colour scheme is not {theme}"
+    );
+    let mut found = Findings::default();
+
+    app.find("welcome-sandbox").await?;
+    found.screen(&app, theme, "welcome").await?;
+    app.click("welcome-sandbox").await?;
+    let wallet = app.text("profile-active-wallet").await?;
+    let base = wallet.trim_end_matches("consent-desk").to_owned();
+
+    // An approval of $13.20 a day, approved in the wallet's window.
+    app.click("nav-approve").await?;
+    app.type_into("approve-amount", "13.20").await?;
+    app.click("approve-repeat-day").await?;
+    app.wait_for_text("approve-summary", |text| text.contains("every day"))
+        .await?;
+    found.screen(&app, theme, "approve").await?;
+    let known = app.windows().await?;
+    app.click("approve-submit").await?;
+    approve_in_wallet(&app, &known).await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
+    found.screen(&app, theme, "approved").await?;
+
+    // A payment in another currency: a quote with a rate and a fee, paid.
+    app.click("nav-pay").await?;
+    app.type_into("pay-to", &format!("{base}bob")).await?;
+    app.type_into("pay-amount", "10").await?;
+    app.click("pay-kind-receive").await?;
+    app.click("pay-quote").await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "quoted")
+        .await?;
+    found.screen(&app, theme, "pay-quote").await?;
+    let known = app.windows().await?;
+    app.click("pay-confirm").await?;
+    approve_in_wallet(&app, &known).await?;
+    app.wait_for_attr("pay-state", "data-state", |s| s == "completed")
+        .await?;
+    found.screen(&app, theme, "pay-done").await?;
+
+    // Home with both approvals; the daily budget's details open.
+    app.click("nav-home").await?;
+    let daily = app.find_all("grant-item").await?.len();
+    assert_eq!(daily, 2, "the approval and the payment's grant are listed");
+    let opens = app.find_all("grant-open").await?;
+    let last = opens.last().expect("two grants").clone();
+    last.click()
+        .await
+        .map_err(|source| harness::Error::Command {
+            doing: "opening the daily budget".into(),
+            source,
+        })?;
+    app.find("grant-spent").await?;
+    found.screen(&app, theme, "home").await?;
+
+    app.click("nav-activity").await?;
+    app.click("activity-open").await?;
+    app.find("activity-detail").await?;
+    found.screen(&app, theme, "activity").await?;
+
+    app.click("nav-profiles").await?;
+    app.find("profile-item").await?;
+    found.screen(&app, theme, "profiles").await?;
+    app.click("profile-add").await?;
+    app.find("connect").await?;
+    found.screen(&app, theme, "connect").await?;
+    app.click("connect-cancel").await?;
+
+    app.click("nav-about").await?;
+    app.find("about-log-file").await?;
+    found.screen(&app, theme, "about").await?;
+
+    // An approval in progress: the wallet's window open, nothing chosen yet.
+    app.click("nav-approve").await?;
+    app.type_into("approve-amount", "5").await?;
+    app.wait_for_text("approve-summary", |text| text.contains("$5.00"))
+        .await?;
+    app.click("approve-submit").await?;
+    app.wait_for_text("flow-hint", |text| !text.is_empty())
+        .await?;
+    found.screen(&app, theme, "waiting").await?;
+
+    app.close().await?;
+    assert!(
+        found.0.is_empty(),
+        "{} layout problems:\n{}",
+        found.0.len(),
+        found.0.join("\n")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_screen_fits_small_and_large_windows_in_the_light_theme() -> harness::Result<()> {
+    walk("light", &[]).await
+}
+
+#[tokio::test]
+async fn every_screen_fits_small_and_large_windows_in_the_dark_theme() -> harness::Result<()> {
+    walk("dark", &[("GTK_THEME", "Adwaita:dark")]).await
+}
