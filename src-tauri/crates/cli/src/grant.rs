@@ -229,7 +229,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
             show_pending(
                 json_mode,
                 json!({"id": pending.id, "finish": finish.name()}),
-                pending.redirect.as_deref().unwrap_or_default(),
+                pending.redirect.as_ref().map_or("", |url| url.as_str()),
                 "this",
                 open_browser,
             );

@@ -169,7 +169,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
     show_pending(
         json_mode,
         json!({"id": payment.id, "grant": grant.id, "finish": finish.name()}),
-        grant.redirect.as_deref().unwrap_or_default(),
+        grant.redirect.as_ref().map_or("", |url| url.as_str()),
         "the payment",
         args.open_browser,
     );

@@ -48,7 +48,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
     show_pending(
         json_mode,
         json!({"id": pending.id, "finish": finish.name(), "wallet": pending.wallet}),
-        pending.redirect.as_deref().unwrap_or_default(),
+        pending.redirect.as_ref().map_or("", |url| url.as_str()),
         "that you own this wallet address",
         args.open_browser,
     );

@@ -228,7 +228,10 @@ impl Flows {
                 true,
                 format!(
                     "not approved ({})",
-                    record.problem.as_deref().unwrap_or("no reason given")
+                    record
+                        .outcome
+                        .as_ref()
+                        .map_or_else(|| "no reason given".to_owned(), ToString::to_string)
                 ),
             ),
             Err(FlowError::Refused(error)) => (Some(false), false, error.to_string()),

@@ -36,7 +36,7 @@ pub fn fill(path: &Path, count: usize) -> Result<(), StoreError> {
                  'https://ilp.example/auth/token/x', ?2, ?2, ?2)",
             rusqlite::params![format!("grant-{n:06}"), when],
         )?;
-        let record = payment(n, &when);
+        let record = payment(n, &when)?;
         tx.execute(
             "INSERT INTO payments (id, profile, state, grant_id, record, created_at, updated_at)
              VALUES (?1, 'sandbox', 'completed', ?2, ?3, ?4, ?4)",
@@ -52,7 +52,13 @@ pub fn fill(path: &Path, count: usize) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn payment(n: usize, when: &str) -> PaymentRecord {
+fn payment(n: usize, when: &str) -> Result<PaymentRecord, StoreError> {
+    let at = time::OffsetDateTime::parse(when, &time::format_description::well_known::Rfc3339)
+        .map_err(|error| StoreError::Unreadable {
+            record: format!("payment {n}"),
+            field: "created_at",
+            reason: error.to_string(),
+        })?;
     let usd = |value| Amount {
         value,
         asset_code: "USD".into(),
@@ -60,13 +66,13 @@ fn payment(n: usize, when: &str) -> PaymentRecord {
     };
     let url =
         |path: String| url::Url::parse(&format!("https://ilp.example/{path}")).expect("a URL");
-    PaymentRecord {
+    Ok(PaymentRecord {
         id: format!("payment-{n:06}"),
         profile: "sandbox".into(),
-        sender: "https://ilp.example/alice".into(),
-        resource_server: "https://ilp.example/".into(),
-        receiver_wallet: Some("https://ilp.example/bob".into()),
-        incoming_payment: format!("https://ilp.example/incoming-payments/{n}"),
+        sender: url("alice".into()),
+        resource_server: url(String::new()),
+        receiver_wallet: Some(url("bob".into())),
+        incoming_payment: url(format!("incoming-payments/{n}")),
         amount: None,
         note: Some("rent".into()),
         quote: Quote {
@@ -83,7 +89,7 @@ fn payment(n: usize, when: &str) -> PaymentRecord {
         outgoing_payment: None,
         state: PaymentState::Completed,
         problem: None,
-        created_at: when.into(),
-        updated_at: when.into(),
-    }
+        created_at: at,
+        updated_at: at,
+    })
 }

@@ -17,7 +17,7 @@
 //!
 //! let spec = GrantSpec::parse("http://127.0.0.1:4455/alice", Some("1320"), None, None, None)?;
 //! let pending = flows.request(&client, "sandbox", &spec, FinishVia::DeepLink).await?;
-//! println!("approve at {}", pending.redirect.unwrap_or_default());
+//! println!("approve at {}", pending.redirect.map(String::from).unwrap_or_default());
 //! // … the OS hands the app dev.consentdesk:/finish/<id>?hash=…&interact_ref=… :
 //! let outcome = flows.complete("dev.consentdesk:/finish/…", move |_profile| Ok(client)).await?;
 //! # Ok(()) }
@@ -33,6 +33,7 @@ pub mod history;
 pub mod keys;
 pub mod loopback;
 mod manage;
+pub mod outcome;
 pub mod pay;
 pub mod sandbox;
 mod store;
@@ -53,9 +54,10 @@ use url::Url;
 pub use crate::desktop::Desktop;
 pub use crate::engine::Engine;
 pub use crate::error::{Error, ErrorCode, IpcError};
+pub use crate::outcome::{GrantAsk, GrantOutcome, PaymentProblem, WalletCode};
 pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState};
+pub use crate::store::{rfc3339, GrantRecord, GrantState, StoreError, UnreadableRow};
 use crate::store::{timestamp, Store};
-pub use crate::store::{GrantRecord, GrantState, StoreError};
 
 /// The URI scheme wallets send the person back to (deep links).
 pub const LINK_SCHEME: &str = "dev.consentdesk";
@@ -319,11 +321,10 @@ impl std::fmt::Debug for Flows {
     }
 }
 
-/// RFC 3339 time `seconds` from now (a token's `expires_in`).
-pub(crate) fn expiry_after(seconds: u64) -> Option<String> {
-    (time::OffsetDateTime::now_utc() + time::Duration::seconds(i64::try_from(seconds).ok()?))
-        .format(&time::format_description::well_known::Rfc3339)
-        .ok()
+/// The time `seconds` from now (a token's `expires_in`).
+pub(crate) fn expiry_after(seconds: u64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::now_utc()
+        .checked_add(time::Duration::seconds(i64::try_from(seconds).ok()?))
 }
 
 fn secret_account(id: &str, kind: &str) -> String {
@@ -363,6 +364,16 @@ impl Flows {
     /// The file could not be read.
     pub fn get(&self, id: &str) -> Result<Option<GrantRecord>, FlowError> {
         Ok(self.store().get(id)?)
+    }
+
+    /// Rows the store's migration could not read as this version's records,
+    /// kept with their raw columns (see `UnreadableRow`); normally none.
+    ///
+    /// # Errors
+    ///
+    /// The file could not be read.
+    pub fn unreadable_records(&self) -> Result<Vec<UnreadableRow>, FlowError> {
+        Ok(self.store().unreadable()?)
     }
 
     /// One grant, or an error naming the id when there is none.
@@ -415,8 +426,7 @@ impl Flows {
                     .to_owned(),
             ));
         };
-        let request =
-            serde_json::to_value(&request).map_err(|e| FlowError::Invalid(e.to_string()))?;
+        let request = crate::outcome::GrantAsk::Access(request);
         self.keep_pending(id, profile, &wallet, request, &finish_uri, &nonce, &pending)
     }
 
@@ -457,8 +467,7 @@ impl Flows {
                     .to_owned(),
             ));
         };
-        let request =
-            serde_json::to_value(&request).map_err(|e| FlowError::Invalid(e.to_string()))?;
+        let request = crate::outcome::GrantAsk::Subject(request);
         self.keep_pending(id, profile, &wallet, request, &finish_uri, &nonce, &pending)
     }
 
@@ -470,7 +479,7 @@ impl Flows {
         id: String,
         profile: &str,
         wallet: &consent_desk_protocol::WalletAddress,
-        request: serde_json::Value,
+        request: crate::outcome::GrantAsk,
         finish_uri: &Url,
         nonce: &Nonce,
         pending: &consent_desk_protocol::PendingGrant,
@@ -484,21 +493,21 @@ impl Flows {
         let record = GrantRecord {
             id,
             profile: profile.to_owned(),
-            wallet: wallet.id.to_string(),
-            auth_server: wallet.auth_server.to_string(),
+            wallet: wallet.id.clone(),
+            auth_server: wallet.auth_server.clone(),
             request,
-            finish_uri: finish_uri.to_string(),
+            finish_uri: finish_uri.clone(),
             client_nonce: nonce.as_str().to_owned(),
             server_nonce: Some(pending.interact.finish.clone()),
-            redirect: Some(pending.interact.redirect.to_string()),
-            continue_uri: Some(pending.continue_.uri.0.to_string()),
+            redirect: Some(pending.interact.redirect.clone()),
+            continue_uri: Some(pending.continue_.uri.0.clone()),
             continue_wait: pending.continue_.wait,
             state: GrantState::Pending,
-            problem: None,
+            outcome: None,
             access: None,
             manage_uri: None,
             expires_at: None,
-            created_at: now.clone(),
+            created_at: now,
             updated_at: now,
         };
         if let Err(error) = self.store().insert(&record) {
@@ -520,8 +529,7 @@ impl Flows {
             .get(KEYRING_SERVICE, &secret_account(&record.id, "continue"))?;
         let uri = record
             .continue_uri
-            .as_deref()
-            .and_then(|uri| Url::parse(uri).ok())
+            .clone()
             .ok_or_else(|| FlowError::Invalid("the grant has no continuation URI".to_owned()))?;
         Ok(consent_desk_protocol::Continue {
             access_token: ContinueAccessToken {
@@ -596,7 +604,7 @@ impl Flows {
             finish_url,
             &client_nonce,
             &server_nonce,
-            &record.auth_server,
+            record.auth_server.as_str(),
         ) {
             Ok(outcome) => outcome,
             Err(error) => {
@@ -616,12 +624,12 @@ impl Flows {
         let interact_ref = match outcome {
             FinishOutcome::Approved { interact_ref } => interact_ref,
             FinishOutcome::Rejected { result, message } => {
-                let problem = match message {
-                    Some(message) => format!("{} ({message})", result.as_str()),
-                    None => result.as_str().to_owned(),
+                let outcome = GrantOutcome::Wallet {
+                    code: WalletCode::from(&result),
+                    description: message.filter(|message| !message.is_empty()),
                 };
                 self.store()
-                    .finish(&id, GrantState::Failed, Some(&problem), None, None, None)?;
+                    .finish(&id, GrantState::Failed, Some(&outcome), None, None, None)?;
                 let _ = self
                     .secrets
                     .delete(KEYRING_SERVICE, &secret_account(&id, "continue"));
@@ -639,8 +647,7 @@ impl Flows {
         };
         observer(&id, Step::Continuing);
         // An ownership proof asked for `subject` and no access.
-        let proof =
-            record.request.get("subject").is_some() && record.request.get("access_token").is_none();
+        let proof = record.request.is_proof();
         let result = async {
             let client = client_for(&record.profile)?;
             let continuation = self.continuation(&record)?;
@@ -680,17 +687,15 @@ impl Flows {
             approved.continue_.access_token.value.secret(),
         )?;
         self.store()
-            .set_continue_uri(&id, approved.continue_.uri.0.as_str())?;
+            .set_continue_uri(&id, &approved.continue_.uri.0)?;
         let expires_at = approved.access_token.expires_in.and_then(expiry_after);
-        let access = serde_json::to_value(&approved.access_token.access)
-            .map_err(|e| FlowError::Invalid(e.to_string()))?;
         self.store().finish(
             &id,
             GrantState::Approved,
             None,
-            Some(&access),
-            Some(approved.access_token.manage.0.as_str()),
-            expires_at.as_deref(),
+            Some(&approved.access_token.access),
+            Some(&approved.access_token.manage.0),
+            expires_at,
         )?;
         tracing::info!(grant = %id, "grant approved and continued");
         Ok(Completed::Approved(self.get(&id)?.unwrap_or(record)))
@@ -707,8 +712,7 @@ impl Flows {
         let _ = self
             .secrets
             .delete(KEYRING_SERVICE, &secret_account(id, "continue"));
-        let asked = Url::parse(&record.wallet).ok();
-        if asked.is_some_and(|wallet| answer.subject.names(&wallet)) {
+        if answer.subject.names(&record.wallet) {
             self.store()
                 .finish(id, GrantState::Approved, None, None, None, None)?;
             tracing::info!(grant = %id, "ownership proved");
@@ -716,23 +720,17 @@ impl Flows {
                 self.get(id)?.unwrap_or_else(|| record.clone()),
             ));
         }
-        let confirmed: Vec<&str> = answer
-            .subject
-            .sub_ids
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect();
-        let problem = format!(
-            "the wallet confirmed {} instead of {}, so nothing was proved",
-            if confirmed.is_empty() {
-                "no address".to_owned()
-            } else {
-                confirmed.join(", ")
-            },
-            record.wallet
-        );
+        let outcome = GrantOutcome::OtherSubject {
+            asked: record.wallet.to_string(),
+            confirmed: answer
+                .subject
+                .sub_ids
+                .iter()
+                .map(|s| s.id.clone())
+                .collect(),
+        };
         self.store()
-            .finish(id, GrantState::Failed, Some(&problem), None, None, None)?;
+            .finish(id, GrantState::Failed, Some(&outcome), None, None, None)?;
         Ok(Completed::NotApproved(
             self.get(id)?.unwrap_or_else(|| record.clone()),
         ))
@@ -746,7 +744,8 @@ impl Flows {
     #[tracing::instrument(name = "flow.cancel", skip_all, fields(grant = %id))]
     pub async fn cancel(&self, client: &Client, id: &str) -> Result<GrantRecord, FlowError> {
         let record = self.get(id)?.ok_or(FlowError::UnknownFinish)?;
-        self.cancel_at_wallet(client, record, "cancelled").await
+        self.cancel_at_wallet(client, record, GrantOutcome::Cancelled)
+            .await
     }
 
     /// Cancels at the wallet a grant nobody will use (see [`Abandoned`]), so
@@ -768,7 +767,7 @@ impl Flows {
         if !matches!(record.state, GrantState::Pending | GrantState::Approved) {
             return Ok(record);
         }
-        let record = self.cancel_at_wallet(client, record, why.code()).await?;
+        let record = self.cancel_at_wallet(client, record, why.outcome()).await?;
         tracing::info!(grant = %id, "abandoned grant cancelled at the wallet");
         Ok(record)
     }
@@ -777,7 +776,7 @@ impl Flows {
         &self,
         client: &Client,
         record: GrantRecord,
-        problem: &str,
+        outcome: GrantOutcome,
     ) -> Result<GrantRecord, FlowError> {
         let id = record.id.clone();
         self.no_payment_in_flight(&id)?;
@@ -786,8 +785,8 @@ impl Flows {
         self.store().finish(
             &id,
             GrantState::Cancelled,
-            Some(problem),
-            record.access.as_ref(),
+            Some(&outcome),
+            record.access.as_deref(),
             None,
             None,
         )?;
@@ -812,73 +811,13 @@ pub enum Abandoned {
 }
 
 impl Abandoned {
-    /// The code stored as the grant's problem.
-    fn code(self) -> &'static str {
+    /// What the grant's record says of it.
+    fn outcome(self) -> GrantOutcome {
         match self {
-            Self::TimedOut => "timed_out",
-            Self::QuoteExpired => "quote_expired",
+            Self::TimedOut => GrantOutcome::TimedOut,
+            Self::QuoteExpired => GrantOutcome::QuoteExpired,
         }
     }
-}
-
-/// The code and the wallet's message of a grant's `problem`, as
-/// [`Flows::complete`] stores it: `code` or `code (message)`.
-fn problem_parts(problem: &str) -> (&str, Option<&str>) {
-    let (code, rest) = problem.split_once(' ').unwrap_or((problem, ""));
-    let message = rest
-        .strip_prefix('(')
-        .and_then(|rest| rest.strip_suffix(')'))
-        .filter(|message| !message.is_empty());
-    (code, message)
-}
-
-/// Whether a grant's `problem` says the approval ran out of time (the
-/// wallet's `invalid_interaction` with "interaction expired", or with no
-/// message, as older wallets sent it).
-#[must_use]
-pub fn problem_is_expiry(problem: &str) -> bool {
-    match problem_parts(problem) {
-        ("invalid_interaction", None) => true,
-        ("invalid_interaction", Some(message)) => message.contains("expired"),
-        _ => false,
-    }
-}
-
-/// A grant's `problem` (a wallet's `result` code and message, or why the
-/// app gave it up) in words for a person; `None` for one this app does not
-/// know, to be shown as it came.
-#[must_use]
-pub fn problem_words(problem: &str) -> Option<&'static str> {
-    let (code, _) = problem_parts(problem);
-    Some(match code {
-        "grant_rejected" => "You rejected the request at your wallet; nothing was granted.",
-        "invalid_interaction" if problem_is_expiry(problem) => {
-            "The approval expired before it was finished; start again."
-        }
-        "invalid_interaction" => {
-            "Your wallet says this approval link is no longer valid (the request was already \
-             decided or cancelled); nothing was granted. Start again."
-        }
-        "unknown_interaction" => {
-            "Your wallet no longer knows this approval (it was cancelled); nothing was granted. \
-             Start again."
-        }
-        "grant_invalid" => {
-            "Your wallet sent you back before you approved or rejected, so nothing was granted; \
-             start again."
-        }
-        "request_denied" => "The wallet refused the request.",
-        "cancelled" => "You cancelled the request.",
-        "timed_out" => {
-            "No approval arrived in time, so the request was cancelled at your wallet; start \
-             again."
-        }
-        "quote_expired" => {
-            "The quote expired while you approved, so the grant was cancelled at your wallet and \
-             nothing was paid; pay again."
-        }
-        _ => return None,
-    })
 }
 
 /// What a finish redirect says without verifying it (for showing a

@@ -35,7 +35,7 @@ impl Flows {
         )?;
         let expires_at = new.expires_in.and_then(expiry_after);
         self.store()
-            .set_manage(grant_id, new.manage.0.as_str(), expires_at.as_deref())?;
+            .set_manage(grant_id, &new.manage.0, expires_at)?;
         tracing::info!("access token rotated");
         Ok(new.value)
     }
@@ -52,10 +52,9 @@ impl Flows {
         grant_id: &str,
     ) -> Result<AccessToken, FlowError> {
         let grant = self.approved(grant_id)?;
-        let expiring = grant.expires_at.as_deref().is_some_and(|at| {
-            time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-                .is_ok_and(|at| at - time::OffsetDateTime::now_utc() < ROTATE_BEFORE)
-        });
+        let expiring = grant
+            .expires_at
+            .is_some_and(|at| at - time::OffsetDateTime::now_utc() < ROTATE_BEFORE);
         if expiring {
             return self.rotate(client, grant_id).await;
         }
@@ -98,9 +97,7 @@ impl Flows {
         grant_id: &str,
     ) -> Result<GrantSpentAmounts, FlowError> {
         let grant = self.approved(grant_id)?;
-        let wallet = Url::parse(&grant.wallet)
-            .map_err(|e| FlowError::Invalid(format!("the stored wallet is not a URL ({e})")))?;
-        let wallet = client.wallet_address(&wallet).await?;
+        let wallet = client.wallet_address(&grant.wallet).await?;
         let mut token = self.usable_token(client, grant_id).await?;
         let mut answer = client
             .outgoing_payment_grant(&wallet.resource_server, &token)
@@ -164,7 +161,6 @@ impl Flows {
 fn manage_uri(grant: &GrantRecord) -> Result<Url, FlowError> {
     grant
         .manage_uri
-        .as_deref()
-        .and_then(|uri| Url::parse(uri).ok())
+        .clone()
         .ok_or_else(|| FlowError::Invalid("this grant has no token to manage".to_owned()))
 }

@@ -18,6 +18,7 @@ use consent_desk_protocol::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::outcome::{PaymentProblem, Renewal};
 use crate::store::{timestamp, GrantState};
 use crate::{FinishVia, FlowError, Flows, GrantRecord, GrantSpec};
 
@@ -95,13 +96,13 @@ pub struct PaymentRecord {
     /// The profile that signs for it.
     pub profile: String,
     /// The sending wallet address.
-    pub sender: String,
+    pub sender: Url,
     /// The sender's resource server.
-    pub resource_server: String,
+    pub resource_server: Url,
     /// The receiving wallet address, when the person gave one.
-    pub receiver_wallet: Option<String>,
+    pub receiver_wallet: Option<Url>,
     /// The incoming payment it pays.
-    pub incoming_payment: String,
+    pub incoming_payment: Url,
     /// What the person asked for.
     pub amount: Option<PayAmount>,
     /// The note for the receiver.
@@ -114,12 +115,14 @@ pub struct PaymentRecord {
     pub outgoing_payment: Option<OutgoingPayment>,
     /// Where it is.
     pub state: PaymentState,
-    /// Why it failed, in words.
-    pub problem: Option<String>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
+    /// Why it failed, stopped or went back to its quote.
+    pub problem: Option<PaymentProblem>,
+    /// When it was quoted (RFC 3339 in the record).
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: time::OffsetDateTime,
 }
 
 impl PaymentRecord {
@@ -132,12 +135,6 @@ impl PaymentRecord {
         time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
             .is_ok_and(|at| at <= time::OffsetDateTime::now_utc())
     }
-}
-
-/// A URL the store kept; an error says which one when it does not parse.
-fn stored_url(text: &str, what: &str) -> Result<Url, FlowError> {
-    Url::parse(text)
-        .map_err(|e| FlowError::Invalid(format!("the stored {what} is not a URL ({e})")))
 }
 
 /// An incoming payment URL rather than a wallet address: its path ends in
@@ -182,15 +179,14 @@ async fn token_now(
 pub(crate) fn outgoing_access(
     grant: &GrantRecord,
 ) -> Option<(Vec<OutgoingPaymentAction>, Option<OutgoingLimits>)> {
-    let access = grant
-        .access
-        .clone()
-        .or_else(|| grant.request.pointer("/access_token/access").cloned())?;
-    let items: Vec<AccessItem> = serde_json::from_value(access).ok()?;
-    items.into_iter().find_map(|item| match item {
+    let items = match &grant.access {
+        Some(granted) => granted,
+        None => &grant.request.access()?.access_token.access,
+    };
+    items.iter().find_map(|item| match item {
         AccessItem::OutgoingPayment {
             actions, limits, ..
-        } => Some((actions, limits)),
+        } => Some((actions.clone(), limits.clone())),
         _ => None,
     })
 }
@@ -253,47 +249,30 @@ fn wallet_reason(outgoing: &OutgoingPayment) -> Option<String> {
         .map(|reason| reason.chars().take(300).collect())
 }
 
-/// The words for a spent budget: when a recurring one renews, or that a
-/// one-time one needs a new approval.
-fn spent_words(limits: Option<&OutgoingLimits>) -> String {
+/// A spent budget: when a recurring one renews (a one-time one needs a
+/// new approval).
+fn spent(limits: Option<&OutgoingLimits>) -> PaymentProblem {
     let now = time::OffsetDateTime::now_utc();
     let renews = limits
         .and_then(|limits| limits.interval.as_ref())
-        .and_then(|interval| interval.current(now));
-    match renews {
-        Some(bounds) => {
-            let period = if bounds.end - bounds.start == time::Duration::days(1) {
-                "for today"
-            } else {
-                "for this period"
-            };
-            format!(
-                "This budget is spent {period}; it renews at {}. Approve a new grant to pay now.",
-                consent_desk_protocol::describe::format_date(bounds.end, true)
-            )
-        }
-        None => "This budget is spent or does not cover this payment; approve a new grant to pay."
-            .to_owned(),
-    }
+        .and_then(|interval| interval.current(now))
+        .map(|bounds| Renewal {
+            at: bounds.end,
+            daily: bounds.end - bounds.start == time::Duration::days(1),
+        });
+    PaymentProblem::BudgetSpent { renews }
 }
 
 /// Why a resumed send cannot tell whether its payment was made: the wallet
 /// refused the create again, and the payments made could not be listed.
-fn unconfirmed_words(grant: &GrantRecord, lookup: &consent_desk_protocol::Error) -> String {
+fn unconfirmed(grant: &GrantRecord, lookup: &consent_desk_protocol::Error) -> PaymentProblem {
     let lists = outgoing_access(grant).is_some_and(|(actions, _)| {
         actions.contains(&OutgoingPaymentAction::List)
             || actions.contains(&OutgoingPaymentAction::ListAll)
     });
-    let why = if lists {
-        format!("The wallet could not be asked whether it was ({lookup})")
-    } else {
-        "This grant cannot list payments, so that cannot be confirmed here".to_owned()
-    };
-    format!(
-        "This payment may have been made already: the wallet refused to send it again, as it \
-         does once the first try used the budget. {why}. Do not pay it again: check again \
-         later, or look for it in your wallet's history."
-    )
+    PaymentProblem::Unconfirmed {
+        lookup: lists.then(|| lookup.to_string()),
+    }
 }
 
 impl Flows {
@@ -352,7 +331,7 @@ impl Flows {
                     },
                 )
                 .await?;
-            (incoming.id, Some(receiver.id.to_string()))
+            (incoming.id, Some(receiver.id))
         };
         if request.amount.is_none() && receiver_wallet.is_some() {
             return Err(FlowError::Invalid(
@@ -367,7 +346,9 @@ impl Flows {
                 let ours = receiver_wallet.is_some();
                 return Err(
                     match Self::receiver_problem(client, &incoming, ours).await {
-                        Some(words) => FlowError::Invalid(words),
+                        Some(problem) => {
+                            FlowError::Invalid(crate::words::payment_problem(&problem))
+                        }
                         None => error.into(),
                     },
                 );
@@ -378,10 +359,10 @@ impl Flows {
         let record = PaymentRecord {
             id: uuid::Uuid::new_v4().to_string(),
             profile: profile.to_owned(),
-            sender: sender.id.to_string(),
-            resource_server: sender.resource_server.to_string(),
+            sender: sender.id.clone(),
+            resource_server: sender.resource_server.clone(),
             receiver_wallet,
-            incoming_payment: incoming.to_string(),
+            incoming_payment: incoming,
             amount: request.amount,
             note: request.note.clone(),
             quote,
@@ -389,7 +370,7 @@ impl Flows {
             outgoing_payment: None,
             state: PaymentState::Quoted,
             problem: None,
-            created_at: now.clone(),
+            created_at: now,
             updated_at: now,
         };
         self.store().insert_payment(&record)?;
@@ -457,10 +438,8 @@ impl Flows {
                 payment.state.as_str()
             )));
         }
-        let sender = client
-            .wallet_address(&stored_url(&payment.sender, "sender")?)
-            .await?;
-        let incoming = stored_url(&payment.incoming_payment, "receiver")?;
+        let sender = client.wallet_address(&payment.sender).await?;
+        let incoming = payment.incoming_payment.clone();
         let from = payment.state;
         let granted = payment.quote.debit_amount.value;
         payment.quote = self
@@ -473,10 +452,9 @@ impl Flows {
             payment.state = PaymentState::Quoted;
             payment.grant_id = None;
             payment.problem = Some(if payment.quote.debit_amount.value > granted {
-                "the new quote costs more than the approved grant allows; approve it again"
-                    .to_owned()
+                PaymentProblem::NewQuoteCostsMore
             } else {
-                "a new quote: check it and confirm".to_owned()
+                PaymentProblem::NewQuote
             });
         }
         payment.updated_at = timestamp();
@@ -509,7 +487,7 @@ impl Flows {
             return Err(FlowError::QuoteExpired);
         }
         let spec = GrantSpec {
-            wallet: stored_url(&payment.sender, "sender")?,
+            wallet: payment.sender.clone(),
             debit: Some(payment.quote.debit_amount.value),
             receive: None,
             receiver: Some(payment.quote.receiver.clone()),
@@ -707,7 +685,11 @@ impl Flows {
                         return self.end_payment(
                             payment,
                             PaymentState::Cancelled,
-                            grant.problem.unwrap_or_else(|| "not approved".to_owned()),
+                            grant
+                                .outcome
+                                .map_or(PaymentProblem::NotApproved, |outcome| {
+                                    PaymentProblem::Grant { outcome }
+                                }),
                         );
                     }
                     _ => {
@@ -733,8 +715,8 @@ impl Flows {
             }
         }
         let grant = self.grant_of(&payment)?;
-        let resource_server = stored_url(&payment.resource_server, "wallet")?;
-        let wallet = stored_url(&payment.sender, "sender")?;
+        let resource_server = payment.resource_server.clone();
+        let wallet = payment.sender.clone();
         let body = CreateOutgoingPayment::FromQuote {
             wallet_address: wallet.clone(),
             quote_id: payment.quote.id.clone(),
@@ -772,8 +754,9 @@ impl Flows {
                     // the wallet now refuses the same create as over the
                     // grant's limit: that create most likely used the budget.
                     // Never back to the quote (a new grant would pay twice).
-                    let words = unconfirmed_words(&grant, lookup);
-                    payment.problem = Some(words.clone());
+                    let problem = unconfirmed(&grant, lookup);
+                    let words = crate::words::payment_problem(&problem);
+                    payment.problem = Some(problem);
                     payment.updated_at = timestamp();
                     self.save_payment(&payment, PaymentState::Sending)?;
                     return Err(FlowError::Unconfirmed(words));
@@ -786,7 +769,7 @@ impl Flows {
                     // inactive is the grant's limit, never the token's.)
                     payment.state = PaymentState::Quoted;
                     payment.grant_id = None;
-                    payment.problem = Some(spent_words(
+                    payment.problem = Some(spent(
                         outgoing_access(&grant)
                             .and_then(|(_, limits)| limits)
                             .as_ref(),
@@ -799,13 +782,16 @@ impl Flows {
                     // to be resumed (the quote keeps it from being paid twice).
                     return Err(error.into());
                 } else {
-                    let link = stored_url(&payment.incoming_payment, "receiver")?;
+                    let link = payment.incoming_payment.clone();
+                    let message = || PaymentProblem::Message {
+                        text: error.to_string(),
+                    };
                     let problem = if invalid_receiver(&error) {
                         Self::receiver_problem(client, &link, payment.receiver_wallet.is_some())
                             .await
-                            .unwrap_or_else(|| error.to_string())
+                            .unwrap_or_else(message)
                     } else {
-                        error.to_string()
+                        message()
                     };
                     self.end_payment(payment, PaymentState::Failed, problem)?;
                     return Err(error.into());
@@ -873,10 +859,11 @@ impl Flows {
             state = settlement(&current, incoming.as_ref(), &payment.quote);
         }
         if state == PaymentState::Failed {
-            payment.problem = Some(wallet_reason(&current).map_or_else(
-                || "the wallet could not deliver the payment".to_owned(),
-                |reason| format!("the wallet did not make the payment: {reason}"),
-            ));
+            payment.problem = Some(
+                wallet_reason(&current).map_or(PaymentProblem::Undelivered, |reason| {
+                    PaymentProblem::WalletRefused { reason }
+                }),
+            );
         }
         payment.outgoing_payment = Some(current);
         payment.state = state;
@@ -895,8 +882,8 @@ impl Flows {
         payment: &PaymentRecord,
         token: &mut Option<AccessToken>,
     ) -> Option<IncomingPayment> {
-        let wallet = Url::parse(payment.receiver_wallet.as_deref()?).ok()?;
-        let incoming = Url::parse(&payment.incoming_payment).ok()?;
+        let wallet = payment.receiver_wallet.clone()?;
+        let incoming = &payment.incoming_payment;
         if token.is_none() {
             let receiver = client.wallet_address(&wallet).await.ok()?;
             *token = token_now(
@@ -911,7 +898,7 @@ impl Flows {
             .ok();
         }
         client
-            .get_incoming_payment(&incoming, token.as_ref()?)
+            .get_incoming_payment(incoming, token.as_ref()?)
             .await
             .ok()
     }
@@ -919,16 +906,11 @@ impl Flows {
     /// Why a wallet could not resolve a receiver (Rafiki: 400 "invalid
     /// receiver"), in words: a payment link that expired (the wallet deletes
     /// those) or was withdrawn. `None` when the link is still there.
-    async fn receiver_problem(client: &Client, link: &Url, ours: bool) -> Option<String> {
+    async fn receiver_problem(client: &Client, link: &Url, ours: bool) -> Option<PaymentProblem> {
         match client.get_public_incoming_payment(link).await {
-            Err(error) if error.status() == Some(404) => Some(if ours {
-                "the receiver's wallet no longer has the payment it was made for (it expired); \
-                 start the payment again"
-                    .to_owned()
-            } else {
-                "this payment link has expired or was withdrawn; ask the payee for a new one"
-                    .to_owned()
-            }),
+            Err(error) if error.status() == Some(404) => {
+                Some(PaymentProblem::ReceiverGone { ours })
+            }
             _ => None,
         }
     }
@@ -950,7 +932,7 @@ impl Flows {
                 payment.state.as_str()
             )));
         }
-        self.end_payment(payment, PaymentState::Cancelled, "cancelled".to_owned())
+        self.end_payment(payment, PaymentState::Cancelled, PaymentProblem::Cancelled)
     }
 
     /// Stops a payment a grant could not pay, only while it is still
@@ -966,7 +948,7 @@ impl Flows {
             return Ok(Some(payment.state));
         }
         // From `quoted` only: a send that starts meanwhile wins.
-        match self.end_payment(payment, PaymentState::Cancelled, "cancelled".to_owned()) {
+        match self.end_payment(payment, PaymentState::Cancelled, PaymentProblem::Cancelled) {
             Ok(_) => Ok(None),
             Err(FlowError::Invalid(_)) => Ok(Some(self.payment(id)?.state)),
             Err(error) => Err(error),
@@ -1084,7 +1066,7 @@ impl Flows {
         &self,
         mut payment: PaymentRecord,
         state: PaymentState,
-        problem: String,
+        problem: PaymentProblem,
     ) -> Result<PaymentRecord, FlowError> {
         let from = payment.state;
         payment.state = state;
@@ -1206,30 +1188,40 @@ mod tests {
 
     /// A grant as the store keeps it, approved with `actions`.
     fn approved_grant(id: &str, actions: &[&str]) -> GrantRecord {
+        let url = |text: &str| Url::parse(text).unwrap();
+        let at = time::macros::datetime!(2026-11-30 12:00 UTC);
         GrantRecord {
             id: id.to_owned(),
             profile: "sandbox".into(),
-            wallet: "https://w.example/alice".into(),
-            auth_server: "https://w.example/auth".into(),
-            request: serde_json::json!({}),
-            finish_uri: format!("dev.consentdesk:/finish/{id}"),
+            wallet: url("https://w.example/alice"),
+            auth_server: url("https://w.example/auth"),
+            request: serde_json::from_value(serde_json::json!({
+                "access_token": {"access": []},
+                "client": "https://w.example/desk",
+            }))
+            .unwrap(),
+            finish_uri: url(&format!("dev.consentdesk:/finish/{id}")),
             client_nonce: "n".into(),
             server_nonce: None,
             redirect: None,
             continue_uri: None,
             continue_wait: None,
             state: GrantState::Approved,
-            problem: None,
-            access: Some(serde_json::json!([{
+            outcome: None,
+            access: Some(access(serde_json::json!([{
                 "type": "outgoing-payment",
                 "actions": actions,
                 "identifier": "https://w.example/alice",
-            }])),
-            manage_uri: Some("https://w.example/auth/token/1".into()),
+            }]))),
+            manage_uri: Some(url("https://w.example/auth/token/1")),
             expires_at: None,
-            created_at: "2026-11-30T12:00:00Z".into(),
-            updated_at: "2026-11-30T12:00:00Z".into(),
+            created_at: at,
+            updated_at: at,
         }
+    }
+
+    fn access(json: serde_json::Value) -> Vec<AccessItem> {
+        serde_json::from_value(json).unwrap()
     }
 
     fn sent_with(grant: &str, id: &str, receiver_wallet: Option<&str>) -> PaymentRecord {
@@ -1299,12 +1291,12 @@ mod tests {
     fn a_one_time_budget_whose_payments_add_up_past_u64_is_a_wallet_error() {
         let (_dir, flows) = flows();
         let mut grant = approved_grant("budget", &["create", "read"]);
-        grant.access = Some(serde_json::json!([{
+        grant.access = Some(access(serde_json::json!([{
             "type": "outgoing-payment",
             "actions": ["create", "read"],
             "identifier": "https://w.example/alice",
             "limits": {"debitAmount": usd(1000)},
-        }]));
+        }])));
         flows.store().insert(&grant).unwrap();
         for (id, debit) in [("p1", u64::MAX), ("p2", 400)] {
             let mut paid = sent_with("budget", id, None);

@@ -4,14 +4,28 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
+use consent_desk_protocol::AccessItem;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize, Serializer};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::outcome::{GrantAsk, GrantOutcome, PaymentProblem};
+
+/// One step of the schema: SQL, or Rust where rows are rewritten.
+#[derive(Clone, Copy)]
+enum Migration {
+    Sql(&'static str),
+    Rust(fn(&Transaction<'_>) -> Result<(), StoreError>),
+}
 
 /// Each entry moves the file from version `i` to `i + 1`, in one
 /// transaction; a file is brought up to date when it is opened.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: grants.
-    "
+    Migration::Sql(
+        "
 CREATE TABLE grants (
     id TEXT PRIMARY KEY,
     profile TEXT NOT NULL,
@@ -33,9 +47,11 @@ CREATE TABLE grants (
     updated_at TEXT NOT NULL
 );
 ",
+    ),
     // 2: payments (the record as JSON beside the columns that are queried),
     // and indexes that keep lists fast with a long history.
-    "
+    Migration::Sql(
+        "
 CREATE TABLE payments (
     id TEXT PRIMARY KEY,
     profile TEXT NOT NULL,
@@ -49,12 +65,16 @@ CREATE INDEX payments_by_grant ON payments (grant_id);
 CREATE INDEX payments_by_time ON payments (created_at);
 CREATE INDEX grants_by_time ON grants (created_at);
 ",
+    ),
     // 3: the start-up resume reads unfinished payments by state.
-    "
+    Migration::Sql(
+        "
 CREATE INDEX payments_by_state ON payments (state);
 ",
+    ),
     // 4: the activity log (requests made, finishes checked), newest by id.
-    "
+    Migration::Sql(
+        "
 CREATE TABLE activity (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -68,6 +88,12 @@ CREATE TABLE activity (
     detail TEXT NOT NULL
 );
 ",
+    ),
+    // 5: typed records: a grant's `problem` words become `outcome` (JSON of
+    // `GrantOutcome`), a payment's `problem` in its record JSON becomes a
+    // `PaymentProblem`; every row is read as the new types, and one that
+    // cannot be is moved to `unreadable` with its raw columns.
+    Migration::Rust(typed_records),
 ];
 
 /// The schema this build writes.
@@ -126,37 +152,52 @@ pub struct GrantRecord {
     /// The profile that signs for it.
     pub profile: String,
     /// The sending wallet address.
-    pub wallet: String,
+    pub wallet: Url,
     /// The authorization server it was requested at (the finish hash covers it).
-    pub auth_server: String,
-    /// The grant request as sent (JSON).
-    pub request: serde_json::Value,
+    pub auth_server: Url,
+    /// The grant request as sent.
+    pub request: GrantAsk,
     /// Where the wallet sends the person back.
-    pub finish_uri: String,
+    pub finish_uri: Url,
     #[serde(skip)]
     pub(crate) client_nonce: String,
     #[serde(skip)]
     pub(crate) server_nonce: Option<String>,
     /// The consent page.
-    pub redirect: Option<String>,
+    pub redirect: Option<Url>,
     /// The continuation URI.
-    pub continue_uri: Option<String>,
+    pub continue_uri: Option<Url>,
     /// Seconds to wait before continuing.
     pub continue_wait: Option<u64>,
     /// Where it is.
     pub state: GrantState,
-    /// Why it failed, in words.
-    pub problem: Option<String>,
-    /// What was granted (JSON), once approved.
-    pub access: Option<serde_json::Value>,
+    /// Why it ended without approval (or was given up). Shown to scripts
+    /// (the command line's `--json`) as `problem`, the code and description.
+    #[serde(rename = "problem", serialize_with = "outcome_text")]
+    pub outcome: Option<GrantOutcome>,
+    /// What was granted, once approved (none for an ownership proof).
+    pub access: Option<Vec<AccessItem>>,
     /// Where to rotate or revoke the token.
-    pub manage_uri: Option<String>,
-    /// When the access token expires (RFC 3339).
-    pub expires_at: Option<String>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
+    pub manage_uri: Option<Url>,
+    /// When the access token expires.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was asked for.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+fn outcome_text<S: Serializer>(
+    outcome: &Option<GrantOutcome>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match outcome {
+        Some(outcome) => serializer.collect_str(outcome),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// Why the grant store failed.
@@ -168,9 +209,37 @@ pub enum StoreError {
     /// A stored JSON column did not parse.
     #[error("the grant store holds an unreadable record: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// A stored value is not what its column holds (a URL, a time).
+    #[error("the grant store holds an unreadable record: {record}'s {field} {reason}")]
+    Unreadable {
+        /// `grant <id>` or `payment <id>`.
+        record: String,
+        /// The column.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Written by a newer Consent Desk.
     #[error("the grant store was written by a newer Consent Desk (schema {0}); update the app")]
     NewerSchema(i64),
+}
+
+/// A row the store migration could not read as the current types, kept
+/// (in the `unreadable` table) rather than dropped: its raw columns as JSON
+/// and why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadableRow {
+    /// `grants` or `payments`.
+    pub table: String,
+    /// Its id.
+    pub id: String,
+    /// Every column as it was, as a JSON object.
+    pub raw: String,
+    /// Why it could not be read.
+    pub reason: String,
+    /// When the migration set it aside (RFC 3339).
+    pub moved_at: String,
 }
 
 #[derive(Debug)]
@@ -178,50 +247,271 @@ pub(crate) struct Store {
     pub(crate) conn: Connection,
 }
 
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// A time as the store writes it and screens show it: RFC 3339.
+#[must_use]
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
 }
 
 const COLUMNS: &str = "id, profile, wallet, auth_server, request, finish_uri, client_nonce, \
-    server_nonce, redirect, continue_uri, continue_wait, state, problem, access, manage_uri, \
+    server_nonce, redirect, continue_uri, continue_wait, state, outcome, access, manage_uri, \
     expires_at, created_at, updated_at";
 
-fn record(row: &Row<'_>) -> rusqlite::Result<(GrantRecord, String, Option<String>)> {
-    Ok((
-        GrantRecord {
-            id: row.get(0)?,
-            profile: row.get(1)?,
-            wallet: row.get(2)?,
-            auth_server: row.get(3)?,
-            request: serde_json::Value::Null,
-            finish_uri: row.get(5)?,
-            client_nonce: row.get(6)?,
-            server_nonce: row.get(7)?,
-            redirect: row.get(8)?,
-            continue_uri: row.get(9)?,
-            continue_wait: row
-                .get::<_, Option<i64>>(10)?
-                .map(|w| u64::try_from(w).unwrap_or(0)),
-            state: GrantState::parse(&row.get::<_, String>(11)?),
-            problem: row.get(12)?,
-            access: None,
-            manage_uri: row.get(14)?,
-            expires_at: row.get(15)?,
-            created_at: row.get(16)?,
-            updated_at: row.get(17)?,
-        },
-        row.get(4)?,
-        row.get(13)?,
-    ))
+/// A grant row's columns, before they are read as their types.
+struct RawGrant {
+    id: String,
+    profile: String,
+    wallet: String,
+    auth_server: String,
+    request: String,
+    finish_uri: String,
+    client_nonce: String,
+    server_nonce: Option<String>,
+    redirect: Option<String>,
+    continue_uri: Option<String>,
+    continue_wait: Option<i64>,
+    state: String,
+    outcome: Option<String>,
+    access: Option<String>,
+    manage_uri: Option<String>,
+    expires_at: Option<String>,
+    created_at: String,
+    updated_at: String,
 }
 
-fn parse(raw: (GrantRecord, String, Option<String>)) -> Result<GrantRecord, StoreError> {
-    let (mut grant, request, access) = raw;
-    grant.request = serde_json::from_str(&request)?;
-    grant.access = access.map(|text| serde_json::from_str(&text)).transpose()?;
-    Ok(grant)
+fn record(row: &Row<'_>) -> rusqlite::Result<RawGrant> {
+    Ok(RawGrant {
+        id: row.get(0)?,
+        profile: row.get(1)?,
+        wallet: row.get(2)?,
+        auth_server: row.get(3)?,
+        request: row.get(4)?,
+        finish_uri: row.get(5)?,
+        client_nonce: row.get(6)?,
+        server_nonce: row.get(7)?,
+        redirect: row.get(8)?,
+        continue_uri: row.get(9)?,
+        continue_wait: row.get(10)?,
+        state: row.get(11)?,
+        outcome: row.get(12)?,
+        access: row.get(13)?,
+        manage_uri: row.get(14)?,
+        expires_at: row.get(15)?,
+        created_at: row.get(16)?,
+        updated_at: row.get(17)?,
+    })
+}
+
+fn parse(raw: RawGrant) -> Result<GrantRecord, StoreError> {
+    let record = format!("grant {}", raw.id);
+    let unreadable = |field: &'static str, reason: String| StoreError::Unreadable {
+        record: record.clone(),
+        field,
+        reason,
+    };
+    let url = |text: &str, field| {
+        Url::parse(text).map_err(|e| unreadable(field, format!("is not a URL ({e}): {text}")))
+    };
+    let time = |text: &str, field| {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map_err(|e| unreadable(field, format!("is not an RFC 3339 time ({e}): {text}")))
+    };
+    let json =
+        |field, error: serde_json::Error| unreadable(field, format!("does not parse ({error})"));
+    Ok(GrantRecord {
+        wallet: url(&raw.wallet, "wallet")?,
+        auth_server: url(&raw.auth_server, "auth_server")?,
+        request: serde_json::from_str(&raw.request).map_err(|e| json("request", e))?,
+        finish_uri: url(&raw.finish_uri, "finish_uri")?,
+        redirect: raw
+            .redirect
+            .as_deref()
+            .map(|u| url(u, "redirect"))
+            .transpose()?,
+        continue_uri: raw
+            .continue_uri
+            .as_deref()
+            .map(|u| url(u, "continue_uri"))
+            .transpose()?,
+        continue_wait: raw.continue_wait.map(|w| u64::try_from(w).unwrap_or(0)),
+        state: GrantState::parse(&raw.state),
+        outcome: raw
+            .outcome
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| json("outcome", e))?,
+        access: raw
+            .access
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| json("access", e))?,
+        manage_uri: raw
+            .manage_uri
+            .as_deref()
+            .map(|u| url(u, "manage_uri"))
+            .transpose()?,
+        expires_at: raw
+            .expires_at
+            .as_deref()
+            .map(|t| time(t, "expires_at"))
+            .transpose()?,
+        created_at: time(&raw.created_at, "created_at")?,
+        updated_at: time(&raw.updated_at, "updated_at")?,
+        id: raw.id,
+        profile: raw.profile,
+        client_nonce: raw.client_nonce,
+        server_nonce: raw.server_nonce,
+    })
+}
+
+/// Migration 5 (see [`MIGRATIONS`]).
+fn typed_records(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+ALTER TABLE grants ADD COLUMN outcome TEXT;
+CREATE TABLE unreadable (
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    moved_at TEXT NOT NULL
+);
+",
+    )?;
+    // Every grant's columns as they were, kept for a row set aside.
+    let mut raws = Vec::new();
+    {
+        let mut statement = tx.prepare("SELECT * FROM grants")?;
+        let names: Vec<String> = statement
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut raw = serde_json::Map::new();
+            for (index, name) in names.iter().enumerate() {
+                let value = match row.get_ref(index)? {
+                    rusqlite::types::ValueRef::Null => serde_json::Value::Null,
+                    rusqlite::types::ValueRef::Integer(n) => n.into(),
+                    rusqlite::types::ValueRef::Real(x) => x.into(),
+                    rusqlite::types::ValueRef::Text(text)
+                    | rusqlite::types::ValueRef::Blob(text) => {
+                        String::from_utf8_lossy(text).into_owned().into()
+                    }
+                };
+                raw.insert(name.clone(), value);
+            }
+            raws.push(raw);
+        }
+    }
+    for raw in &raws {
+        let id = raw["id"].as_str().unwrap_or_default();
+        if let Some(problem) = raw["problem"].as_str() {
+            let outcome = serde_json::to_string(&GrantOutcome::from_legacy(problem))?;
+            tx.execute(
+                "UPDATE grants SET outcome = ?1 WHERE id = ?2",
+                params![outcome, id],
+            )?;
+        }
+    }
+    tx.execute_batch("ALTER TABLE grants DROP COLUMN problem;")?;
+    let moved_at = rfc3339(now());
+    for raw in &raws {
+        let id = raw["id"].as_str().unwrap_or_default();
+        let read = tx
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM grants WHERE id = ?1"),
+                [id],
+                record,
+            )
+            .map_err(StoreError::from)
+            .and_then(parse);
+        if let Err(error) = read {
+            set_aside(
+                tx,
+                "grants",
+                id,
+                &serde_json::Value::Object(raw.clone()).to_string(),
+                &error,
+                &moved_at,
+            )?;
+        }
+    }
+
+    let payments: Vec<(String, String)> = tx
+        .prepare("SELECT id, record FROM payments")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, text) in payments {
+        let read = serde_json::from_str::<serde_json::Value>(&text).and_then(|mut record| {
+            if let Some(problem) = record.get("problem").and_then(|p| p.as_str()) {
+                record["problem"] = serde_json::to_value(PaymentProblem::from_legacy(problem))?;
+            }
+            serde_json::from_value::<crate::pay::PaymentRecord>(record)
+        });
+        match read {
+            Ok(payment) => {
+                tx.execute(
+                    "UPDATE payments SET record = ?1 WHERE id = ?2",
+                    params![serde_json::to_string(&payment)?, id],
+                )?;
+            }
+            Err(error) => {
+                let raw: serde_json::Value = tx
+                    .query_row(
+                        "SELECT json_object('id', id, 'profile', profile, 'state', state, \
+                     'grant_id', grant_id, 'record', record, 'created_at', created_at, \
+                     'updated_at', updated_at) FROM payments WHERE id = ?1",
+                        [&id],
+                        |row| row.get::<_, String>(0),
+                    )
+                    .map(|text| {
+                        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+                    })?;
+                set_aside(
+                    tx,
+                    "payments",
+                    &id,
+                    &raw.to_string(),
+                    &error.into(),
+                    &moved_at,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves a row the migration cannot read into `unreadable`, and says so in
+/// the log: it is kept, never dropped silently.
+fn set_aside(
+    tx: &Transaction<'_>,
+    table: &'static str,
+    id: &str,
+    raw: &str,
+    error: &StoreError,
+    moved_at: &str,
+) -> Result<(), StoreError> {
+    tracing::warn!(
+        table,
+        id,
+        %error,
+        "a stored record could not be read as this version's types; it was set aside in the \
+         store's `unreadable` table with its raw columns"
+    );
+    tx.execute(
+        "INSERT INTO unreadable (source, id, raw, reason, moved_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![table, id, raw, error.to_string(), moved_at],
+    )?;
+    tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?;
+    Ok(())
 }
 
 impl Store {
@@ -270,7 +560,10 @@ impl Store {
             else {
                 break;
             };
-            tx.execute_batch(migration)?;
+            match migration {
+                Migration::Sql(sql) => tx.execute_batch(sql)?,
+                Migration::Rust(step) => step(&tx)?,
+            }
             tx.pragma_update(None, "user_version", version + 1)?;
             tx.commit()?;
         }
@@ -284,22 +577,22 @@ impl Store {
             params![
                 grant.id,
                 grant.profile,
-                grant.wallet,
-                grant.auth_server,
+                grant.wallet.as_str(),
+                grant.auth_server.as_str(),
                 serde_json::to_string(&grant.request)?,
-                grant.finish_uri,
+                grant.finish_uri.as_str(),
                 grant.client_nonce,
                 grant.server_nonce,
-                grant.redirect,
-                grant.continue_uri,
+                grant.redirect.as_ref().map(Url::as_str),
+                grant.continue_uri.as_ref().map(Url::as_str),
                 grant.continue_wait.map(|w| i64::try_from(w).unwrap_or(i64::MAX)),
                 grant.state.as_str(),
-                grant.problem,
+                grant.outcome.as_ref().map(serde_json::to_string).transpose()?,
                 grant.access.as_ref().map(serde_json::to_string).transpose()?,
-                grant.manage_uri,
-                grant.expires_at,
-                grant.created_at,
-                grant.updated_at,
+                grant.manage_uri.as_ref().map(Url::as_str),
+                grant.expires_at.map(rfc3339),
+                rfc3339(grant.created_at),
+                rfc3339(grant.updated_at),
             ],
         )?;
         tx.commit()?;
@@ -339,7 +632,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
             "UPDATE grants SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state = ?4",
-            params![to.as_str(), now(), id, from.as_str()],
+            params![to.as_str(), rfc3339(now()), id, from.as_str()],
         )?;
         tx.commit()?;
         Ok(changed == 1)
@@ -350,22 +643,22 @@ impl Store {
         &mut self,
         id: &str,
         state: GrantState,
-        problem: Option<&str>,
-        access: Option<&serde_json::Value>,
-        manage_uri: Option<&str>,
-        expires_at: Option<&str>,
+        outcome: Option<&GrantOutcome>,
+        access: Option<&[AccessItem]>,
+        manage_uri: Option<&Url>,
+        expires_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            "UPDATE grants SET state = ?1, problem = ?2, access = ?3, manage_uri = ?4,
+            "UPDATE grants SET state = ?1, outcome = ?2, access = ?3, manage_uri = ?4,
                  expires_at = ?5, updated_at = ?6 WHERE id = ?7",
             params![
                 state.as_str(),
-                problem,
+                outcome.map(serde_json::to_string).transpose()?,
                 access.map(serde_json::to_string).transpose()?,
-                manage_uri,
-                expires_at,
-                now(),
+                manage_uri.map(Url::as_str),
+                expires_at.map(rfc3339),
+                rfc3339(now()),
                 id
             ],
         )?;
@@ -374,7 +667,7 @@ impl Store {
     }
 }
 
-pub(crate) fn timestamp() -> String {
+pub(crate) fn timestamp() -> OffsetDateTime {
     now()
 }
 
@@ -403,8 +696,8 @@ impl Store {
                 payment.state.as_str(),
                 payment.grant_id,
                 serde_json::to_string(payment)?,
-                payment.created_at,
-                payment.updated_at,
+                rfc3339(payment.created_at),
+                rfc3339(payment.updated_at),
             ],
         )?;
         tx.commit()?;
@@ -426,7 +719,7 @@ impl Store {
                 payment.state.as_str(),
                 payment.grant_id,
                 serde_json::to_string(payment)?,
-                payment.updated_at,
+                rfc3339(payment.updated_at),
                 payment.id,
                 from.as_str(),
             ],
@@ -495,11 +788,11 @@ impl Store {
     }
 
     /// Records the continuation URI an approved grant answered with.
-    pub(crate) fn set_continue_uri(&mut self, id: &str, uri: &str) -> Result<(), StoreError> {
+    pub(crate) fn set_continue_uri(&mut self, id: &str, uri: &Url) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE grants SET continue_uri = ?1, updated_at = ?2 WHERE id = ?3",
-            params![uri, now(), id],
+            params![uri.as_str(), rfc3339(now()), id],
         )?;
         tx.commit()?;
         Ok(())
@@ -510,7 +803,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE grants SET state = ?1, updated_at = ?2 WHERE id = ?3",
-            params![state.as_str(), now(), id],
+            params![state.as_str(), rfc3339(now()), id],
         )?;
         tx.commit()?;
         Ok(())
@@ -537,22 +830,125 @@ impl Store {
     pub(crate) fn set_manage(
         &mut self,
         id: &str,
-        manage_uri: &str,
-        expires_at: Option<&str>,
+        manage_uri: &Url,
+        expires_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE grants SET manage_uri = ?1, expires_at = ?2, updated_at = ?3 WHERE id = ?4",
-            params![manage_uri, expires_at, now(), id],
+            params![
+                manage_uri.as_str(),
+                expires_at.map(rfc3339),
+                rfc3339(now()),
+                id
+            ],
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The rows the store migration set aside as unreadable, oldest first.
+    pub(crate) fn unreadable(&self) -> Result<Vec<UnreadableRow>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT source, id, raw, reason, moved_at FROM unreadable ORDER BY rowid")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(UnreadableRow {
+                    table: row.get(0)?,
+                    id: row.get(1)?,
+                    raw: row.get(2)?,
+                    reason: row.get(3)?,
+                    moved_at: row.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::{Renewal, WalletCode};
+    use crate::pay::{PaymentRecord, PaymentState};
+
+    /// A file at schema `version`, as the release that wrote it left it.
+    fn file_at(path: &Path, version: usize) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        for migration in &MIGRATIONS[..version] {
+            let Migration::Sql(sql) = migration else {
+                panic!("only the SQL migrations came before 5");
+            };
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", version).unwrap();
+        conn
+    }
+
+    const REQUEST: &str = r#"{"access_token":{"access":[{"type":"outgoing-payment","actions":["create","read"],"identifier":"https://w.example/alice","limits":{"debitAmount":{"value":"500","assetCode":"USD","assetScale":2},"interval":"R/2026-11-30T00:00:00Z/P1D"}}]},"client":"https://w.example/desk","interact":{"start":["redirect"],"finish":{"method":"redirect","uri":"dev.consentdesk:/finish/g","nonce":"n"}}}"#;
+    const ACCESS: &str = r#"[{"type":"outgoing-payment","actions":["create","read"],"identifier":"https://w.example/alice","limits":{"debitAmount":{"value":"500","assetCode":"USD","assetScale":2},"interval":"R/2026-11-30T00:00:00Z/P1D"}}]"#;
+
+    /// A grant row as 0.1.0 wrote it (`problem` in words).
+    fn old_grant(conn: &Connection, id: &str, state: &str, problem: Option<&str>, request: &str) {
+        let approved = state == "approved";
+        conn.execute(
+            "INSERT INTO grants (id, profile, wallet, auth_server, request, finish_uri, \
+             client_nonce, server_nonce, redirect, continue_uri, continue_wait, state, problem, \
+             access, manage_uri, expires_at, created_at, updated_at) VALUES (?1, 'p', \
+             'https://w.example/alice', 'https://w.example/auth', ?2, ?3, 'n', 's', \
+             'https://w.example/consent/1', 'https://w.example/continue/1', 5, ?4, ?5, ?6, ?7, \
+             ?8, '2026-11-30T13:40:44.123456789Z', '2026-11-30T13:40:45Z')",
+            params![
+                id,
+                request,
+                format!("dev.consentdesk:/finish/{id}"),
+                state,
+                problem,
+                approved.then_some(ACCESS),
+                approved.then_some("https://w.example/auth/token/1"),
+                approved.then_some("2026-11-30T14:40:45Z"),
+            ],
+        )
+        .unwrap();
+    }
+
+    /// A payment's record JSON as 0.1.0 wrote it (`problem` in words).
+    fn old_payment(
+        conn: &Connection,
+        id: &str,
+        state: &str,
+        grant: Option<&str>,
+        problem: Option<&str>,
+    ) {
+        let usd =
+            |value: &str| serde_json::json!({"value": value, "assetCode": "USD", "assetScale": 2});
+        let record = serde_json::json!({
+            "id": id, "profile": "p", "sender": "https://w.example/alice",
+            "resourceServer": "https://w.example/", "receiverWallet": "https://w.example/bob",
+            "incomingPayment": "https://w.example/incoming-payments/1",
+            "amount": {"kind": "send", "value": 500}, "note": "rent",
+            "quote": {"id": "https://w.example/quotes/1", "walletAddress": "https://w.example/alice",
+                      "receiver": "https://w.example/incoming-payments/1", "receiveAmount": usd("500"),
+                      "debitAmount": usd("510"), "method": "ilp",
+                      "createdAt": "2026-11-30T13:40:44Z", "expiresAt": "2026-11-30T13:45:44Z"},
+            "grantId": grant, "outgoingPayment": null, "state": state, "problem": problem,
+            "createdAt": "2026-11-30T13:40:44.5Z", "updatedAt": "2026-11-30T13:40:46Z",
+        });
+        conn.execute(
+            "INSERT INTO payments (id, profile, state, grant_id, record, created_at, updated_at) \
+             VALUES (?1, 'p', ?2, ?3, ?4, '2026-11-30T13:40:44.5Z', '2026-11-30T13:40:46Z')",
+            params![id, state, grant, record.to_string()],
+        )
+        .unwrap();
+    }
+
+    fn version(store: &Store) -> i64 {
+        store
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap()
+    }
 
     #[test]
     fn an_older_file_is_migrated_in_place_and_keeps_its_grants() {
@@ -560,29 +956,26 @@ mod tests {
         let path = dir.path().join("grants.sqlite3");
         {
             // A file as version 1 of the app left it, with one grant.
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.pragma_update(None, "user_version", 1).unwrap();
-            conn.execute(
-                &format!(
-                    "INSERT INTO grants ({COLUMNS}) VALUES ('g1', 'p', 'w', 'a', '{{}}', 'f', \
-                     'n', NULL, NULL, NULL, NULL, 'approved', NULL, NULL, NULL, NULL, 't0', 't0')"
-                ),
-                [],
-            )
-            .unwrap();
+            let conn = file_at(&path, 1);
+            old_grant(&conn, "g1", "approved", None, REQUEST);
         }
         let store = Store::open(&path).unwrap();
-        let version: i64 = store
-            .conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(version(&store), SCHEMA_VERSION);
+        let grant = store.get("g1").unwrap().unwrap();
+        assert_eq!(grant.state, GrantState::Approved);
+        assert_eq!(grant.wallet.as_str(), "https://w.example/alice");
+        assert_eq!(grant.continue_wait, Some(5));
         assert_eq!(
-            store.get("g1").unwrap().unwrap().state,
-            GrantState::Approved
+            grant.created_at,
+            time::macros::datetime!(2026-11-30 13:40:44.123456789 UTC)
         );
+        assert_eq!(
+            grant.expires_at,
+            Some(time::macros::datetime!(2026-11-30 14:40:45 UTC))
+        );
+        assert_eq!(grant.access.as_ref().map(Vec::len), Some(1));
         assert!(store.payments(10, 0).unwrap().is_empty());
+        assert!(store.unreadable().unwrap().is_empty());
         drop(store);
 
         // Reopening changes nothing; a newer file is refused, not damaged.
@@ -598,14 +991,197 @@ mod tests {
     }
 
     #[test]
+    fn files_of_v2_v3_and_v4_keep_every_grant_payment_and_activity_row_typed() {
+        for from in [2, 3, 4] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("grants.sqlite3");
+            {
+                let conn = file_at(&path, from);
+                old_grant(&conn, "ok", "approved", None, REQUEST);
+                old_grant(&conn, "no", "failed", Some("grant_rejected"), REQUEST);
+                old_grant(
+                    &conn,
+                    "late",
+                    "failed",
+                    Some("invalid_interaction (interaction expired)"),
+                    REQUEST,
+                );
+                old_grant(&conn, "slow", "cancelled", Some("timed_out"), REQUEST);
+                old_grant(
+                    &conn,
+                    "odd",
+                    "failed",
+                    Some("the wallet went away"),
+                    REQUEST,
+                );
+                old_payment(&conn, "paid", "completed", Some("ok"), None);
+                old_payment(
+                    &conn,
+                    "tip",
+                    "cancelled",
+                    Some("no"),
+                    Some("grant_rejected"),
+                );
+                old_payment(
+                    &conn,
+                    "books",
+                    "failed",
+                    Some("ok"),
+                    Some("the wallet did not make the payment: Account does not have enough balance."),
+                );
+                old_payment(&conn, "stop", "cancelled", None, Some("cancelled"));
+                old_payment(
+                    &conn,
+                    "lunch",
+                    "quoted",
+                    None,
+                    Some("This budget is spent for today; it renews at 1 Dec 2026 00:00 UTC. Approve a new grant to pay now."),
+                );
+                if from >= 4 {
+                    for (kind, ok) in [("request", 1), ("finish", 0)] {
+                        conn.execute(
+                            "INSERT INTO activity (at, kind, operation, method, url, status, \
+                             duration_ms, ok, detail) VALUES ('2026-11-30T13:40:44.123Z', ?1, \
+                             'post-request', 'POST', 'https://w.example/auth', 200, 12, ?2, '{}')",
+                            params![kind, ok],
+                        )
+                        .unwrap();
+                    }
+                }
+            }
+            let store = Store::open(&path).unwrap();
+            assert_eq!(version(&store), SCHEMA_VERSION, "from v{from}");
+            assert!(store.unreadable().unwrap().is_empty(), "from v{from}");
+            let outcome = |id: &str| store.get(id).unwrap().unwrap().outcome;
+            assert_eq!(outcome("ok"), None);
+            assert_eq!(
+                outcome("no"),
+                Some(GrantOutcome::Wallet {
+                    code: WalletCode::GrantRejected,
+                    description: None
+                })
+            );
+            let late = outcome("late").unwrap();
+            assert!(late.is_expiry(), "{late:?}");
+            assert_eq!(outcome("slow"), Some(GrantOutcome::TimedOut));
+            assert_eq!(
+                outcome("odd"),
+                Some(GrantOutcome::Text {
+                    text: "the wallet went away".into()
+                })
+            );
+            assert_eq!(store.list().unwrap().len(), 5);
+            let payment = |id: &str| store.payment(id).unwrap().unwrap();
+            let paid = payment("paid");
+            assert_eq!(paid.state, PaymentState::Completed);
+            assert_eq!(paid.problem, None);
+            assert_eq!(
+                paid.receiver_wallet.as_ref().map(Url::as_str),
+                Some("https://w.example/bob")
+            );
+            assert_eq!(
+                paid.created_at,
+                time::macros::datetime!(2026-11-30 13:40:44.5 UTC)
+            );
+            assert_eq!(paid.quote.debit_amount.value, 510);
+            assert_eq!(
+                payment("tip").problem,
+                Some(PaymentProblem::Grant {
+                    outcome: GrantOutcome::Wallet {
+                        code: WalletCode::GrantRejected,
+                        description: None
+                    }
+                })
+            );
+            assert_eq!(
+                payment("books").problem,
+                Some(PaymentProblem::WalletRefused {
+                    reason: "Account does not have enough balance.".into()
+                })
+            );
+            assert_eq!(payment("stop").problem, Some(PaymentProblem::Cancelled));
+            assert!(matches!(
+                payment("lunch").problem,
+                Some(PaymentProblem::Message { text }) if text.starts_with("This budget is spent")
+            ));
+            assert_eq!(store.payments(20, 0).unwrap().len(), 5, "from v{from}");
+            // Start-up resume still finds the unfinished one by its state.
+            let unfinished: Vec<String> = store
+                .unfinished_payments()
+                .unwrap()
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            assert_eq!(unfinished, ["lunch"]);
+            let activity: i64 = store
+                .conn
+                .query_row("SELECT count(*) FROM activity", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(activity, if from >= 4 { 2 } else { 0 }, "from v{from}");
+            // A new record reads back as written.
+            let renews = Renewal {
+                at: time::macros::datetime!(2026-12-01 00:00 UTC),
+                daily: true,
+            };
+            let mut lunch = payment("lunch");
+            lunch.problem = Some(PaymentProblem::BudgetSpent {
+                renews: Some(renews),
+            });
+            drop(store);
+            let mut store = Store::open(&path).unwrap();
+            assert!(store.update_payment(&lunch, PaymentState::Quoted).unwrap());
+            assert_eq!(store.payment("lunch").unwrap().unwrap(), lunch);
+        }
+    }
+
+    #[test]
+    fn a_row_the_migration_cannot_read_is_set_aside_with_its_columns_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grants.sqlite3");
+        {
+            let conn = file_at(&path, 4);
+            old_grant(&conn, "good", "approved", None, REQUEST);
+            // Hand-edited or damaged: no request a wallet would take.
+            old_grant(&conn, "bad", "failed", Some("grant_rejected"), "{}");
+            old_payment(&conn, "fine", "completed", Some("good"), None);
+            conn.execute(
+                "INSERT INTO payments (id, profile, state, grant_id, record, created_at, \
+                 updated_at) VALUES ('torn', 'p', 'sent', NULL, '{\"id\": \"torn\"', 't', 't')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert_eq!(store.payments(10, 0).unwrap().len(), 1);
+        let unreadable = store.unreadable().unwrap();
+        let kept: Vec<(&str, &str)> = unreadable
+            .iter()
+            .map(|row| (row.table.as_str(), row.id.as_str()))
+            .collect();
+        assert_eq!(kept, [("grants", "bad"), ("payments", "torn")]);
+        let bad: serde_json::Value = serde_json::from_str(&unreadable[0].raw).unwrap();
+        // Its columns as they were, the old `problem` words included.
+        assert_eq!(bad["problem"], "grant_rejected");
+        assert_eq!(bad["request"], "{}");
+        assert!(
+            unreadable[0].reason.contains("request"),
+            "{}",
+            unreadable[0].reason
+        );
+        let torn: serde_json::Value = serde_json::from_str(&unreadable[1].raw).unwrap();
+        assert_eq!(torn["record"], "{\"id\": \"torn\"");
+        assert_eq!(torn["state"], "sent");
+    }
+
+    #[test]
     fn two_processes_opening_an_older_file_together_both_succeed() {
         for _ in 0..10 {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("grants.sqlite3");
             {
-                let conn = Connection::open(&path).unwrap();
-                conn.execute_batch(MIGRATIONS[0]).unwrap();
-                conn.pragma_update(None, "user_version", 1).unwrap();
+                let conn = file_at(&path, 1);
+                old_grant(&conn, "g1", "failed", Some("grant_rejected"), REQUEST);
             }
             let openers: Vec<_> = (0..2)
                 .map(|_| {
@@ -616,6 +1192,34 @@ mod tests {
             for opener in openers {
                 opener.join().unwrap().unwrap();
             }
+            let store = Store::open(&path).unwrap();
+            assert!(store.get("g1").unwrap().unwrap().outcome.is_some());
         }
+    }
+
+    #[test]
+    fn every_payment_record_field_survives_the_store() {
+        // The record JSON the store keeps is the serde form of the type.
+        let record: PaymentRecord = serde_json::from_value(serde_json::json!({
+            "id": "x", "profile": "p", "sender": "https://w.example/alice",
+            "resourceServer": "https://w.example/", "receiverWallet": null,
+            "incomingPayment": "https://w.example/incoming-payments/1", "amount": null,
+            "note": null, "grantId": null, "state": "failed",
+            "problem": {"kind": "receiverGone", "ours": true},
+            "quote": {"id": "https://w.example/quotes/1", "walletAddress": "https://w.example/alice",
+                      "receiver": "https://w.example/incoming-payments/1",
+                      "receiveAmount": {"value": "1", "assetCode": "USD", "assetScale": 2},
+                      "debitAmount": {"value": "1", "assetCode": "USD", "assetScale": 2},
+                      "method": "ilp", "createdAt": "2026-11-30T13:40:44Z"},
+            "outgoingPayment": null,
+            "createdAt": "2026-11-30T13:40:44Z", "updatedAt": "2026-11-30T13:40:44Z",
+        }))
+        .unwrap();
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["createdAt"], "2026-11-30T13:40:44Z");
+        assert_eq!(
+            serde_json::from_value::<PaymentRecord>(json).unwrap(),
+            record
+        );
     }
 }

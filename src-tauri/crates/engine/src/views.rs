@@ -411,30 +411,25 @@ impl GrantView {
     /// What a screen shows of `record`.
     #[must_use]
     pub fn of(record: &crate::GrantRecord) -> Self {
-        let request: Option<consent_desk_protocol::GrantRequest> =
-            serde_json::from_value(record.request.clone()).ok();
         Self {
             id: record.id.clone(),
             state: crate::words::grant_state(record),
-            wallet: record.wallet.clone(),
-            summary: match &request {
-                Some(request) => crate::words::summary(request),
+            wallet: record.wallet.to_string(),
+            summary: match &record.request {
+                crate::GrantAsk::Access(request) => crate::words::summary(request),
                 // An ownership proof asks for `subject`, not access.
-                None if record.request.get("subject").is_some() => {
-                    format!("Proof that you own {}", record.wallet)
-                }
-                None => String::new(),
+                crate::GrantAsk::Subject(_) => format!("Proof that you own {}", record.wallet),
             },
             consent_url: (record.state == crate::GrantState::Pending)
-                .then(|| record.redirect.clone())
+                .then(|| record.redirect.as_ref().map(ToString::to_string))
                 .flatten(),
             access_json: record
                 .access
                 .as_ref()
                 .and_then(|a| serde_json::to_string_pretty(a).ok()),
-            expires_at: record.expires_at.clone(),
-            problem: record.problem.as_deref().map(crate::words::grant_problem),
-            created_at: record.created_at.clone(),
+            expires_at: record.expires_at.map(crate::store::rfc3339),
+            problem: record.outcome.as_ref().map(crate::words::grant_outcome),
+            created_at: crate::store::rfc3339(record.created_at),
         }
     }
 }
@@ -463,11 +458,12 @@ impl PaymentView {
         Self {
             id: record.id.clone(),
             state: PaymentStateView::of(record.state),
-            from: record.sender.clone(),
+            from: record.sender.to_string(),
             to: record
                 .receiver_wallet
-                .clone()
-                .unwrap_or_else(|| record.incoming_payment.clone()),
+                .as_ref()
+                .unwrap_or(&record.incoming_payment)
+                .to_string(),
             debit: format_amount_of(&record.quote.debit_amount),
             receive: format_amount_of(&record.quote.receive_amount),
             rate: crate::words::rate(&record.quote.debit_amount, &record.quote.receive_amount),
@@ -480,9 +476,9 @@ impl PaymentView {
                 .as_ref()
                 .map(|payment| format_amount_of(&payment.sent_amount)),
             note: record.note.clone(),
-            problem: record.problem.as_deref().map(crate::words::sentence),
+            problem: record.problem.as_ref().map(crate::words::payment_problem),
             grant_id: record.grant_id.clone(),
-            created_at: record.created_at.clone(),
+            created_at: crate::store::rfc3339(record.created_at),
         }
     }
 }

@@ -4,6 +4,7 @@
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
 use consent_desk_protocol::{AccessItem, Amount, GrantRequest, LimitAmount};
 
+use crate::outcome::{GrantOutcome, PaymentProblem, WalletCode};
 use crate::views::GrantStateView;
 use crate::{FlowError, GrantRecord, GrantState, PaymentRecord, PaymentState};
 
@@ -62,28 +63,137 @@ pub fn grant_state(record: &GrantRecord) -> GrantStateView {
         GrantState::Pending => GrantStateView::Pending,
         GrantState::Finishing => GrantStateView::Finishing,
         GrantState::Approved => GrantStateView::Approved,
-        GrantState::Failed => failure_state(record.problem.as_deref().unwrap_or_default()),
+        GrantState::Failed => failure_state(record.outcome.as_ref()),
         GrantState::Cancelled => GrantStateView::Cancelled,
         GrantState::Revoked => GrantStateView::Revoked,
     }
 }
 
 /// A failed grant by what the wallet said.
-fn failure_state(problem: &str) -> GrantStateView {
-    if problem.split_whitespace().next() == Some("grant_rejected") {
-        GrantStateView::Rejected
-    } else if crate::problem_is_expiry(problem) {
-        GrantStateView::Expired
-    } else {
-        GrantStateView::Failed
+fn failure_state(outcome: Option<&GrantOutcome>) -> GrantStateView {
+    match outcome {
+        Some(GrantOutcome::Wallet {
+            code: WalletCode::GrantRejected,
+            ..
+        }) => GrantStateView::Rejected,
+        Some(outcome) if outcome.is_expiry() => GrantStateView::Expired,
+        _ => GrantStateView::Failed,
     }
 }
 
-/// Words for a grant's problem (the wallet's `result` codes, or why the app
-/// gave it up); one this app does not know is shown as it came.
+/// Words for why a grant ended without approval: the wallet's code (its
+/// description for a code this app does not know), or why the app gave it
+/// up.
 #[must_use]
-pub fn grant_problem(problem: &str) -> String {
-    crate::problem_words(problem).map_or_else(|| sentence(problem), str::to_owned)
+pub fn grant_outcome(outcome: &GrantOutcome) -> String {
+    let words = match outcome {
+        GrantOutcome::Wallet { code, description } => match code {
+            WalletCode::GrantRejected => {
+                "You rejected the request at your wallet; nothing was granted."
+            }
+            WalletCode::InvalidInteraction if outcome.is_expiry() => {
+                "The approval expired before it was finished; start again."
+            }
+            WalletCode::InvalidInteraction => {
+                "Your wallet says this approval link is no longer valid (the request was \
+                 already decided or cancelled); nothing was granted. Start again."
+            }
+            WalletCode::UnknownInteraction => {
+                "Your wallet no longer knows this approval (it was cancelled); nothing was \
+                 granted. Start again."
+            }
+            WalletCode::GrantInvalid => {
+                "Your wallet sent you back before you approved or rejected, so nothing was \
+                 granted; start again."
+            }
+            WalletCode::RequestDenied => "The wallet refused the request.",
+            WalletCode::Other(code) => {
+                return match description {
+                    Some(description) => sentence(description),
+                    None => sentence(&format!(
+                        "your wallet ended the approval (`{code}`); nothing was granted"
+                    )),
+                }
+            }
+        },
+        GrantOutcome::Cancelled => "You cancelled the request.",
+        GrantOutcome::TimedOut => {
+            "No approval arrived in time, so the request was cancelled at your wallet; start \
+             again."
+        }
+        GrantOutcome::QuoteExpired => {
+            "The quote expired while you approved, so the grant was cancelled at your wallet and \
+             nothing was paid; pay again."
+        }
+        GrantOutcome::OtherSubject { asked, confirmed } => {
+            let confirmed = if confirmed.is_empty() {
+                "no address".to_owned()
+            } else {
+                confirmed.join(", ")
+            };
+            return sentence(&format!(
+                "the wallet confirmed {confirmed} instead of {asked}, so nothing was proved"
+            ));
+        }
+        GrantOutcome::Text { text } => return sentence(text),
+    };
+    words.to_owned()
+}
+
+/// Words for why a payment failed, stopped or went back to its quote.
+#[must_use]
+pub fn payment_problem(problem: &PaymentProblem) -> String {
+    let text = match problem {
+        PaymentProblem::Cancelled => "cancelled".to_owned(),
+        PaymentProblem::Grant { outcome } => return grant_outcome(outcome),
+        PaymentProblem::NotApproved => "not approved".to_owned(),
+        PaymentProblem::NewQuote => "a new quote: check it and confirm".to_owned(),
+        PaymentProblem::NewQuoteCostsMore => {
+            "the new quote costs more than the approved grant allows; approve it again".to_owned()
+        }
+        PaymentProblem::BudgetSpent {
+            renews: Some(renewal),
+        } => format!(
+            "This budget is spent {}; it renews at {}. Approve a new grant to pay now.",
+            if renewal.daily {
+                "for today"
+            } else {
+                "for this period"
+            },
+            consent_desk_protocol::describe::format_date(renewal.at, true)
+        ),
+        PaymentProblem::BudgetSpent { renews: None } => {
+            "This budget is spent or does not cover this payment; approve a new grant to pay."
+                .to_owned()
+        }
+        PaymentProblem::Unconfirmed { lookup } => {
+            let why = match lookup {
+                Some(lookup) => format!("The wallet could not be asked whether it was ({lookup})"),
+                None => {
+                    "This grant cannot list payments, so that cannot be confirmed here".to_owned()
+                }
+            };
+            format!(
+                "This payment may have been made already: the wallet refused to send it again, \
+                 as it does once the first try used the budget. {why}. Do not pay it again: \
+                 check again later, or look for it in your wallet's history."
+            )
+        }
+        PaymentProblem::ReceiverGone { ours: true } => {
+            "the receiver's wallet no longer has the payment it was made for (it expired); start \
+             the payment again"
+                .to_owned()
+        }
+        PaymentProblem::ReceiverGone { ours: false } => {
+            "this payment link has expired or was withdrawn; ask the payee for a new one".to_owned()
+        }
+        PaymentProblem::Undelivered => "the wallet could not deliver the payment".to_owned(),
+        PaymentProblem::WalletRefused { reason } => {
+            format!("the wallet did not make the payment: {reason}")
+        }
+        PaymentProblem::Message { text } => text.clone(),
+    };
+    sentence(&text)
 }
 
 /// "1 USD ≈ 0.9083 EUR (fees included)" across currencies; exact integer
@@ -124,8 +234,8 @@ pub fn payment_outcome(
         }
         (Ok(_), PaymentState::Failed) => record
             .problem
-            .as_deref()
-            .map_or_else(|| "Not paid.".to_owned(), sentence),
+            .as_ref()
+            .map_or_else(|| "Not paid.".to_owned(), payment_problem),
         // The outgoing payment exists: whatever went wrong following it,
         // never advise a new grant (that would pay twice).
         (Err(error), PaymentState::Sent) => format!(
@@ -134,9 +244,9 @@ pub fn payment_outcome(
         ),
         (Err(FlowError::Protocol(error)), PaymentState::Quoted) if error.is_budget_spent() => {
             // The flow's words: when a renewing budget renews.
-            record.problem.as_deref().map_or_else(
+            record.problem.as_ref().map_or_else(
                 || "That grant's budget is spent: approve a new grant to pay.".to_owned(),
-                sentence,
+                payment_problem,
             )
         }
         // Nothing says it was not made: never advise a new grant here.
@@ -207,8 +317,9 @@ mod tests {
                 "new reason",
             ),
         ] {
-            assert_eq!(failure_state(problem), state, "{problem}");
-            let words = grant_problem(problem);
+            let outcome = GrantOutcome::from_legacy(problem);
+            assert_eq!(failure_state(Some(&outcome)), state, "{problem}");
+            let words = grant_outcome(&outcome);
             assert!(words.contains(says), "{problem}: {words}");
             assert!(
                 !words.contains('_') || problem.starts_with("something_new"),
@@ -225,7 +336,7 @@ mod tests {
         }
     }
 
-    fn record(state: &str, problem: Option<&str>, sent: bool) -> PaymentRecord {
+    fn record(state: &str, problem: Option<PaymentProblem>, sent: bool) -> PaymentRecord {
         let amount = serde_json::json!({"value": "400", "assetCode": "USD", "assetScale": 2});
         let outgoing = sent.then(|| {
             serde_json::json!({
@@ -276,11 +387,19 @@ mod tests {
         );
         let renews = "This budget is spent for today; it renews at 1 Dec 2026 00:00 UTC. \
                       Approve a new grant to pay now.";
-        let quoted = record("quoted", Some(renews), false);
+        let quoted = record(
+            "quoted",
+            Some(PaymentProblem::Message {
+                text: renews.into(),
+            }),
+            false,
+        );
         assert_eq!(payment_outcome(&Err(spent()), &quoted), renews);
         let failed = record(
             "failed",
-            Some("the wallet did not make the payment: Account does not have enough balance."),
+            Some(PaymentProblem::WalletRefused {
+                reason: "Account does not have enough balance.".into(),
+            }),
             true,
         );
         assert_eq!(

@@ -419,7 +419,7 @@ async fn a_payment_approved_before_a_crash_is_sent_by_the_next_start() {
         .authorize_payment(&client, &quoted.id, FinishVia::DeepLink)
         .await
         .unwrap();
-    let link = browser::approve(grant.redirect.as_deref().unwrap()).await;
+    let link = browser::approve(grant.redirect.as_ref().unwrap().as_str()).await;
     flows
         .complete(&link, |profile| app.engine.client(profile))
         .await

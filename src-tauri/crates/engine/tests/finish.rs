@@ -11,8 +11,8 @@ mod browser;
 use browser::{browser, location};
 
 use consent_desk_engine::{
-    problem_is_expiry, problem_words, Abandoned, Completed, FinishVia, Flows, GrantRecord,
-    GrantSpec, GrantState,
+    Abandoned, Completed, FinishVia, Flows, GrantOutcome, GrantRecord, GrantSpec, GrantState,
+    WalletCode,
 };
 use consent_desk_identity::{MemoryBackend, SecretBackend as _, KEYRING_SERVICE};
 use consent_desk_protocol::{
@@ -98,8 +98,9 @@ impl World {
     async fn at_wallet(&self, record: &GrantRecord) -> serde_json::Value {
         let continue_id = record
             .continue_uri
-            .as_deref()
+            .as_ref()
             .unwrap()
+            .as_str()
             .rsplit('/')
             .next()
             .unwrap();
@@ -115,16 +116,20 @@ impl World {
 
 /// The interaction start of a grant, then its finish step: the URL of the
 /// `/auth/interact/{id}/{nonce}/finish` of `redirect`.
-fn finish_step(redirect: &str) -> url::Url {
-    let mut step = url::Url::parse(redirect).unwrap();
+fn finish_step(redirect: &url::Url) -> url::Url {
+    let mut step = redirect.clone();
     step.set_query(None);
     step.set_path(&format!("{}/finish", step.path()));
     step
 }
 
-fn words(record: &GrantRecord) -> &'static str {
-    let problem = record.problem.as_deref().expect("a failed grant says why");
-    problem_words(problem).unwrap_or_else(|| panic!("no words for `{problem}`"))
+fn words(record: &GrantRecord) -> String {
+    let outcome = record.outcome.as_ref().expect("a failed grant says why");
+    consent_desk_engine::words::grant_outcome(outcome)
+}
+
+fn is_expiry(record: &GrantRecord) -> bool {
+    record.outcome.as_ref().is_some_and(GrantOutcome::is_expiry)
 }
 
 #[tokio::test]
@@ -133,13 +138,20 @@ async fn a_finish_before_the_person_chose_is_told_in_words() {
     let grant = world.pending().await;
     let redirect = grant.redirect.clone().unwrap();
     let http = browser();
-    http.get(&redirect).send().await.unwrap();
+    http.get(redirect.clone()).send().await.unwrap();
     let back = location(&http.get(finish_step(&redirect)).send().await.unwrap());
     assert!(back.contains("result=grant_invalid"), "{back}");
     let record = world.not_approved(&back).await;
     assert_eq!(record.state, GrantState::Failed);
     assert!(words(&record).contains("before you approved or rejected"));
-    assert!(!problem_is_expiry(record.problem.as_deref().unwrap()));
+    assert_eq!(
+        record.outcome,
+        Some(GrantOutcome::Wallet {
+            code: WalletCode::GrantInvalid,
+            description: None
+        })
+    );
+    assert!(!is_expiry(&record));
 }
 
 #[tokio::test]
@@ -148,17 +160,20 @@ async fn a_consent_link_opened_again_after_the_choice_is_told_in_words() {
     let grant = world.pending().await;
     let redirect = grant.redirect.clone().unwrap();
     // The person approves, but that finish never reaches the app…
-    browser::approve(&redirect).await;
+    browser::approve(redirect.as_str()).await;
     // …and the link is opened again: the wallet no longer offers it.
-    let back = location(&browser().get(&redirect).send().await.unwrap());
+    let back = location(&browser().get(redirect.clone()).send().await.unwrap());
     assert!(back.contains("result=invalid_interaction"), "{back}");
     let record = world.not_approved(&back).await;
     assert_eq!(
-        record.problem.as_deref(),
-        Some("invalid_interaction (invalid interaction)")
+        record.outcome,
+        Some(GrantOutcome::Wallet {
+            code: WalletCode::InvalidInteraction,
+            description: Some("invalid interaction".into())
+        })
     );
     assert!(words(&record).contains("no longer valid"));
-    assert!(!problem_is_expiry(record.problem.as_deref().unwrap()));
+    assert!(!is_expiry(&record));
 }
 
 #[tokio::test]
@@ -167,9 +182,8 @@ async fn a_finish_of_a_grant_cancelled_at_the_wallet_is_told_in_words() {
     let grant = world.pending().await;
     let redirect = grant.redirect.clone().unwrap();
     let http = browser();
-    let page = url::Url::parse(&redirect)
-        .unwrap()
-        .join(&location(&http.get(&redirect).send().await.unwrap()))
+    let page = redirect
+        .join(&location(&http.get(redirect.clone()).send().await.unwrap()))
         .unwrap();
     let step = page.join(&location(
         &http
@@ -191,7 +205,7 @@ async fn a_finish_of_a_grant_cancelled_at_the_wallet_is_told_in_words() {
             access_token: ContinueAccessToken {
                 value: ContinueToken::new(token.as_str()),
             },
-            uri: ContinueUri(url::Url::parse(grant.continue_uri.as_deref().unwrap()).unwrap()),
+            uri: ContinueUri(grant.continue_uri.clone().unwrap()),
             wait: None,
         })
         .await
@@ -212,14 +226,14 @@ async fn an_expired_approval_is_told_in_words_and_named_expired() {
     });
     let back = location(
         &browser()
-            .get(grant.redirect.as_deref().unwrap())
+            .get(grant.redirect.clone().unwrap())
             .send()
             .await
             .unwrap(),
     );
     assert!(back.contains("message=interaction+expired"), "{back}");
     let record = world.not_approved(&back).await;
-    assert!(problem_is_expiry(record.problem.as_deref().unwrap()));
+    assert!(is_expiry(&record));
     assert!(words(&record).contains("expired"));
 }
 
@@ -241,7 +255,7 @@ async fn abandoned_grants_are_cancelled_at_the_wallet() {
 
     // Approved, but its payment's quote expired: cancelled too.
     let approved = world.pending().await;
-    let finish = browser::approve(approved.redirect.as_deref().unwrap()).await;
+    let finish = browser::approve(approved.redirect.as_ref().unwrap().as_str()).await;
     let client = signing_client(&world.sandbox, &world.key_pem);
     let Completed::Approved(_) = world
         .flows
@@ -266,5 +280,5 @@ async fn abandoned_grants_are_cancelled_at_the_wallet() {
         .abandon(&world.client, &approved.id, Abandoned::TimedOut)
         .await
         .unwrap();
-    assert_eq!(again.problem.as_deref(), Some("quote_expired"));
+    assert_eq!(again.outcome, Some(GrantOutcome::QuoteExpired));
 }

@@ -11,8 +11,9 @@ mod browser;
 
 use browser::{approve, consent};
 
+use consent_desk_engine::outcome::Renewal;
 use consent_desk_engine::{
-    Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentState,
+    Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentProblem, PaymentState,
 };
 use consent_desk_identity::MemoryBackend;
 use consent_desk_protocol::{Client, KeyId, SigningKey};
@@ -123,7 +124,7 @@ impl World {
             .await
             .unwrap();
         assert_eq!(payment.state, PaymentState::Authorizing);
-        let finish = approve(grant.redirect.as_deref().unwrap()).await;
+        let finish = approve(grant.redirect.as_ref().unwrap().as_str()).await;
         let completed = self
             .flows
             .complete(&finish, |_| {
@@ -134,7 +135,7 @@ impl World {
         let Completed::Approved(grant) = completed else {
             panic!("{completed:?}")
         };
-        let access = grant.access.unwrap().to_string();
+        let access = serde_json::to_string(&grant.access.unwrap()).unwrap();
         assert!(
             access.contains(&format!(
                 "\"value\":\"{}\"",
@@ -300,7 +301,7 @@ async fn a_rejected_approval_cancels_the_payment_and_moves_nothing() {
         .await
         .unwrap();
     // The person says no: the wallet finishes with a rejection.
-    let finish = consent(grant.redirect.as_deref().unwrap(), "reject").await;
+    let finish = consent(grant.redirect.as_ref().unwrap().as_str(), "reject").await;
     let outcome = world
         .flows
         .complete(&finish, |_| {
@@ -350,6 +351,7 @@ async fn a_grant_shows_what_it_spent_and_its_token_rotates_revokes_and_cancels()
     let continue_id = after
         .continue_uri
         .unwrap()
+        .as_str()
         .rsplit('/')
         .next()
         .unwrap()
@@ -413,7 +415,7 @@ async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in
         .request(&world.client, "desk", &spec, FinishVia::DeepLink)
         .await
         .unwrap();
-    let finish = approve(grant.redirect.as_deref().unwrap()).await;
+    let finish = approve(grant.redirect.as_ref().unwrap().as_str()).await;
     world
         .flows
         .complete(&finish, |_| {
@@ -447,8 +449,18 @@ async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in
     // rotation, and the words say when it renews.
     let problem = refused.problem.unwrap();
     assert!(
-        problem.starts_with("This budget is spent for today; it renews at "),
-        "{problem}"
+        matches!(
+            problem,
+            PaymentProblem::BudgetSpent {
+                renews: Some(Renewal { daily: true, .. })
+            }
+        ),
+        "{problem:?}"
+    );
+    let words = consent_desk_engine::words::payment_problem(&problem);
+    assert!(
+        words.starts_with("This budget is spent for today; it renews at "),
+        "{words}"
     );
     assert_eq!(world.balance("alice"), alice - 300);
 
@@ -487,7 +499,7 @@ async fn the_activity_log_shows_requests_and_finishes_without_secrets() {
         .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
         .await
         .unwrap();
-    let finish = approve(grant.redirect.as_deref().unwrap()).await;
+    let finish = approve(grant.redirect.as_ref().unwrap().as_str()).await;
     // A forged finish first: refused, and logged as such.
     let forged = finish.replace("hash=", "hash=AAAA");
     assert!(world
@@ -617,7 +629,10 @@ async fn a_new_quote_after_approval_is_confirmed_again_and_can_use_the_approved_
         "confirmed again first"
     );
     assert!(requoted.grant_id.is_none());
-    assert!(requoted.problem.unwrap().contains("new quote"));
+    assert!(matches!(
+        requoted.problem,
+        Some(PaymentProblem::NewQuote | PaymentProblem::NewQuoteCostsMore)
+    ));
     assert_eq!(world.balance("alice"), alice, "nothing paid by re-quoting");
 
     // The grant approved for the old quote pays the new one (no dearer).
@@ -639,7 +654,7 @@ async fn approved_grant(world: &World, spec: &consent_desk_engine::GrantSpec) ->
         .request(&world.client, "desk", spec, FinishVia::DeepLink)
         .await
         .unwrap();
-    let finish = approve(grant.redirect.as_deref().unwrap()).await;
+    let finish = approve(grant.redirect.as_ref().unwrap().as_str()).await;
     world
         .flows
         .complete(&finish, |_| {
@@ -715,7 +730,15 @@ async fn a_resumed_send_refused_over_the_limit_may_have_been_made_and_is_never_r
         PaymentState::Sending,
         "never back to the quote"
     );
-    assert_eq!(record.problem.as_deref(), Some(words.as_str()));
+    assert_eq!(
+        record.problem,
+        Some(PaymentProblem::Unconfirmed { lookup: None }),
+        "the grant cannot list payments"
+    );
+    assert_eq!(
+        consent_desk_engine::words::payment_problem(record.problem.as_ref().unwrap()),
+        words
+    );
     assert_eq!(world.balance("alice"), alice - 300, "paid once");
 }
 
@@ -849,8 +872,10 @@ async fn a_payment_the_wallet_refuses_says_the_wallets_reason() {
     let failed = world.flows.send_payment(&world.client, &id).await.unwrap();
     assert_eq!(failed.state, PaymentState::Failed);
     assert_eq!(
-        failed.problem.as_deref(),
-        Some("the wallet did not make the payment: Account does not have enough balance.")
+        failed.problem,
+        Some(PaymentProblem::WalletRefused {
+            reason: "Account does not have enough balance.".into()
+        })
     );
     assert_eq!(world.balance("alice"), alice, "nothing moved");
 }
@@ -910,6 +935,6 @@ async fn an_expired_payment_link_says_to_ask_for_a_new_one() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "this payment link has expired or was withdrawn; ask the payee for a new one"
+        "This payment link has expired or was withdrawn; ask the payee for a new one."
     );
 }

@@ -4,9 +4,7 @@
 
 use std::sync::{Arc, PoisonError};
 
-use consent_desk_protocol::{
-    AccessItem, Client, GrantRequest, OutgoingPaymentAction, WalletAddress,
-};
+use consent_desk_protocol::{AccessItem, Client, OutgoingPaymentAction, WalletAddress};
 use tokio::sync::oneshot;
 use url::Url;
 
@@ -199,8 +197,7 @@ impl Engine {
     ) -> Result<GrantView> {
         let redirect = record
             .redirect
-            .as_deref()
-            .and_then(|r| Url::parse(r).ok())
+            .clone()
             .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
         let grant = GrantView::of(record);
         if let Some(listener) = listener {
@@ -217,7 +214,7 @@ impl Engine {
             return Ok(grant);
         }
         self.desktop
-            .open_consent(&record.id, &redirect, &record.finish_uri)
+            .open_consent(&record.id, &redirect, record.finish_uri.as_str())
             .map_err(|error| {
                 FlowError::Invalid(format!("the consent window could not open ({error})"))
             })?;
@@ -415,19 +412,22 @@ impl Engine {
         else {
             return false;
         };
-        let for_this_payment = serde_json::from_value::<GrantRequest>(record.request.clone())
-            .ok()
+        let for_this_payment = record
+            .request
+            .access()
             .and_then(|request| {
                 request
                     .access_token
                     .access
-                    .into_iter()
+                    .iter()
                     .find_map(|item| match item {
-                        AccessItem::OutgoingPayment { limits, .. } => limits?.receiver,
+                        AccessItem::OutgoingPayment { limits, .. } => {
+                            limits.as_ref()?.receiver.as_ref()
+                        }
                         _ => None,
                     })
             })
-            .is_some_and(|receiver| receiver.as_str() == payment.incoming_payment);
+            .is_some_and(|receiver| *receiver == payment.incoming_payment);
         if record.state != GrantState::Approved
             || payment.state != PaymentState::Authorizing
             || !payment.quote_expired()

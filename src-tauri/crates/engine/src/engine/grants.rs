@@ -13,12 +13,8 @@ use crate::{GrantRecord, GrantState, PaymentRecord, PaymentState};
 /// The outgoing-payment limits the wallet granted (or, before approval,
 /// those asked for).
 fn limits(record: &GrantRecord) -> Option<OutgoingLimits> {
-    let granted: Option<Vec<AccessItem>> = record
-        .access
-        .clone()
-        .and_then(|access| serde_json::from_value(access).ok());
-    granted?.into_iter().find_map(|item| match item {
-        AccessItem::OutgoingPayment { limits, .. } => limits,
+    record.access.as_ref()?.iter().find_map(|item| match item {
+        AccessItem::OutgoingPayment { limits, .. } => limits.clone(),
         _ => None,
     })
 }
