@@ -2,11 +2,22 @@
 //! (1280×900), light and dark: nothing wider than the window, no word broken
 //! in the middle although it would fit on a line of its own. Measured in the
 //! DOM of the real app; a screenshot of each screen at each size is saved in
-//! `target/e2e-screenshots/layout-*.png`.
+//! `target/e2e-screenshots/layout-*.png`, and the main screens are written to
+//! `docs/screenshots/` for the README, so the pictures there stay true.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
 
 use harness::{App, Desktop};
 
 const SIZES: [(u32, u32); 2] = [(720, 520), (1280, 900)];
+
+/// The light screenshots (at 1280×900) the README shows, by screen name.
+const DOCS_LIGHT: [&str; 5] = ["home", "approve", "waiting", "pay-quote", "activity"];
+/// And one in the dark theme.
+const DOCS_DARK: [&str; 1] = ["home"];
 
 /// Lists what does not fit on the page as it is now, one line each.
 ///
@@ -100,7 +111,8 @@ impl Findings {
     async fn screen(&mut self, app: &App, theme: &str, screen: &str) -> harness::Result<()> {
         for size in SIZES {
             resize(app, size).await?;
-            app.screenshot(&format!("layout-{theme}-{}x{}-{screen}", size.0, size.1))
+            let shot = app
+                .screenshot(&format!("layout-{theme}-{}x{}-{screen}", size.0, size.1))
                 .await?;
             let problems = app
                 .client()
@@ -118,9 +130,80 @@ impl Findings {
                     problem.as_str().unwrap_or_default()
                 ));
             }
+            let docs = if theme == "light" {
+                &DOCS_LIGHT[..]
+            } else {
+                &DOCS_DARK[..]
+            };
+            if size == (1280, 900) && docs.contains(&screen) {
+                let suffix = if theme == "light" { "" } else { "-dark" };
+                shrink_into_docs(&shot.path, &format!("{screen}{suffix}.png"))?;
+            }
         }
         Ok(())
     }
+}
+
+/// Writes a screenshot into `docs/screenshots/`, small since it is
+/// committed: the 256 colours used most (flat backgrounds, text, accents)
+/// as a palette, every other pixel drawn with the nearest of them, which
+/// only touches the edges of anti-aliased letters.
+fn shrink_into_docs(from: &Path, name: &str) -> harness::Result<()> {
+    let failed = |what: String| {
+        move |error: &dyn std::fmt::Display| harness::Error::NotReady(format!("{what}: {error}"))
+    };
+    let reading = || failed(format!("reading {}", from.display()));
+    let mut reader = png::Decoder::new(std::fs::File::open(from)?)
+        .read_info()
+        .map_err(|e| reading()(&e))?;
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).map_err(|e| reading()(&e))?;
+    let channels = frame.color_type.samples();
+    // The window is opaque: red, green and blue are the picture.
+    let rgb: Vec<[u8; 3]> = pixels[..frame.buffer_size()]
+        .chunks(channels)
+        .map(|pixel| [pixel[0], pixel[1], pixel[2]])
+        .collect();
+    let mut counts: HashMap<[u8; 3], usize> = HashMap::new();
+    for pixel in &rgb {
+        *counts.entry(*pixel).or_default() += 1;
+    }
+    let mut by_use: Vec<([u8; 3], usize)> = counts.into_iter().collect();
+    by_use.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let palette: Vec<[u8; 3]> = by_use.iter().take(256).map(|(colour, _)| *colour).collect();
+    let nearest = |colour: [u8; 3]| -> u8 {
+        let distance = |other: &[u8; 3]| -> i32 {
+            (0..3)
+                .map(|i| (i32::from(colour[i]) - i32::from(other[i])).pow(2))
+                .sum()
+        };
+        let index = (0..palette.len())
+            .min_by_key(|&i| distance(&palette[i]))
+            .unwrap_or_default();
+        u8::try_from(index).unwrap_or_default()
+    };
+    let index: HashMap<[u8; 3], u8> = by_use
+        .iter()
+        .map(|(colour, _)| (*colour, nearest(*colour)))
+        .collect();
+    let indexed: Vec<u8> = rgb.iter().map(|pixel| index[pixel]).collect();
+
+    let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&dir)?;
+    let to = dir.join(name);
+    let writing = || failed(format!("writing {}", to.display()));
+    let file = std::io::BufWriter::new(std::fs::File::create(&to)?);
+    let mut encoder = png::Encoder::new(file, frame.width, frame.height);
+    encoder.set_color(png::ColorType::Indexed);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_palette(palette.concat());
+    encoder.set_compression(png::Compression::Best);
+    let mut writer = encoder.write_header().map_err(|e| writing()(&e))?;
+    writer
+        .write_image_data(&indexed)
+        .map_err(|e| writing()(&e))?;
+    writer.finish().map_err(|e| writing()(&e))?;
+    Ok(())
 }
 
 /// Waits for the consent window, approves there and returns to the app.
