@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 // The forms and views of grants, payments and activity are the engine's.
 pub use consent_desk_engine::views::*;
+pub use consent_desk_engine::words::ProblemCode;
 pub use consent_desk_engine::{ErrorCode, IpcError};
 
 /// What the main window shows first: who we are and whether we are ready.
@@ -363,6 +364,7 @@ mod tests {
             declaration::<Arrival>(&cfg),
             declaration::<IpcError>(&cfg),
             declaration::<ErrorCode>(&cfg),
+            declaration::<ProblemCode>(&cfg),
         ] {
             out.push_str(&decl);
         }
@@ -395,11 +397,13 @@ mod tests {
     fn errors_serialize_as_code_and_message() {
         let error = IpcError {
             code: ErrorCode::Storage,
+            problem: ProblemCode::Storage,
             message: "x".into(),
+            details: None,
         };
         assert_eq!(
             serde_json::to_string(&error).unwrap(),
-            r#"{"code":"storage","message":"x"}"#
+            r#"{"code":"storage","problem":"storage","message":"x","details":null}"#
         );
     }
 }

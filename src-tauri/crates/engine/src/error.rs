@@ -1,20 +1,38 @@
-//! The one place where a failure becomes a code the UI branches on and a
-//! sentence the person reads.
+//! A failure as it crosses to the UI: the code a screen branches on, the
+//! sentence the person reads and the folded details, all made by
+//! [`crate::words::Problem`].
 
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::words::{Problem, ProblemCode};
 use crate::FlowError;
 
-/// What a failed command tells the UI: a stable code to branch on and a
-/// sentence for the person.
+/// What a failed command tells the UI: a stable code to branch on, a
+/// sentence for the person, and a technical line folded under "Details".
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct IpcError {
     /// Stable machine-readable code.
     pub code: ErrorCode,
+    /// The finer code: which problem exactly (`wallet_unavailable`, …).
+    pub problem: ProblemCode,
     /// One sentence saying what happened and what to do.
     pub message: String,
+    /// The server's status, code and description, the host, what a parser
+    /// said: for a bug report, not for the sentence.
+    pub details: Option<String>,
+}
+
+impl From<&Problem> for IpcError {
+    fn from(problem: &Problem) -> Self {
+        Self {
+            code: problem.error_code(),
+            problem: problem.code(),
+            message: problem.message(),
+            details: problem.details(),
+        }
+    }
 }
 
 /// Codes the UI branches on. Add one only when the UI needs it.
@@ -40,7 +58,7 @@ pub enum ErrorCode {
 }
 
 /// A failure of something the app was asked to do. Serializes as
-/// [`IpcError`] (`{code, message}`), so a screen can branch on the code and
+/// [`IpcError`] (`{code, problem, message, details}`), so a screen can branch on the code and
 /// show the message as it is.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -57,36 +75,22 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// The failure, typed, as a person needs to know it.
+    #[must_use]
+    pub fn problem(&self) -> Problem {
+        Problem::of(self)
+    }
+
     /// The code a screen branches on.
     #[must_use]
     pub fn code(&self) -> ErrorCode {
-        use consent_desk_identity::{IdentityError as I, KeyFileError as F};
-        match self {
-            Error::Identity(error) => match error {
-                I::Wallet(_) => ErrorCode::Wallet,
-                I::Keyring(_) => ErrorCode::Keyring,
-                I::NeedsPassphrase { .. }
-                | I::KeyFile(F::WrongPassphrase { .. } | F::WeakPassphrase) => {
-                    ErrorCode::Passphrase
-                }
-                I::Key(_) | I::KeyFile(_) => ErrorCode::Key,
-                I::Profile(consent_desk_identity::ProfileError::Io { .. }) => ErrorCode::Storage,
-                _ => ErrorCode::Profile,
-            },
-            Error::Flow(error) => match error {
-                FlowError::Protocol(error) if error.is_network() || error.is_timeout() => {
-                    ErrorCode::Network
-                }
-                FlowError::Store(_) => ErrorCode::Storage,
-                _ => ErrorCode::Grant,
-            },
-        }
+        self.problem().error_code()
     }
 
     /// What the person reads.
     #[must_use]
     pub fn message(&self) -> String {
-        crate::words::sentence(&self.to_string())
+        self.problem().message()
     }
 }
 
@@ -95,11 +99,7 @@ impl Serialize for Error {
         &self,
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
-        IpcError {
-            code: self.code(),
-            message: self.message(),
-        }
-        .serialize(serializer)
+        IpcError::from(&self.problem()).serialize(serializer)
     }
 }
 
@@ -112,7 +112,7 @@ mod tests {
         let error = Error::Flow(FlowError::Invalid("enter an amount".into()));
         assert_eq!(
             serde_json::to_string(&error).unwrap(),
-            r#"{"code":"grant","message":"Enter an amount."}"#
+            r#"{"code":"grant","problem":"invalid","message":"Enter an amount.","details":null}"#
         );
     }
 }

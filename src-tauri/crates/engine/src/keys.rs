@@ -126,17 +126,14 @@ impl Keys {
         let (profile, key) = match self.ephemeral_sandbox_key().filter(|(p, _)| p.id == id) {
             Some(found) => found,
             None => {
-                let profile = self
-                    .identities
-                    .profile(id)
-                    .map_err(|error| FlowError::Client(error.to_string()))?;
+                let profile = self.identities.profile(id).map_err(FlowError::Identity)?;
                 let key = match (self.unlocked_key(id), passphrase) {
                     (Some(key), None) => key,
                     _ => {
                         let key = self
                             .identities
                             .load_key(&profile, passphrase)
-                            .map_err(|error| FlowError::Client(error.to_string()))?;
+                            .map_err(FlowError::Identity)?;
                         if passphrase.is_some() {
                             self.keep_unlocked(id, &key);
                         }
@@ -164,9 +161,7 @@ impl Keys {
     ///
     /// No such profile, a bad CA file.
     pub fn reading_client(&self, id: &str) -> Result<Client, FlowError> {
-        let profile = self
-            .profile(id)
-            .map_err(|error| FlowError::Client(error.to_string()))?;
+        let profile = self.profile(id).map_err(FlowError::Identity)?;
         client_builder(&profile)
             .key(
                 SigningKey::generate(),

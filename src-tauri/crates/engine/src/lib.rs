@@ -181,8 +181,12 @@ impl GrantSpec {
 ///
 /// [`FlowError::Invalid`] saying what is wrong with it.
 pub fn typed_url(text: &str, what: &str) -> Result<Url, FlowError> {
-    consent_desk_identity::wallet::parse_wallet_url(text, true)
-        .map_err(|error| FlowError::Invalid(format!("{what}: {error}")))
+    consent_desk_identity::wallet::parse_wallet_url(text, true).map_err(|error| {
+        FlowError::Address {
+            what: what.to_owned(),
+            error,
+        }
+    })
 }
 
 /// Why a flow step failed. The ones marked as refusals may be an attack:
@@ -235,6 +239,19 @@ pub enum FlowError {
     /// payment stays `sending`; never pay it again.
     #[error("{0}")]
     Unconfirmed(String),
+    /// A profile or its key could not give a client (no such profile, a
+    /// wrong passphrase, …).
+    #[error(transparent)]
+    Identity(#[from] consent_desk_identity::IdentityError),
+    /// An address typed in a form that cannot be used.
+    #[error("{what}: {error}")]
+    Address {
+        /// Which field ("the receiver").
+        what: String,
+        /// What is wrong with it.
+        #[source]
+        error: consent_desk_identity::WalletError,
+    },
 }
 
 /// The grant request for `spec`, with the wallet's asset and this finish URI

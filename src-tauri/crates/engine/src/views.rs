@@ -176,6 +176,11 @@ pub struct FlowProgress {
     pub step: FlowStep,
     /// One sentence for the person.
     pub message: String,
+    /// For a failure: the technical line folded under "Details" (the
+    /// wallet's status and code, the host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub details: Option<String>,
     /// The grant as it now is.
     pub grant: Option<GrantView>,
 }

@@ -1,26 +1,38 @@
 //! The sentences a person reads about grants and payments, made in one
-//! place from what the engine knows (records, errors, the wallet's codes).
+//! place from what the engine knows: failures as a typed [`Problem`]
+//! (+ details), steps as a [`Progress`], records and the wallet's codes.
+//! The UI shows these as they come; its test backend reads them from a
+//! fixture `tests/words_fixture.rs` writes from these functions.
+
+mod problem;
+mod progress;
 
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
 use consent_desk_protocol::{AccessItem, Amount, GrantRequest, LimitAmount};
 
+pub use self::problem::{address_reason, Problem, ProblemCode};
+pub use self::progress::Progress;
 use crate::outcome::{GrantOutcome, PaymentProblem, WalletCode};
 use crate::views::GrantStateView;
 use crate::{FlowError, GrantRecord, GrantState, PaymentRecord, PaymentState};
 
-/// Turns an error text into a sentence for the UI: a capital first letter,
-/// code-like names in quotes instead of backticks, a full stop at the end.
+/// Turns an error text into a sentence for the UI: a capital first letter
+/// (unless the text starts with an address, which keeps its case: never
+/// "Http://…"), code-like names in quotes instead of backticks, a full stop
+/// at the end.
 #[must_use]
 pub fn sentence(text: &str) -> String {
+    let text = text.trim();
     let mut out = String::with_capacity(text.len() + 1);
     let mut open = true;
-    for (i, c) in text.trim().chars().enumerate() {
+    let keep_case = starts_with_address(text);
+    for (i, c) in text.chars().enumerate() {
         match c {
             '`' => {
                 out.push(if open { '“' } else { '”' });
                 open = !open;
             }
-            c if i == 0 => out.extend(c.to_uppercase()),
+            c if i == 0 && !keep_case => out.extend(c.to_uppercase()),
             c => out.push(c),
         }
     }
@@ -28,6 +40,28 @@ pub fn sentence(text: &str) -> String {
         out.push('.');
     }
     out
+}
+
+/// Whether `text` starts with a URL, a payment pointer or a host name,
+/// whose case is part of it.
+fn starts_with_address(text: &str) -> bool {
+    let first = text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches([',', ';', ':', '.', ')']);
+    if first.contains(":/") || first.starts_with('$') {
+        return true;
+    }
+    // A host name: dot-separated labels, the last of two or more
+    // characters ("wallet.example", not "e.g.").
+    let host = first.split(['/', ':']).next().unwrap_or_default();
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.last().is_some_and(|last| last.len() >= 2)
+        && labels.iter().all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
 }
 
 /// The limit of a grant request in words.
@@ -207,13 +241,17 @@ pub fn rate(debit: &Amount, receive: &Amount) -> Option<String> {
     let numerator = u128::from(receive.value) * scale(debit.asset_scale)? * 10_000;
     let denominator = u128::from(debit.value) * scale(receive.asset_scale)?;
     let per = numerator / denominator;
-    Some(format!(
-        "1 {} \u{2248} {}.{:04} {} (fees included)",
-        debit.asset_code,
-        per / 10_000,
-        per % 10_000,
-        receive.asset_code
+    Some(rate_words(
+        &debit.asset_code,
+        &format!("{}.{:04}", per / 10_000, per % 10_000),
+        &receive.asset_code,
     ))
+}
+
+/// "1 USD ≈ 0.9083 EUR (fees included)" from its parts.
+#[must_use]
+pub fn rate_words(debit_asset: &str, rate: &str, receive_asset: &str) -> String {
+    format!("1 {debit_asset} \u{2248} {rate} {receive_asset} (fees included)")
 }
 
 /// How a step of sending ended, in words.
@@ -240,7 +278,7 @@ pub fn payment_outcome(
         // never advise a new grant (that would pay twice).
         (Err(error), PaymentState::Sent) => format!(
             "Sent; the wallet could not be asked how it is going ({}). Check again later.",
-            sentence(&error.to_string()).trim_end_matches('.')
+            first_sentence(&Problem::of_flow(error).message())
         ),
         (Err(FlowError::Protocol(error)), PaymentState::Quoted) if error.is_budget_spent() => {
             // The flow's words: when a renewing budget renews.
@@ -254,7 +292,7 @@ pub fn payment_outcome(
             let words = if error.is_budget_spent() {
                 "The wallet refused to send it again.".to_owned()
             } else {
-                sentence(&error.to_string())
+                Problem::of_protocol(error).message()
             };
             format!(
                 "{words} The payment may have been made already: check again, and do not pay it \
@@ -264,8 +302,23 @@ pub fn payment_outcome(
         (Err(FlowError::QuoteExpired), _) => {
             "The quote expired while you approved. Get a new quote; nothing was paid.".to_owned()
         }
-        (Err(error), _) => sentence(&error.to_string()),
+        (Err(error), _) => Problem::of_flow(error).message(),
         (Ok(_), _) => "The payment moved on.".to_owned(),
+    }
+}
+
+/// The first sentence of `text`, without its full stop, to go inside
+/// another: "The wallet at w.example is not answering. Check …" → "the
+/// wallet at w.example is not answering".
+fn first_sentence(text: &str) -> String {
+    let first = text.split_once(". ").map_or(text, |(first, _)| first);
+    let first = first.trim_end_matches('.');
+    let mut chars = first.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), Some(next)) if c.is_uppercase() && next.is_lowercase() => {
+            c.to_lowercase().chain(first.chars().skip(1)).collect()
+        }
+        _ => first.to_owned(),
     }
 }
 

@@ -16,6 +16,7 @@ use consent_desk_engine::views::{
     AmountLimit, ApproveIn, FlowProgress, FlowStep, GrantForm, GrantStateView, PayAmountKind,
     PayForm, PaymentProgress, PaymentStateView,
 };
+use consent_desk_engine::words::Progress;
 use consent_desk_engine::{Desktop, Engine, FinishVia, PaymentState};
 use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
@@ -388,6 +389,7 @@ async fn closing_the_consent_window_cancels_the_grant_at_the_wallet() {
     // The person closes the window: the shell calls this on `Destroyed`.
     app.engine.cancel_if_pending(&grant).await;
     let cancelled = app.step(FlowStep::Cancelled).await;
+    assert_eq!(cancelled.message, Progress::WindowClosed.words());
     assert_eq!(cancelled.grant.unwrap().state, GrantStateView::Cancelled);
     app.payment(PaymentStateView::Cancelled).await;
     // The wallet no longer offers the approval.
@@ -401,6 +403,30 @@ async fn closing_the_consent_window_cancels_the_grant_at_the_wallet() {
         location.contains("result=") || !start.status().is_redirection(),
         "a cancelled grant's page still leads to consent: {location}"
     );
+}
+
+#[tokio::test]
+async fn cancel_in_the_main_window_is_told_as_the_person_s_cancel_not_a_closed_window() {
+    let mut app = app().await;
+    let quoted = app.engine.quote(&app.pay_form("1.00")).await.unwrap();
+    app.engine
+        .confirm(&quoted.id, ApproveIn::Window)
+        .await
+        .unwrap();
+    let (grant, _, _) = app.opened().await;
+    app.engine.cancel(&grant).await;
+    let cancelled = app.step(FlowStep::Cancelled).await;
+    assert_eq!(cancelled.message, Progress::CancelledByYou.words());
+    assert!(
+        !cancelled.message.contains("closed"),
+        "{}",
+        cancelled.message
+    );
+    assert_eq!(cancelled.grant.unwrap().state, GrantStateView::Cancelled);
+    app.payment(PaymentStateView::Cancelled).await;
+    // Its window closes once the wallet has cancelled it.
+    app.next(|told| matches!(told, Told::Closed(ref id) if *id == grant).then_some(()))
+        .await;
 }
 
 #[tokio::test]

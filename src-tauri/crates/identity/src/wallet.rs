@@ -214,7 +214,7 @@ fn classify(url: &Url, error: &consent_desk_protocol::Error) -> WalletError {
     if error.is_network() || error.is_timeout() {
         WalletError::Unreachable {
             host: url.host_str().unwrap_or_default().to_owned(),
-            detail: error.to_string(),
+            detail: network_cause(error),
         }
     } else {
         WalletError::NotAWallet {
@@ -225,6 +225,25 @@ fn classify(url: &Url, error: &consent_desk_protocol::Error) -> WalletError {
             },
         }
     }
+}
+
+/// What the network said, innermost ("Connection refused (os error 111)"):
+/// the protocol's own sentence would repeat the advice around it.
+fn network_cause(error: &consent_desk_protocol::Error) -> String {
+    use std::error::Error as _;
+    let mut cause = None;
+    let mut next = error.source();
+    while let Some(inner) = next {
+        cause = Some(inner.to_string());
+        next = inner.source();
+    }
+    cause.unwrap_or_else(|| {
+        if error.is_timeout() {
+            "it took too long to answer".to_owned()
+        } else {
+            error.to_string()
+        }
+    })
 }
 
 /// Fetches a wallet address and checks it can be a client identity.

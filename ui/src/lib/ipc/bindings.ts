@@ -416,6 +416,11 @@ step: FlowStep,
  */
 message: string, 
 /**
+ * For a failure: the technical line folded under "Details" (the
+ * wallet's status and code, the host).
+ */
+details?: string, 
+/**
  * The grant as it now is.
  */
 grant: GrantView | null, };
@@ -728,8 +733,8 @@ arrival: Arrival, };
 export type Arrival = "launch" | "forwarded";
 
 /**
- * What a failed command tells the UI: a stable code to branch on and a
- * sentence for the person.
+ * What a failed command tells the UI: a stable code to branch on, a
+ * sentence for the person, and a technical line folded under "Details".
  */
 export type IpcError = { 
 /**
@@ -737,14 +742,29 @@ export type IpcError = {
  */
 code: ErrorCode, 
 /**
+ * The finer code: which problem exactly (`wallet_unavailable`, …).
+ */
+problem: ProblemCode, 
+/**
  * One sentence saying what happened and what to do.
  */
-message: string, };
+message: string, 
+/**
+ * The server's status, code and description, the host, what a parser
+ * said: for a bug report, not for the sentence.
+ */
+details: string | null, };
 
 /**
  * Codes the UI branches on. Add one only when the UI needs it.
  */
 export type ErrorCode = "storage" | "wallet" | "keyring" | "passphrase" | "profile" | "key" | "grant" | "network";
+
+/**
+ * The finer code of a [`Problem`], stable and snake_case: what the UI
+ * branches on beyond [`ErrorCode`].
+ */
+export type ProblemCode = "wallet_unreachable" | "wallet_slow" | "wallet_unavailable" | "wallet_refused" | "wallet_answered" | "wallet_unreadable" | "answer_too_large" | "untrusted_certificate" | "unsupported_interaction" | "not_https" | "not_an_address" | "not_a_wallet" | "no_public_name" | "token_rejected" | "budget_spent" | "over_limit" | "refused_unexplained" | "unknown_finish" | "already_used" | "finish_refused" | "quote_expired" | "may_have_been_paid" | "needs_passphrase" | "wrong_passphrase" | "weak_passphrase" | "keyring" | "key" | "profile" | "storage" | "invalid";
 
 /** Event carrying a {@link ReceivedLink}. */
 export const LINK_RECEIVED = "links://received";

@@ -11,9 +11,10 @@ use url::Url;
 use super::Engine;
 use crate::error::{Error, Result};
 use crate::views::{
-    AmountLimit, ApproveIn, FlowStep, GrantAction, GrantForm, GrantPreview, GrantView, SecretText,
+    AmountLimit, ApproveIn, FlowProgress, FlowStep, GrantAction, GrantForm, GrantPreview,
+    GrantView, SecretText,
 };
-use crate::words::{sentence, summary};
+use crate::words::{summary, Problem, Progress};
 use crate::{
     loopback, Abandoned, Completed, FinishVia, FlowError, GrantRecord, GrantSpec, GrantState,
     PaymentState, Step,
@@ -113,12 +114,7 @@ impl Engine {
         let client = self
             .unlocked_client(&profile, form.passphrase.clone())
             .await?;
-        self.progress(
-            None,
-            FlowStep::Requesting,
-            "Asking your wallet for permission…",
-            None,
-        );
+        self.progress(None, FlowStep::Requesting, Progress::Asking.words(), None);
         let requested = async {
             let (via, listener) = self.finish_route(&profile).await?;
             let (spec, _) = spec(&client, form).await?;
@@ -137,8 +133,20 @@ impl Engine {
     /// Says on the progress line why the wallet could not be asked; the
     /// error goes on to the caller too.
     fn asking_failed(&self, error: Error) -> Error {
-        self.progress(None, FlowStep::Failed, error.message(), None);
+        self.failed(None, FlowStep::Failed, &error.problem());
         error
+    }
+
+    /// Tells the desktop an approval failed, or a finish link was refused:
+    /// the sentence, and the details folded under it.
+    fn failed(&self, grant_id: Option<&str>, step: FlowStep, problem: &Problem) {
+        self.desktop.flow_progress(FlowProgress {
+            grant_id: grant_id.map(str::to_owned),
+            step,
+            message: problem.message(),
+            details: problem.details(),
+            grant: None,
+        });
     }
 
     /// "Prove I own this wallet address" for the profile in use: the
@@ -156,7 +164,10 @@ impl Engine {
         self.progress(
             None,
             FlowStep::Requesting,
-            format!("Asking your wallet to confirm that you own {wallet}…"),
+            Progress::AskingProof {
+                wallet: wallet.as_str(),
+            }
+            .words(),
             None,
         );
         let requested = async {
@@ -208,7 +219,7 @@ impl Engine {
             self.progress(
                 Some(&record.id),
                 FlowStep::Waiting,
-                "Approve or reject in your browser; your wallet then sends you back here.",
+                Progress::WaitingInBrowser.words(),
                 Some(grant.clone()),
             );
             return Ok(grant);
@@ -221,7 +232,7 @@ impl Engine {
         self.progress(
             Some(&record.id),
             FlowStep::Waiting,
-            "Approve or reject in your wallet's window.",
+            Progress::WaitingInWindow.words(),
             Some(grant.clone()),
         );
         Ok(grant)
@@ -268,7 +279,7 @@ impl Engine {
         let flows = match self.flows() {
             Ok(flows) => flows,
             Err(error) => {
-                self.progress(None, FlowStep::Failed, error.message(), None);
+                self.failed(None, FlowStep::Failed, &error.problem());
                 return;
             }
         };
@@ -277,17 +288,11 @@ impl Engine {
                 url,
                 |profile| self.client(profile),
                 |id, step| {
-                    let (step, message) = match step {
-                        Step::Verifying => (
-                            FlowStep::Verifying,
-                            "Checking that the answer comes from your wallet…",
-                        ),
-                        Step::Continuing => (
-                            FlowStep::Continuing,
-                            "Approved. Collecting the permission from your wallet…",
-                        ),
+                    let (step, words) = match step {
+                        Step::Verifying => (FlowStep::Verifying, Progress::Verifying),
+                        Step::Continuing => (FlowStep::Continuing, Progress::Continuing),
                     };
-                    self.progress(Some(id), step, message, None);
+                    self.progress(Some(id), step, words.words(), None);
                 },
             )
             .await;
@@ -298,7 +303,10 @@ impl Engine {
                 self.progress(
                     Some(&record.id),
                     FlowStep::Done,
-                    format!("Approved: {}.", grant.summary),
+                    Progress::Approved {
+                        summary: &grant.summary,
+                    }
+                    .words(),
                     Some(grant),
                 );
                 self.after_grant(&record.id).await;
@@ -308,7 +316,10 @@ impl Engine {
                 self.progress(
                     Some(&record.id),
                     FlowStep::Done,
-                    format!("Proved: you own {}.", record.wallet),
+                    Progress::Proved {
+                        wallet: record.wallet.as_str(),
+                    }
+                    .words(),
                     None,
                 );
             }
@@ -318,7 +329,7 @@ impl Engine {
                 let message = grant
                     .problem
                     .clone()
-                    .unwrap_or_else(|| "Not approved.".to_owned());
+                    .unwrap_or_else(|| Progress::NotApproved.words());
                 self.progress(Some(&record.id), FlowStep::Failed, message, Some(grant));
                 self.after_grant(&record.id).await;
             }
@@ -329,21 +340,11 @@ impl Engine {
             ) => {
                 tracing::warn!(%error, "finish link refused");
                 let id = crate::grant_id_of(url);
-                self.progress(
-                    id.as_deref(),
-                    FlowStep::Refused,
-                    sentence(&error.to_string()),
-                    None,
-                );
+                self.failed(id.as_deref(), FlowStep::Refused, &Problem::of_flow(&error));
             }
             Err(error) => {
                 let id = crate::grant_id_of(url);
-                self.progress(
-                    id.as_deref(),
-                    FlowStep::Failed,
-                    sentence(&error.to_string()),
-                    None,
-                );
+                self.failed(id.as_deref(), FlowStep::Failed, &Problem::of_flow(&error));
             }
         }
     }
@@ -354,8 +355,14 @@ impl Engine {
         self.desktop.close_consent(grant_id);
     }
 
-    /// Closing the wallet's window, or Cancel, cancels a grant still waiting.
+    /// Closing the wallet's window cancels a grant still waiting.
     pub async fn cancel_if_pending(&self, grant_id: &str) {
+        self.cancel_pending(grant_id, Progress::WindowClosed).await;
+    }
+
+    /// Cancels a grant still waiting, at the wallet, and says so in
+    /// `words`: who ended it (the window closed, Cancel pressed).
+    async fn cancel_pending(&self, grant_id: &str, words: Progress<'_>) {
         let Ok(flows) = self.flows() else {
             return;
         };
@@ -376,27 +383,26 @@ impl Engine {
                 self.progress(
                     Some(grant_id),
                     FlowStep::Cancelled,
-                    "You closed your wallet's window, so the request was cancelled at the wallet.",
+                    words.words(),
                     Some(GrantView::of(&record)),
                 );
                 self.after_grant(grant_id).await;
             }
-            Err(error) => self.progress(
-                Some(grant_id),
-                FlowStep::Failed,
-                sentence(&error.to_string()),
-                None,
-            ),
+            Err(error) => self.failed(Some(grant_id), FlowStep::Failed, &Problem::of_flow(&error)),
         }
     }
 
-    /// Cancel from the main window: close the wallet's window (which
-    /// cancels). A grant approved for a payment whose quote expired
-    /// meanwhile is cancelled at the wallet when that payment is stopped.
+    /// Cancel from the main window: the grant is cancelled at the wallet,
+    /// then its window closes (finding it no longer waiting, closing it
+    /// cancels nothing more). A grant approved for a payment whose quote
+    /// expired meanwhile is cancelled at the wallet when that payment is
+    /// stopped.
     pub async fn cancel(&self, grant_id: &str) {
-        if !self.desktop.close_consent(grant_id) && !self.abandon_unsent(grant_id).await {
-            self.cancel_if_pending(grant_id).await;
+        if !self.abandon_unsent(grant_id).await {
+            self.cancel_pending(grant_id, Progress::CancelledByYou)
+                .await;
         }
+        self.desktop.close_consent(grant_id);
     }
 
     /// Cancels at the wallet an approved grant asked for one payment (its
@@ -452,12 +458,7 @@ impl Engine {
                     Some(grant),
                 );
             }
-            Err(error) => self.progress(
-                Some(grant_id),
-                FlowStep::Failed,
-                sentence(&error.to_string()),
-                None,
-            ),
+            Err(error) => self.failed(Some(grant_id), FlowStep::Failed, &Problem::of_flow(&error)),
         }
         true
     }

@@ -7,7 +7,7 @@ use consent_desk_protocol::{AccessItem, Amount, LimitAmount, OutgoingLimits};
 use super::Engine;
 use crate::error::Result;
 use crate::views::{AmountLimit, GrantDetail, GrantView, PaymentView, PeriodUse, SpentMeter};
-use crate::words::sentence;
+use crate::words::Problem;
 use crate::{GrantRecord, GrantState, PaymentRecord, PaymentState};
 
 /// The outgoing-payment limits the wallet granted (or, before approval,
@@ -94,7 +94,7 @@ impl Engine {
                     };
                     (Some(meter), None)
                 }
-                Err(error) => (None, Some(sentence(&error.to_string()))),
+                Err(error) => (None, Some(Problem::of_flow(&error).message())),
             }
         } else {
             (None, None)

@@ -72,8 +72,8 @@ impl Engine {
     ) -> Arc<Self> {
         let keys = crate::keys::start(&folders, Arc::clone(&secrets), sandbox.running());
         let flows = Flows::open(&folders.data().join(crate::GRANTS_FILE), secrets)
-        .map(Arc::new)
-        .map_err(|error| error.to_string());
+            .map(Arc::new)
+            .map_err(|error| error.to_string());
         if let Err(problem) = &flows {
             tracing::error!(%problem, "the grant store did not open");
         }
@@ -174,6 +174,7 @@ impl Engine {
             grant_id: grant_id.map(str::to_owned),
             step,
             message: message.into(),
+            details: None,
             grant,
         });
     }

@@ -10,14 +10,11 @@ use url::Url;
 use super::Engine;
 use crate::error::Result;
 use crate::views::{ApproveIn, GrantView, PayAmountKind, PayForm, PaymentView};
-use crate::words::{payment_outcome, sentence};
+use crate::words::{payment_outcome, Problem, Progress};
 use crate::{FlowError, GrantState, PayAmount, PayRequest, PaymentState};
 
 fn parse_url(text: &str, what: &str) -> Result<Url> {
-    Ok(
-        consent_desk_identity::wallet::parse_wallet_url(text.trim(), true)
-            .map_err(|error| FlowError::Invalid(format!("{what}: {error}")))?,
-    )
+    Ok(crate::typed_url(text.trim(), what)?)
 }
 
 impl Engine {
@@ -78,7 +75,7 @@ impl Engine {
                 },
             )
             .await?;
-        Ok(self.announce(&record, "Quoted. Check it, then approve."))
+        Ok(self.announce(&record, Progress::Quoted.words()))
     }
 
     /// Step 3: the person confirmed the quote; the grant is requested and
@@ -94,7 +91,7 @@ impl Engine {
         let (via, listener) = self.finish_route(&payment.profile).await?;
         let (payment, grant) = flows.authorize_payment(&client, id, via).await?;
         self.present(&grant, approve_in == ApproveIn::Browser, listener)?;
-        Ok(self.announce(&payment, "Approve the payment at your wallet."))
+        Ok(self.announce(&payment, Progress::ApprovePayment.words()))
     }
 
     /// Pays a quoted payment with a grant approved earlier: no new consent.
@@ -143,7 +140,7 @@ impl Engine {
         let payment = flows.payment(id)?;
         let client = self.client(&payment.profile)?;
         let record = flows.requote_payment(&client, id).await?;
-        Ok(self.announce(&record, "New quote. Check it, then approve."))
+        Ok(self.announce(&record, Progress::Requoted.words()))
     }
 
     /// Stops a payment not sent yet; one waiting for approval has its grant
@@ -166,7 +163,7 @@ impl Engine {
             }
         }
         let record = flows.cancel_payment(id)?;
-        Ok(self.announce(&record, "Payment stopped; no money moved."))
+        Ok(self.announce(&record, Progress::PaymentStopped.words()))
     }
 
     /// Payments, newest first.
@@ -259,12 +256,12 @@ impl Engine {
         if payment.state == PaymentState::Authorizing && approved {
             let mut sending = payment.clone();
             sending.state = PaymentState::Sending;
-            self.announce(&sending, "Approved. Sending the payment…");
+            self.announce(&sending, Progress::Sending.words());
         }
         let client = match self.client(&payment.profile) {
             Ok(client) => client,
             Err(error) => {
-                self.announce(&payment, sentence(&error.to_string()));
+                self.announce(&payment, Problem::of_flow(&error).message());
                 return;
             }
         };
