@@ -60,7 +60,9 @@ use url::Url;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::faults::{Faults, RouteFault};
-pub use crate::rates::{AssetFee, Fee, Fees};
+pub use crate::rates::{
+    AssetFee, Fee, Fees, FEE_BASIS_POINTS as CROSS_ASSET_FEE_BASIS_POINTS, RATES as EXCHANGE_RATES,
+};
 pub use crate::store::StoreError;
 
 use crate::store::{Account, Store};

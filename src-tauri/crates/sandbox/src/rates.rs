@@ -6,8 +6,9 @@
 //! charge its own fee ([`Fee`], per asset, none by default), as Rafiki does:
 //! `debitAmount` includes it, `sentAmount` does not.
 
-/// `(asset, millionths of the asset per 1 USD)`.
-pub(crate) const RATES: &[(&str, u128)] = &[
+/// `(asset, millionths of the asset per 1 USD)`: the sandbox's fixed
+/// exchange rates (the app's test backend quotes with them too).
+pub const RATES: &[(&str, u128)] = &[
     ("USD", 1_000_000),
     ("EUR", 920_000),
     ("MXN", 17_000_000),
@@ -16,7 +17,7 @@ pub(crate) const RATES: &[(&str, u128)] = &[
 ];
 
 /// The cross-asset fee in basis points (1%).
-pub(crate) const FEE_BASIS_POINTS: u128 = 100;
+pub const FEE_BASIS_POINTS: u128 = 100;
 
 /// One side of a conversion: asset code and scale.
 #[derive(Debug, Clone, Copy)]

@@ -4,6 +4,7 @@ import { MockBackend } from '../ipc/mock';
 import { AppState } from '../shell/app.svelte';
 import { allByTestId, attribute, byTestId, renderApp } from '../testing/html';
 import { PREVIEW_DELAY_MS } from './form.svelte';
+import { engineError } from '../ipc/mock-words';
 
 /** The app with the sandbox in use, on "Approve a payment". */
 async function approving(backend = new MockBackend()) {
@@ -155,7 +156,7 @@ describe('Approve a payment', () => {
     await debounce();
     let html = renderApp(app);
     const error = byTestId(html, 'approve-preview-error');
-    expect(error?.text).toBe("“13.205” has more decimals than this wallet's asset allows (2).");
+    expect(error?.text).toBe(engineError('amountTooPrecise', { text: '13.205' }).message);
     expect(attribute(error, 'role')).toBe('alert');
     expect(byTestId(html, 'approve-summary')).toBeNull();
     expect(byTestId(html, 'approve-json')).toBeNull();
@@ -169,7 +170,7 @@ describe('Approve a payment', () => {
     form.amount = '13.20';
     await debounce();
     expect(byTestId(renderApp(app), 'approve-preview-error')?.text).toBe(
-      '“every tuesday” is not an ISO 8601 repeating interval; it looks like R/2025-04-22T00:00:00Z/P1D.',
+      engineError('intervalInvalid', { text: 'every tuesday' }).message,
     );
 
     form.customInterval = 'R/2025-04-22T08:00:00Z/P2W';
@@ -188,7 +189,7 @@ describe('Approve a payment', () => {
     let html = renderApp(app);
     expect(form.error?.code).toBe('network');
     expect(byTestId(html, 'approve-preview-error')?.text).toContain(
-      'Your wallet at down.example is not answering (connection refused).',
+      'The wallet at down.example is not answering. Check your connection and the address, then try again.',
     );
     expect(byTestId(html, 'approve-preview-retry')?.text).toBe('Try again');
     // The asset is not known for this wallet.

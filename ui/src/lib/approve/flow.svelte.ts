@@ -41,6 +41,8 @@ export class GrantFlow {
   #grant = $state<GrantView | null>(null);
   /** Why `request_grant` itself failed. */
   #error = $state<UiError | null>(null);
+  /** What the wallet or the network said, for "Details" (never the sentence). */
+  #details = $state<string | null>(null);
   /** A finish link that was not genuine, while the grant still waits. */
   #refused = $state<string | null>(null);
   #cancelling = $state(false);
@@ -83,6 +85,10 @@ export class GrantFlow {
   }
   get error() {
     return this.#error;
+  }
+  /** The technical line of a failure (the wallet's status and code, the host), folded under "Details". */
+  get details() {
+    return this.#details;
   }
   get refused() {
     return this.#refused;
@@ -131,6 +137,7 @@ export class GrantFlow {
       this.#early = [];
       const error = toUiError(reason);
       this.#error = error;
+      this.#details = error.details ?? this.#details;
       // The core's `failed` event may have ended the flow already; the command's error says more.
       if (this.#result === 'failed') this.#message = error.message;
       else this.#end('failed', error.message);
@@ -229,6 +236,7 @@ export class GrantFlow {
         this.#refused = progress.message;
         return;
       case 'failed':
+        this.#details = progress.details ?? null;
         this.#end('failed', progress.message);
         return;
       case 'cancelled':

@@ -4,6 +4,7 @@ import { MockBackend } from '../ipc/mock';
 import { AppState } from '../shell/app.svelte';
 import { allByTestId, attribute, byTestId, renderApp } from '../testing/html';
 import { PREVIEW_DELAY_MS } from './form.svelte';
+import { engineError, engineWords } from '../ipc/mock-words';
 
 /** The sandbox in use and a previewed form, ready for "Ask my wallet". */
 async function ready(backend = new MockBackend()) {
@@ -137,13 +138,47 @@ describe('Approval progress', () => {
     const html = renderApp(app);
     const result = byTestId(html, 'flow-result');
     expect(attribute(result, 'data-result')).toBe('cancelled');
-    expect(result?.text).toContain("You closed your wallet's window, so the request was cancelled at the wallet.");
+    // The main window's Cancel, not the wallet's window closed (issue 16, point 7).
+    expect(result?.text).toContain('You cancelled the request; it was cancelled at your wallet too.');
+    expect(result?.text).not.toContain('closed your wallet');
     expect(byTestId(html, 'flow-cancel')).toBeNull();
     expect(byTestId(html, 'flow-retry')).toBeNull();
     expect(byTestId(html, 'flow-again')?.text).toBe('Back to the request');
     expect(steps(app)).toMatchObject({ requesting: 'done', waiting: 'failed', verifying: 'todo' });
     await vi.advanceTimersByTimeAsync(0);
     expect(app.grants.list.find((grant) => grant.id === id)?.state).toBe('cancelled');
+  });
+
+  it('tells a wallet answering 503 in one sentence, with Retry and the wallet’s words under Details', async () => {
+    const backend = new MockBackend();
+    const busy = engineError('walletUnavailable', { host: '127.0.0.1:4455' });
+    backend.failNext.set('request_grant', busy);
+    const { app, flow } = await asked(backend);
+    expect(flow.result).toBe('failed');
+    expect(flow.error?.problem).toBe('wallet_unavailable');
+    const html = renderApp(app);
+    const message = byTestId(html, 'flow-result-message')?.text ?? '';
+    expect(message).toBe('The wallet at 127.0.0.1:4455 is not answering right now (HTTP 503). Try again in a moment.');
+    expect(message).not.toContain('injected_fault');
+    expect(byTestId(html, 'flow-retry')?.text).toBe('Retry');
+    const result = byTestId(html, 'flow-result')?.text ?? '';
+    expect(result).toContain('Details');
+    expect(result).toContain('HTTP 503 from 127.0.0.1:4455: injected_fault');
+    expect(result).not.toContain('Code');
+  });
+
+  it('shows the wallet’s words for a failure the core reports as progress under Details', async () => {
+    const { app, backend, id } = await asked();
+    backend.emit({
+      grantId: id,
+      step: 'failed',
+      message: engineError('walletUnavailable', { host: 'w.example' }).message,
+      details: 'HTTP 503 from w.example',
+      grant: null,
+    });
+    const result = byTestId(renderApp(app), 'flow-result')?.text ?? '';
+    expect(result).toContain('not answering right now');
+    expect(result).toContain('HTTP 503 from w.example');
   });
 
   it('waits for the core to confirm a cancellation', async () => {
@@ -164,10 +199,7 @@ describe('Approval progress', () => {
 
   it('offers a retry when the wallet could not be reached, and only then', async () => {
     const backend = new MockBackend();
-    const unreachable = {
-      code: 'network',
-      message: 'Your wallet at 127.0.0.1:4455 is not answering (connection refused). Check your connection, then retry.',
-    };
+    const unreachable = engineError('walletUnreachable', { host: '127.0.0.1:4455' });
     backend.failNext.set('request_grant', unreachable);
     const { app, flow } = await asked(backend);
     expect(flow.result).toBe('failed');
@@ -191,9 +223,7 @@ describe('Approval progress', () => {
     const id = app.flow?.grantId ?? '';
     backend.progress(id, 'failed');
     html = renderApp(app);
-    expect(byTestId(html, 'flow-result-message')?.text).toBe(
-      'You rejected the request at your wallet; nothing was granted.',
-    );
+    expect(byTestId(html, 'flow-result-message')?.text).toBe(engineWords.grantOutcomes.rejected);
     expect(byTestId(html, 'flow-retry')).toBeNull();
     expect(await app.retryApprove()).toBe(false);
   });
@@ -214,9 +244,7 @@ describe('Approval progress', () => {
     let html = renderApp(app);
     const refused = byTestId(html, 'flow-refused');
     expect(attribute(refused, 'role')).toBe('alert');
-    expect(refused?.text).toContain(
-      'This approval link was not issued by Consent Desk for any pending request, so it was ignored.',
-    );
+    expect(refused?.text).toContain(engineWords.steps.refused);
     expect(steps(app)).toMatchObject({ waiting: 'current', verifying: 'todo' });
     expect(byTestId(html, 'flow-cancel')).not.toBeNull();
     expect(byTestId(html, 'flow-result')).toBeNull();
@@ -403,7 +431,7 @@ describe('A key in a passphrase file', () => {
 
     expect(await app.submitApprove()).toBe(true);
     expect(app.flow?.result).toBe('failed');
-    expect(byTestId(renderApp(app), 'flow-result-message')?.text).toContain('passphrase is wrong');
+    expect(byTestId(renderApp(app), 'flow-result-message')?.text).toBe(engineError('wrongPassphrase').message);
     expect(form.passphrase).toBe('');
 
     await app.approveAgain();

@@ -21,12 +21,14 @@ import type {
   PayForm,
   PaymentProgress,
   PaymentView,
+  ProblemCode,
   ProfilesView,
   ProfileView,
   ReceivedLink,
   RegistrationView,
   WalletPreviewView,
 } from './bindings';
+import { engineError, engineWords, fill } from './mock-words';
 
 /** One call the UI made, for tests that count or inspect them. */
 export interface MockCall {
@@ -49,27 +51,51 @@ const SANDBOX: ProfileView = {
   unlocked: false,
 };
 
-function fail(code: IpcError['code'], message: string): Promise<never> {
-  return Promise.reject({ code, message } satisfies IpcError);
+/** A refusal of the mock's own (a value the core would refuse in its own words). */
+function invalid(code: IpcError['code'], message: string, problem: ProblemCode = 'invalid'): IpcError {
+  return { code, problem, message, details: null };
+}
+
+function fail(error: IpcError): Promise<never>;
+function fail(code: IpcError['code'], message: string): Promise<never>;
+function fail(error: IpcError | IpcError['code'], message = ''): Promise<never> {
+  return Promise.reject(typeof error === 'string' ? invalid(error, message) : error);
 }
 
 /** The core's reading of a wallet address (`$host/path` and bare hosts become https), as the field hints read it. */
 function parseWalletUrl(text: string, allowHttpLoopback: boolean): URL | IpcError {
   const resolved = resolveWalletAddress(text, allowHttpLoopback);
-  return 'url' in resolved ? new URL(resolved.url) : { code: 'wallet', message: resolved.error };
+  return 'url' in resolved ? new URL(resolved.url) : invalid('wallet', resolved.error, 'not_an_address');
 }
 
-/** The core's sentences for each step (flow.rs), used when a test does not give one. */
+/** The core's sentences for each step, used when a test does not give one. */
 const STEP_MESSAGES: Record<FlowStep, string> = {
-  requesting: 'Asking your wallet for permission…',
-  waiting: "Approve or reject in your wallet's window.",
-  verifying: 'Checking that the answer comes from your wallet…',
-  continuing: 'Approved. Collecting the permission from your wallet…',
-  done: 'Approved.',
-  failed: 'You rejected the request at your wallet; nothing was granted.',
-  refused: 'This approval link was not issued by Consent Desk for any pending request, so it was ignored.',
-  cancelled: "You closed your wallet's window, so the request was cancelled at the wallet.",
+  ...engineWords.steps,
+  failed: engineWords.grantOutcomes.rejected,
 };
+
+/** What the sandbox quotes: `debit` (or `receive`) fixed, the other converted at its rates, less its 1% spread. */
+function sandboxQuote(kind: PayForm['amountKind'], cents: bigint, from: string, to: string): [bigint, bigint] {
+  const { millionthsPerUsd, crossAssetFeeBasisPoints } = engineWords.sandbox;
+  const rateFrom = BigInt(millionthsPerUsd[from] ?? 1_000_000);
+  const rateTo = BigInt(millionthsPerUsd[to] ?? 1_000_000);
+  const bps = BigInt(from === to ? 0 : crossAssetFeeBasisPoints);
+  const ceil = (a: bigint, b: bigint) => (a + b - 1n) / b;
+  if (kind === 'send') {
+    const afterFee = cents - ceil(cents * bps, 10_000n);
+    return [cents, (afterFee * rateTo) / rateFrom];
+  }
+  const base = ceil(cents * rateFrom, rateTo);
+  return [ceil(base * 10_000n, 10_000n - bps), cents];
+}
+
+/** "1 USD ≈ 0.9108 EUR (fees included)", as the core words it, for amounts of the same scale. */
+function sandboxRate(debit: bigint, receive: bigint, from: string, to: string): string | null {
+  if (from === to || debit === 0n) return null;
+  const per = (receive * 10_000n) / debit;
+  const rate = `${per / 10_000n}.${(per % 10_000n).toString().padStart(4, '0')}`;
+  return fill(engineWords.sandbox.rate, { debitAsset: from, rate, receiveAsset: to });
+}
 
 const GNAP_ACTIONS: Record<GrantAction, string> = {
   create: 'create',
@@ -222,10 +248,7 @@ export class MockBackend implements Backend {
 
   private find(id: string): ProfileView | IpcError {
     return (
-      this.profileList.find((profile) => profile.id === id) ?? {
-        code: 'profile',
-        message: `there is no profile \`${id}\`; \`consent-desk profile list\` shows them`,
-      }
+      this.profileList.find((profile) => profile.id === id) ?? engineError('profileNotFound', { id })
     );
   }
 
@@ -278,7 +301,7 @@ export class MockBackend implements Backend {
       () => {
         const profile = this.find(id);
         if ('code' in profile) return fail(profile.code, profile.message);
-        if (profile.sandbox) return fail('profile', 'the sandbox profile is built in and cannot be removed');
+        if (profile.sandbox) return fail(engineError('profileBuiltIn'));
         this.profileList = this.profileList.filter((known) => known.id !== id);
         if (this.active === id) this.active = this.profileList[0]?.id ?? null;
         return this.view();
@@ -293,18 +316,8 @@ export class MockBackend implements Backend {
       (): WalletPreviewView | Promise<never> => {
         const parsed = parseWalletUrl(url, allowHttpLoopback);
         if (!(parsed instanceof URL)) return fail(parsed.code, parsed.message);
-        if (url.includes('down')) {
-          return fail(
-            'wallet',
-            `${parsed.host} could not be reached (connection refused). Check the address and your connection`,
-          );
-        }
-        if (url.includes('nameless')) {
-          return fail(
-            'wallet',
-            `the wallet address ${parsed.href} has no public name, which wallets need to show who asks for approval; set one in your wallet's settings`,
-          );
-        }
+        if (url.includes('down')) return fail(engineError('previewUnreachable', { host: parsed.host }));
+        if (url.includes('nameless')) return fail(engineError('noPublicName', { url: parsed.href }));
         const last = parsed.pathname.split('/').filter(Boolean).pop() ?? parsed.hostname;
         return {
           url: parsed.href,
@@ -327,19 +340,16 @@ export class MockBackend implements Backend {
         const name = request.name.trim();
         if (!name) return fail('profile', 'a profile needs a name');
         if (this.profileList.some((profile) => profile.name === name)) {
-          return fail('profile', `a profile named \`${name}\` already exists; choose another name or remove it first`);
+          return fail(engineError('profileExists', { name }));
         }
         if (request.importKey !== null && !request.importKey.includes('PRIVATE KEY')) {
-          return fail('key', 'the text is not an Ed25519 private key in PEM form (-----BEGIN PRIVATE KEY-----)');
+          return fail(engineError('keyNotPem'));
         }
         if (request.passphrase === null && this.keyring.state === 'unavailable') {
-          return fail(
-            'keyring',
-            `no system keyring is available (${this.keyring.problem}). Start your desktop's keyring (for example gnome-keyring), or keep the key in a passphrase-protected file instead`,
-          );
+          return fail(engineError('keyringUnavailable', { problem: this.keyring.problem }));
         }
         if (request.passphrase !== null && request.passphrase.length < 8) {
-          return fail('passphrase', 'the passphrase is too short: use at least 8 characters');
+          return fail(engineError('weakPassphrase'));
         }
         const serial = this.nextId++;
         const keyId = request.keyId?.trim() || `key-${serial}`;
@@ -398,11 +408,9 @@ export class MockBackend implements Backend {
     const profile = this.profileList.find((known) => known.id === this.active);
     if (!profile || profile.keyStore !== 'encryptedFile') return null;
     if (form.passphrase === undefined && profile.unlocked) return null;
-    if (form.passphrase === undefined) {
-      return { code: 'passphrase', message: `the key of profile \`${profile.id}\` is in a protected file: enter its passphrase` };
-    }
+    if (form.passphrase === undefined) return engineError('needsPassphrase', { profile: profile.id });
     if (form.passphrase !== this.passphrases.get(profile.id)) {
-      return { code: 'passphrase', message: 'the passphrase is wrong, or the key file was changed' };
+      return engineError('wrongPassphrase', { path: `${profile.id}.key` });
     }
     profile.unlocked = true;
     return null;
@@ -411,30 +419,22 @@ export class MockBackend implements Backend {
   private readForm(form: GrantForm): { preview: GrantPreview; access: unknown; wallet: string } | IpcError {
     const parsed = parseWalletUrl(form.wallet, true);
     if (!(parsed instanceof URL)) return parsed;
-    if (form.wallet.includes('down')) {
-      return {
-        code: 'network',
-        message: `Your wallet at ${parsed.host} is not answering (connection refused). Check the address and your connection, then retry.`,
-      };
-    }
+    if (form.wallet.includes('down')) return engineError('walletUnreachable', { host: parsed.host });
+    // A wallet that answers 503, as the sandbox does with an injected fault.
+    if (form.wallet.includes('busy')) return engineError('walletUnavailable', { host: parsed.host });
     const last = parsed.pathname.split('/').filter(Boolean).pop() ?? parsed.hostname;
     const assetCode = 'USD';
     const assetScale = 2;
-    const invalid = (message: string): IpcError => ({ code: 'grant', message });
 
     let value: bigint | null = null;
     if (form.limit !== 'none') {
       const text = form.amount?.trim() ?? '';
       const [whole = '', fraction = ''] = text.split(/\.(.*)/s);
-      if (!whole && !fraction) return invalid('Enter an amount.');
-      if (!/^\d*$/.test(whole) || !/^\d*$/.test(fraction)) {
-        return invalid(`“${text}” is not an amount: use digits and one dot, like 13.20.`);
-      }
-      if (fraction.length > assetScale) {
-        return invalid(`“${text}” has more decimals than this wallet's asset allows (${assetScale}).`);
-      }
+      if (!whole && !fraction) return engineError('amountMissing');
+      if (!/^\d*$/.test(whole) || !/^\d*$/.test(fraction)) return engineError('amountNotDecimal', { text });
+      if (fraction.length > assetScale) return engineError('amountTooPrecise', { text });
       value = BigInt(`${whole || '0'}${fraction.padEnd(assetScale, '0')}`);
-      if (value === 0n) return invalid('The amount must be more than zero.');
+      if (value === 0n) return engineError('amountZero');
     }
 
     const intervalText = form.interval?.trim() || null;
@@ -442,9 +442,7 @@ export class MockBackend implements Backend {
     if (intervalText) {
       interval = ISO_INTERVAL.exec(intervalText);
       if (!interval || Number.isNaN(Date.parse(`${interval[1]}T00:00:00Z`))) {
-        return invalid(
-          `“${intervalText}” is not an ISO 8601 repeating interval; it looks like R/2025-04-22T00:00:00Z/P1D.`,
-        );
+        return engineError('intervalInvalid', { text: intervalText });
       }
     }
 
@@ -456,9 +454,7 @@ export class MockBackend implements Backend {
       } catch {
         url = null;
       }
-      if (!url || !['https:', 'http:'].includes(url.protocol)) {
-        return invalid(`The receiver “${receiver}” is not an incoming payment URL.`);
-      }
+      if (!url || !['https:', 'http:'].includes(url.protocol)) return engineError('receiverInvalid');
     }
 
     const formatted = value === null ? null : formatMinor(value, assetCode, assetScale);
@@ -606,7 +602,7 @@ export class MockBackend implements Backend {
   spentCents = new Map<string, number>();
 
   private grantOrFail(id: string): GrantView | IpcError {
-    return this.grantList.find((grant) => grant.id === id) ?? { code: 'grant', message: `there is no grant \`${id}\`` };
+    return this.grantList.find((grant) => grant.id === id) ?? invalid('grant', `There is no grant “${id}”.`);
   }
 
   grantDetail(id: string) {
@@ -702,7 +698,7 @@ export class MockBackend implements Backend {
           grant.state = 'approved';
           grant.accessJson = JSON.stringify(this.grantAccess.get(grant.id) ?? [], null, 2);
           grant.expiresAt = new Date(Date.now() + 10 * 60_000).toISOString();
-          text = message ?? `Approved: ${grant.summary}.`;
+          text = message ?? fill(engineWords.steps.done, { summary: grant.summary });
           break;
         case 'failed':
           grant.state = 'failed';
@@ -710,7 +706,7 @@ export class MockBackend implements Backend {
           break;
         case 'cancelled':
           grant.state = 'cancelled';
-          grant.problem = 'You cancelled the request.';
+          grant.problem = engineWords.grantOutcomes.cancelled;
           break;
         default:
           break;
@@ -722,7 +718,7 @@ export class MockBackend implements Backend {
     return event;
   }
 
-  // Payments: quotes at a fixed USD→EUR rate with a 1% fee, like the sandbox.
+  // Payments: quotes at the sandbox's rates and spread (from the fixture), USD for everyone but bob (EUR).
   paymentList: PaymentView[] = [];
   private paymentHandlers = new Set<(progress: PaymentProgress) => void>();
   private nextPayment = 1;
@@ -735,15 +731,13 @@ export class MockBackend implements Backend {
         if (!(to instanceof URL)) return fail(to.code, to.message);
         const value = Number.parseFloat(form.amount);
         if (!/^\d+(\.\d{1,2})?$/.test(form.amount.trim()) || !(value > 0)) {
-          return fail('grant', `\`${form.amount}\` is not an amount: use digits and one dot, like 13.20`);
+          return fail(engineError('amountNotDecimal', { text: form.amount }));
         }
         const euro = to.pathname.endsWith('/bob');
-        const cents = Math.round(value * 100);
-        const [debit, receive] =
-          form.amountKind === 'send'
-            ? [cents, euro ? Math.floor(cents * 0.9 * 0.99) : cents]
-            : [euro ? Math.ceil(cents / 0.9 / 0.99) : cents, cents];
-        const money = (units: number, symbol: string) => `${symbol}${(units / 100).toFixed(2)}`;
+        const cents = BigInt(Math.round(value * 100));
+        const receiveAsset = euro ? 'EUR' : 'USD';
+        const [debit, receive] = sandboxQuote(form.amountKind, cents, 'USD', receiveAsset);
+        const money = (units: bigint, symbol: string) => `${symbol}${(Number(units) / 100).toFixed(2)}`;
         const payment: PaymentView = {
           id: `payment-${this.nextPayment++}`,
           state: 'quoted',
@@ -751,7 +745,7 @@ export class MockBackend implements Backend {
           to: to.href,
           debit: money(debit, '$'),
           receive: money(receive, euro ? '€' : '$'),
-          rate: euro ? '1 USD ≈ 0.8910 EUR (fees included)' : null,
+          rate: sandboxRate(debit, receive, 'USD', receiveAsset),
           quoteExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
           quoteExpired: false,
           sent: null,
@@ -768,7 +762,7 @@ export class MockBackend implements Backend {
   }
 
   private findPayment(id: string): PaymentView | IpcError {
-    return this.paymentList.find((payment) => payment.id === id) ?? { code: 'grant', message: `there is no payment \`${id}\`` };
+    return this.paymentList.find((payment) => payment.id === id) ?? invalid('grant', `There is no payment “${id}”.`);
   }
 
   confirmPayment(id: string, approveIn: ApproveIn) {
@@ -777,9 +771,7 @@ export class MockBackend implements Backend {
       (): PaymentView | Promise<never> => {
         const payment = this.findPayment(id);
         if ('code' in payment) return fail(payment.code, payment.message);
-        if (payment.quoteExpired) {
-          return fail('grant', 'the quote expired before the payment was sent; get a new quote and confirm it (nothing was paid)');
-        }
+        if (payment.quoteExpired) return fail(engineError('quoteExpired'));
         payment.state = 'authorizing';
         payment.grantId = `grant-${this.nextGrant++}`;
         return payment;
@@ -797,7 +789,7 @@ export class MockBackend implements Backend {
         const grant = this.grantList.find((known) => known.id === grantId);
         if (grant?.state !== 'approved') return fail('grant', 'that grant is not approved; only an approved one can pay');
         if (this.budgetSpent.has(grantId)) {
-          payment.problem = 'This budget is spent for today; it renews at 1 Dec 2026 00:00 UTC. Approve a new grant to pay now.';
+          payment.problem = engineWords.paymentProblems.budgetSpentToday;
           payment.grantId = null;
           return payment;
         }
@@ -870,7 +862,7 @@ export class MockBackend implements Backend {
         const payment = this.findPayment(id);
         if ('code' in payment) return fail(payment.code, payment.message);
         payment.state = 'cancelled';
-        payment.problem = 'cancelled';
+        payment.problem = engineWords.paymentProblems.cancelled;
         return payment;
       },
       { id },

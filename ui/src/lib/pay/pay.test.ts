@@ -80,8 +80,9 @@ describe('Pay', () => {
     const html = renderApp(app);
     expect(attribute(byTestId(html, 'pay-state'), 'data-state')).toBe('quoted');
     expect(byTestId(html, 'pay-receive')?.text).toBe('€10.00');
-    expect(byTestId(html, 'pay-rate')?.text).toContain('1 USD');
-    expect(byTestId(html, 'pay-confirm')?.text).toContain('Approve $11.23');
+    // The sandbox's numbers: €10.00 at 0.92 EUR per USD and its 1% spread cost $10.98.
+    expect(byTestId(html, 'pay-rate')?.text).toContain('1 USD ≈ 0.9107 EUR (fees included)');
+    expect(byTestId(html, 'pay-confirm')?.text).toContain('Approve $10.98');
     expect(backend.count('confirm_payment')).toBe(0);
   });
 

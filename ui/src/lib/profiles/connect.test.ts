@@ -4,6 +4,7 @@ import { MockBackend } from '../ipc/mock';
 import { AppState } from '../shell/app.svelte';
 import { attribute, byTestId, renderApp } from '../testing/html';
 import { POLL_INTERVAL_MS } from './connect.svelte';
+import { engineError } from '../ipc/mock-words';
 
 const PEM = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n';
 
@@ -132,9 +133,9 @@ describe('Connect my wallet', () => {
     const { app, flow } = await connecting();
     flow.walletInput = 'https://ilp.interledger-test.dev/nameless';
     expect(await flow.lookup()).toBe(false);
-    const message =
-      "the wallet address https://ilp.interledger-test.dev/nameless has no public name, which wallets need to show who asks for approval; set one in your wallet's settings";
-    expect(flow.error).toEqual({ code: 'wallet', message });
+    const expected = engineError('noPublicName', { url: 'https://ilp.interledger-test.dev/nameless' });
+    const message = expected.message;
+    expect(flow.error).toEqual(expected);
     const html = renderApp(app);
     const error = byTestId(html, 'connect-error');
     expect(error?.text).toBe(message);
@@ -143,9 +144,10 @@ describe('Connect my wallet', () => {
 
     flow.walletInput = 'https://down.example/me';
     await flow.lookup();
-    expect(byTestId(renderApp(app), 'connect-error')?.text).toBe(
-      'down.example could not be reached (connection refused). Check the address and your connection',
-    );
+    // The advice is given once (issue 16, point 6); what the network said is in the details.
+    const unreachable = engineError('previewUnreachable', { host: 'down.example' });
+    const shown = byTestId(renderApp(app), 'connect-error')?.text;
+    expect(shown).toBe(`${unreachable.message} Details down.example: Connection refused (os error 111)`);
   });
 
   it('passes the plain-http choice on and asks for an address before looking up', async () => {
@@ -276,9 +278,7 @@ describe('Connect my wallet', () => {
     flow.pem = 'not a key';
     flow.keyId = 'k1';
     expect(await flow.save()).toBe(false);
-    expect(byTestId(renderApp(app), 'connect-error')?.text).toBe(
-      'the text is not an Ed25519 private key in PEM form (-----BEGIN PRIVATE KEY-----)',
-    );
+    expect(byTestId(renderApp(app), 'connect-error')?.text).toBe(engineError('keyNotPem').message);
     expect(flow.step).toBe(2);
     expect(flow.pem).toBe('not a key');
   });

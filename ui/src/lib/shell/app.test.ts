@@ -37,7 +37,7 @@ describe('AppState', () => {
     const state = new AppState(backend);
     backend.failWith = { code: 'storage', message: 'No home folder.' };
     await state.show('about');
-    expect(state.error).toEqual({ code: 'storage', message: 'No home folder.' });
+    expect(state.error).toMatchObject({ code: 'storage', message: 'No home folder.' });
     expect(state.about).toBeNull();
     backend.failWith = null;
     await state.refreshAbout();
