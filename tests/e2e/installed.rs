@@ -242,7 +242,7 @@ async fn a_link_opened_with_xdg_open_reaches_the_running_installed_app() -> harn
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[]).await?;
     app.click("welcome-sandbox").await?;
-    app.find("links-empty").await?;
+    app.find("home-pay").await?;
 
     // xdg-open finds the package's desktop entry, starts a second
     // consent-desk with the link, and single-instance hands it over.

@@ -1,7 +1,8 @@
 //! Every screen fits the smallest window (720×520) and a large one
 //! (1280×900), light and dark: nothing wider than the window, no word broken
-//! in the middle although it would fit on a line of its own. Measured in the
-//! DOM of the real app; a screenshot of each screen at each size is saved in
+//! in the middle although it would fit on a line of its own, and each new
+//! screen starts at its top. Measured in the DOM of the real app; a
+//! screenshot of each screen at each size is saved in
 //! `target/e2e-screenshots/layout-*.png`, and the main screens are written to
 //! `docs/screenshots/` for the README, so the pictures there stay true.
 
@@ -12,7 +13,10 @@ use std::{
 
 use harness::{App, Desktop};
 
-const SIZES: [(u32, u32); 2] = [(720, 520), (1280, 900)];
+/// Large first: the README's pictures are taken before anything scrolls;
+/// the walk then leaves each screen small and scrolled to its end, so the
+/// next one shows whether it kept that position.
+const SIZES: [(u32, u32); 2] = [(1280, 900), (720, 520)];
 
 /// The light screenshots (at 1280×900) the README shows, by screen name.
 const DOCS_LIGHT: [&str; 5] = ["home", "approve", "waiting", "pay-quote", "activity"];
@@ -107,7 +111,27 @@ async fn resize(app: &App, (width, height): (u32, u32)) -> harness::Result<()> {
 struct Findings(Vec<String>);
 
 impl Findings {
-    /// Measures the screen shown at both sizes, saving a screenshot of each.
+    /// Whether the screen just opened starts at its top, whatever the last
+    /// one was scrolled to.
+    async fn at_top(&mut self, app: &App, theme: &str, screen: &str) -> harness::Result<()> {
+        let scrolled = app
+            .client()
+            .execute("return document.querySelector('main').scrollTop;", vec![])
+            .await
+            .map_err(|source| harness::Error::Command {
+                doing: format!("reading where {screen} is scrolled to"),
+                source,
+            })?;
+        if scrolled.as_f64().unwrap_or_default() > 0.0 {
+            self.0.push(format!(
+                "{screen} ({theme}): opened {scrolled}px down, where the screen before was scrolled to"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Measures the screen shown at both sizes, saving a screenshot of each,
+    /// and leaves it scrolled to its end.
     async fn screen(&mut self, app: &App, theme: &str, screen: &str) -> harness::Result<()> {
         for size in SIZES {
             resize(app, size).await?;
@@ -140,6 +164,16 @@ impl Findings {
                 shrink_into_docs(&shot.path, &format!("{screen}{suffix}.png"))?;
             }
         }
+        app.client()
+            .execute(
+                "const main = document.querySelector('main'); main.scrollTop = main.scrollHeight;",
+                vec![],
+            )
+            .await
+            .map_err(|source| harness::Error::Command {
+                doing: format!("scrolling {screen} to its end"),
+                source,
+            })?;
         Ok(())
     }
 }
@@ -247,6 +281,8 @@ async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
 
     // An approval of $13.20 a day, approved in the wallet's window.
     app.click("nav-approve").await?;
+    app.find("approve").await?;
+    found.at_top(&app, theme, "approve").await?;
     app.type_into("approve-amount", "13.20").await?;
     app.click("approve-repeat-day").await?;
     app.wait_for_text("approve-summary", |text| text.contains("every day"))
@@ -257,16 +293,20 @@ async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
     approve_in_wallet(&app, &known).await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
         .await?;
+    found.at_top(&app, theme, "approved").await?;
     found.screen(&app, theme, "approved").await?;
 
     // A payment in another currency: a quote with a rate and a fee, paid.
     app.click("nav-pay").await?;
+    app.find("pay-to").await?;
+    found.at_top(&app, theme, "pay").await?;
     app.type_into("pay-to", &format!("{base}bob")).await?;
     app.type_into("pay-amount", "10").await?;
     app.click("pay-kind-receive").await?;
     app.click("pay-quote").await?;
     app.wait_for_attr("pay-state", "data-state", |s| s == "quoted")
         .await?;
+    found.at_top(&app, theme, "pay-quote").await?;
     found.screen(&app, theme, "pay-quote").await?;
     let known = app.windows().await?;
     app.click("pay-confirm").await?;
@@ -277,6 +317,8 @@ async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
 
     // Home with both approvals; the daily budget's details open.
     app.click("nav-home").await?;
+    app.find("grant-item").await?;
+    found.at_top(&app, theme, "home").await?;
     let daily = app.find_all("grant-item").await?.len();
     assert_eq!(daily, 2, "the approval and the payment's grant are listed");
     let opens = app.find_all("grant-open").await?;
@@ -291,20 +333,25 @@ async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
     found.screen(&app, theme, "home").await?;
 
     app.click("nav-activity").await?;
+    app.find("activity-item").await?;
+    found.at_top(&app, theme, "activity").await?;
     app.click("activity-open").await?;
     app.find("activity-detail").await?;
     found.screen(&app, theme, "activity").await?;
 
     app.click("nav-profiles").await?;
     app.find("profile-item").await?;
+    found.at_top(&app, theme, "profiles").await?;
     found.screen(&app, theme, "profiles").await?;
     app.click("profile-add").await?;
     app.find("connect").await?;
+    found.at_top(&app, theme, "connect").await?;
     found.screen(&app, theme, "connect").await?;
     app.click("connect-cancel").await?;
 
     app.click("nav-about").await?;
     app.find("about-log-file").await?;
+    found.at_top(&app, theme, "about").await?;
     found.screen(&app, theme, "about").await?;
 
     // An approval in progress: the wallet's window open, nothing chosen yet.
@@ -315,6 +362,7 @@ async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
     app.click("approve-submit").await?;
     app.wait_for_text("flow-hint", |text| !text.is_empty())
         .await?;
+    found.at_top(&app, theme, "waiting").await?;
     found.screen(&app, theme, "waiting").await?;
 
     app.close().await?;

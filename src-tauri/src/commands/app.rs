@@ -10,10 +10,21 @@ use crate::{EngineExt as _, Result, LINK_SCHEME};
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub(crate) fn app_status(app: AppHandle, inbox: State<'_, LinkInbox>) -> AppStatus {
-    let status = match inbox.registration_problem() {
+    AppStatus {
+        product_name: product_name(&app),
+        version: app.package_info().version.to_string(),
+        status: status_line(inbox.registration_problem().as_deref()),
+    }
+}
+
+/// The status bar's sentence: short when all is well (it shows on every
+/// screen, so no scheme names there), the reason only when links from a
+/// browser cannot reach the app.
+fn status_line(registration_problem: Option<&str>) -> StatusLine {
+    match registration_problem {
         None => StatusLine {
             tone: Tone::Ok,
-            text: format!("Ready. Wallets can send you back here through {LINK_SCHEME}: links."),
+            text: "Ready.".to_owned(),
         },
         Some(problem) => StatusLine {
             tone: Tone::Warning,
@@ -21,11 +32,6 @@ pub(crate) fn app_status(app: AppHandle, inbox: State<'_, LinkInbox>) -> AppStat
                 "Ready, but links from your browser may not reach Consent Desk ({problem}). Approvals inside the app still work."
             ),
         },
-    };
-    AppStatus {
-        product_name: product_name(&app),
-        version: app.package_info().version.to_string(),
-        status,
     }
 }
 
@@ -46,7 +52,7 @@ pub(crate) fn about(app: AppHandle) -> Result<About> {
         data_dir: shown(folders.data()),
         config_dir: shown(folders.config()),
         log_dir: shown(folders.logs()),
-        log_file: crate::logging::current_file(folders)
+        log_file: consent_desk_cli::logging::current_file(folders)
             .map(|file| shown(&file))
             .unwrap_or_default(),
         link_scheme: LINK_SCHEME.to_owned(),
@@ -87,4 +93,24 @@ fn product_name(app: &AppHandle) -> String {
         .product_name
         .clone()
         .unwrap_or_else(|| app.package_info().name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_says_ready_and_only_a_problem_in_more_words() {
+        let ok = status_line(None);
+        assert_eq!((ok.tone, ok.text.as_str()), (Tone::Ok, "Ready."));
+        let warning = status_line(Some("no desktop entry"));
+        assert_eq!(warning.tone, Tone::Warning);
+        assert!(
+            warning
+                .text
+                .contains("may not reach Consent Desk (no desktop entry)"),
+            "{}",
+            warning.text
+        );
+    }
 }

@@ -97,7 +97,7 @@ describe('Approval progress', () => {
     expect(byTestId(html, 'flow-result-summary')?.text).toBe('Up to $13.20 every day from 22 Apr 2025');
     expect(byTestId(html, 'flow-result-access')?.text).toContain('"value": "1320"');
     expect(byTestId(html, 'flow-result-access')?.text).toContain('R/2025-04-22T00:00:00Z/P1D');
-    expect(byTestId(html, 'flow-result-expiry')?.text).toContain('in 10 minutes');
+    expect(byTestId(html, 'flow-result-expiry')?.text).toContain('(in 10 min)');
     expect(byTestId(html, 'flow-again')?.text).toBe('Approve another');
     expect(byTestId(html, 'flow-retry')).toBeNull();
     expect(byTestId(html, 'flow-cancel')).toBeNull();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MockBackend } from '../ipc/mock';
 import { AppState } from '../shell/app.svelte';
 import { attribute, byTestId, renderApp } from '../testing/html';
@@ -86,6 +86,22 @@ describe('Pay', () => {
     expect(backend.count('confirm_payment')).toBe(0);
   });
 
+  it('says how long the quote is good for, in the one date format with a hint', async () => {
+    // Time stands still, so the hint reads exactly what the wallet allowed.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(2026, 10, 30, 10, 15));
+    try {
+      const { app, pay } = await paying();
+      pay.to = 'http://127.0.0.1:4455/bob';
+      pay.amount = '10';
+      expect(await pay.quote()).toBe(true);
+      // The mock's quotes are good for five minutes.
+      expect(byTestId(renderApp(app), 'pay-expiry')?.text).toBe('30 Nov 2026, 10:20 (in 5 min)');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('shows the URL a payment pointer stands for next to the receiver, and why a bad one is refused', async () => {
     const { app, pay } = await paying();
     pay.to = '$wallet.example';
@@ -158,6 +174,7 @@ describe('Recent payments', () => {
     await app.show('pay');
     let html = renderApp(app);
     expect(attribute(byTestId(html, 'pay-history-item'), 'data-state')).toBe('authorizing');
+    expect(byTestId(html, 'pay-history-item')?.text).toMatch(/\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}/);
     app.pay.open(id);
     expect(app.pay.payment?.state).toBe('authorizing');
     backend.paymentProgress(id, 'completed', 'Paid: the receiver got the money.');

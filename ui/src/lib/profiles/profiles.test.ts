@@ -41,7 +41,10 @@ describe('first run', () => {
     expect(byTestId(html, 'profile-active-name')?.text).toBe('Sandbox');
     expect(byTestId(html, 'profile-active-wallet')?.text).toBe('http://127.0.0.1:4455/consent-desk');
     expect(byTestId(html, 'profile-memory-warning')).toBeNull();
-    expect(byTestId(html, 'links-empty')).not.toBeNull();
+    expect(byTestId(html, 'home-pay')?.text).toBe('Pay');
+    expect(byTestId(html, 'home-budget')?.text).toBe('Set up a budget');
+    // No approval came back through a browser link: no empty list of links.
+    expect(byTestId(html, 'links')).toBeNull();
   });
 
   it('goes straight to Home when a profile is already in use', async () => {

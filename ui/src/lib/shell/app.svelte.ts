@@ -177,6 +177,16 @@ export class AppState {
     await this.#approve.refresh();
   }
 
+  /**
+   * "Set up a budget" on Home: the approve form with a limit that renews
+   * every month (the approval still running, if one is).
+   */
+  async setUpBudget() {
+    await this.openApprove();
+    if (this.#flow && !this.#flow.ended) return;
+    if (this.#approve && this.#approve.repeat === 'once') this.#approve.repeat = 'month';
+  }
+
   /** "Ask my wallet": sends the form as previewed and follows the approval. */
   async submitApprove(): Promise<boolean> {
     const form = this.#approve;

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { MockBackend } from '../ipc/mock';
+import { AppState } from '../shell/app.svelte';
+import { byTestId, renderApp } from '../testing/html';
+
+async function home(backend = new MockBackend()) {
+  backend.active = 'sandbox';
+  const app = new AppState(backend);
+  await app.start();
+  return { app, backend };
+}
+
+describe('Home', () => {
+  it('starts with what a payer came for: Pay, a budget, an approval', async () => {
+    const { app } = await home();
+    const html = renderApp(app);
+    expect(byTestId(html, 'home-pay')?.text).toBe('Pay');
+    expect(byTestId(html, 'home-budget')?.text).toBe('Set up a budget');
+    expect(byTestId(html, 'home-approve')?.text).toBe('Approve a payment');
+    // Nothing approved yet: a word on what the app does.
+    expect(byTestId(html, 'home-intro')?.text).toContain('asks your wallet for permission');
+
+    await app.show('pay');
+    expect(app.screen).toBe('pay');
+  });
+
+  it('"Set up a budget" opens the approval form with a limit that renews every month', async () => {
+    const { app } = await home();
+    await app.setUpBudget();
+    expect(app.screen).toBe('approve');
+    expect(app.approve?.repeat).toBe('month');
+    const html = renderApp(app);
+    expect(byTestId(html, 'approve-repeat-month')?.tag).toContain('checked');
+  });
+
+  it('says nothing about links until one came back from the browser, then lists it', async () => {
+    const backend = new MockBackend();
+    const grant = await backend.requestGrant({
+      wallet: 'http://127.0.0.1:4455/alice',
+      limit: 'debit',
+      amount: '5',
+      receiver: null,
+      interval: null,
+      actions: [],
+    });
+    backend.progress(grant.id, 'done');
+    const { app } = await home(backend);
+    let html = renderApp(app);
+    // An approval came back through Consent Desk's window, not a link.
+    expect(byTestId(html, 'grant-item')).not.toBeNull();
+    expect(byTestId(html, 'home-intro')).toBeNull();
+    expect(byTestId(html, 'links')).toBeNull();
+    expect(html).not.toContain('No links yet');
+
+    backend.deliver({ url: 'dev.consentdesk:/finish/abc?hash=x', receivedAt: new Date().toISOString(), arrival: 'forwarded' });
+    html = renderApp(app);
+    expect(byTestId(html, 'links')?.text).toContain('Back from your browser');
+    expect(byTestId(html, 'link-url')?.text).toBe('dev.consentdesk:/finish/abc?hash=x');
+  });
+});
