@@ -1,5 +1,6 @@
 //! The grant store with a long history: opening it and reading the first and
-//! the last page of grants and payments, with 10,000 of each (or N).
+//! the last page of grants and payments, with 10,000 of each (or N), and
+//! migrating such a store from release 0.1.0.
 //!
 //! ```sh
 //! cargo bench -p consent-desk-engine --bench store [-- N]
@@ -7,7 +8,8 @@
 //!
 //! Prints the median and the slowest of 25 runs per step. The rows are
 //! written straight into the app's schema (made by `Flows::open`), as a
-//! year of use would leave them.
+//! year of use would leave them. First, the migration of a store as release
+//! 0.1.0 left one (text problems; 5 runs, each on a fresh copy).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,6 +48,29 @@ fn main() {
         "{count} grants and {count} payments written in {:.0} ms ({} KiB)",
         filled.elapsed().as_secs_f64() * 1e3,
         std::fs::metadata(&path).map_or(0, |m| m.len() / 1024)
+    );
+
+    // Once per store: the typed-records migration over a 0.1.0 store.
+    let old = dir.path().join("release-0.1.0.sqlite3");
+    consent_desk_engine::history::fill_release_0_1_0(&old, count).expect("the old store");
+    let mut times: Vec<Duration> = (0..5)
+        .map(|run| {
+            let copy = dir.path().join(format!("migrated-{run}.sqlite3"));
+            std::fs::copy(&old, &copy).expect("a copy");
+            let started = Instant::now();
+            let flows = Flows::open(&copy, Arc::new(MemoryBackend::default())).expect("migrates");
+            let took = started.elapsed();
+            assert_eq!(flows.list().expect("all").len(), count);
+            assert!(flows.unreadable_records().expect("none").is_empty());
+            took
+        })
+        .collect();
+    times.sort();
+    println!(
+        "{:<38} median {:>9.3} ms   slowest {:>9.3} ms",
+        "migrate a 0.1.0 store (5 runs)",
+        times[2].as_secs_f64() * 1e3,
+        times[4].as_secs_f64() * 1e3
     );
 
     measure("open (migrations checked)", || {

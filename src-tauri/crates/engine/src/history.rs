@@ -52,6 +52,62 @@ pub fn fill(path: &Path, count: usize) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A store as release 0.1.0 left it (schema 4: `problem` in words, payment
+/// records with text problems), with `count` grants and payments, half of
+/// them ended with a problem: what the typed-records migration reads.
+///
+/// # Errors
+///
+/// SQLite failed.
+pub fn fill_release_0_1_0(path: &Path, count: usize) -> Result<(), StoreError> {
+    let mut conn = crate::store::older_file(path, 4)?;
+    let tx = conn.transaction()?;
+    for n in 0..count {
+        let when = format!(
+            "2026-{:02}-{:02}T{:02}:{:02}:00Z",
+            1 + n % 12,
+            1 + n % 28,
+            n % 24,
+            n % 60
+        );
+        let (state, problem) = match n % 4 {
+            0 | 1 => ("approved", None),
+            2 => ("failed", Some("invalid_interaction (interaction expired)")),
+            _ => ("cancelled", Some("timed_out")),
+        };
+        tx.execute(
+            "INSERT INTO grants (id, profile, wallet, auth_server, request, finish_uri,
+                 client_nonce, state, problem, access, manage_uri, expires_at, created_at,
+                 updated_at)
+             VALUES (?1, 'sandbox', 'https://ilp.example/alice', 'https://ilp.example/auth',
+                 '{\"access_token\":{\"access\":[]},\"client\":\"https://ilp.example/desk\"}',
+                 'dev.consentdesk:/finish/x', 'nonce', ?2, ?3, '[]',
+                 'https://ilp.example/auth/token/x', ?4, ?4, ?4)",
+            rusqlite::params![format!("grant-{n:06}"), state, problem, when],
+        )?;
+        let mut record = serde_json::to_value(payment(n, &when)?)?;
+        record["problem"] = match n % 4 {
+            0 | 1 => serde_json::Value::Null,
+            2 => {
+                "the wallet did not make the payment: Account does not have enough balance.".into()
+            }
+            _ => "cancelled".into(),
+        };
+        tx.execute(
+            "INSERT INTO payments (id, profile, state, grant_id, record, created_at, updated_at)
+             VALUES (?1, 'sandbox', 'completed', ?2, ?3, ?4, ?4)",
+            rusqlite::params![
+                format!("payment-{n:06}"),
+                format!("grant-{n:06}"),
+                record.to_string(),
+                when
+            ],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 fn payment(n: usize, when: &str) -> Result<PaymentRecord, StoreError> {
     let at = time::OffsetDateTime::parse(when, &time::format_description::well_known::Rfc3339)
         .map_err(|error| StoreError::Unreadable {

@@ -96,6 +96,19 @@ CREATE TABLE activity (
     Migration::Rust(typed_records),
 ];
 
+/// A new file at schema `version` (4 or less), as an older release made it:
+/// for tests and benchmarks of the migrations after it.
+pub(crate) fn older_file(path: &Path, version: usize) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    for migration in &MIGRATIONS[..version] {
+        if let Migration::Sql(sql) = migration {
+            conn.execute_batch(sql)?;
+        }
+    }
+    conn.pragma_update(None, "user_version", version)?;
+    Ok(conn)
+}
+
 /// The schema this build writes.
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -875,15 +888,7 @@ mod tests {
 
     /// A file at schema `version`, as the release that wrote it left it.
     fn file_at(path: &Path, version: usize) -> Connection {
-        let conn = Connection::open(path).unwrap();
-        for migration in &MIGRATIONS[..version] {
-            let Migration::Sql(sql) = migration else {
-                panic!("only the SQL migrations came before 5");
-            };
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.pragma_update(None, "user_version", version).unwrap();
-        conn
+        older_file(path, version).unwrap()
     }
 
     const REQUEST: &str = r#"{"access_token":{"access":[{"type":"outgoing-payment","actions":["create","read"],"identifier":"https://w.example/alice","limits":{"debitAmount":{"value":"500","assetCode":"USD","assetScale":2},"interval":"R/2026-11-30T00:00:00Z/P1D"}}]},"client":"https://w.example/desk","interact":{"start":["redirect"],"finish":{"method":"redirect","uri":"dev.consentdesk:/finish/g","nonce":"n"}}}"#;
