@@ -12,7 +12,6 @@ mod desktop;
 mod events;
 pub mod ipc;
 mod links;
-mod logging;
 
 use std::sync::Arc;
 
