@@ -355,9 +355,20 @@ impl Engine {
         self.desktop.close_consent(grant_id);
     }
 
-    /// Closing the wallet's window cancels a grant still waiting.
+    /// Closing the wallet's window cancels a grant still waiting: the
+    /// shell calls this when the window is gone, whoever closed it.
     pub async fn cancel_if_pending(&self, grant_id: &str) {
-        self.cancel_pending(grant_id, Progress::WindowClosed).await;
+        let pressed = self
+            .cancel_pressed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(grant_id);
+        let words = if pressed {
+            Progress::CancelledByYou
+        } else {
+            Progress::WindowClosed
+        };
+        self.cancel_pending(grant_id, words).await;
     }
 
     /// Cancels a grant still waiting, at the wallet, and says so in
@@ -392,17 +403,27 @@ impl Engine {
         }
     }
 
-    /// Cancel from the main window: the grant is cancelled at the wallet,
-    /// then its window closes (finding it no longer waiting, closing it
-    /// cancels nothing more). A grant approved for a payment whose quote
-    /// expired meanwhile is cancelled at the wallet when that payment is
-    /// stopped.
+    /// Cancel from the main window: close the wallet's window, whose
+    /// close cancels (and says the person cancelled, not that they closed
+    /// the window); without a window, cancel here. A grant approved for a
+    /// payment whose quote expired meanwhile is cancelled at the wallet when
+    /// that payment is stopped.
     pub async fn cancel(&self, grant_id: &str) {
+        self.cancel_pressed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(grant_id.to_owned());
+        if self.desktop.close_consent(grant_id) {
+            return;
+        }
+        self.cancel_pressed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(grant_id);
         if !self.abandon_unsent(grant_id).await {
             self.cancel_pending(grant_id, Progress::CancelledByYou)
                 .await;
         }
-        self.desktop.close_consent(grant_id);
     }
 
     /// Cancels at the wallet an approved grant asked for one payment (its

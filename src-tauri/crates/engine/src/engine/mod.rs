@@ -8,7 +8,7 @@ mod approve;
 mod grants;
 mod payments;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use consent_desk_identity::{Folders, SecretBackend};
@@ -32,6 +32,10 @@ pub struct Engine {
     /// The loopback listeners of grants that wait, each stopped through its
     /// sender.
     listeners: Mutex<HashMap<String, oneshot::Sender<()>>>,
+    /// Grants whose Cancel the person pressed in the main window, while
+    /// their consent window closes: its close then says so, not "you
+    /// closed the window".
+    cancel_pressed: Mutex<HashSet<String>>,
     desktop: Arc<dyn Desktop>,
 }
 
@@ -83,6 +87,7 @@ impl Engine {
             keys,
             flows,
             listeners: Mutex::new(HashMap::new()),
+            cancel_pressed: Mutex::new(HashSet::new()),
             desktop,
         })
     }
