@@ -190,6 +190,9 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
     app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
         .await?;
     assert_eq!(app.windows().await?.len(), 1, "the consent window is gone");
+    // The person pressed Cancel: not "you closed the window" (issue 16).
+    let said = app.text("flow-result-message").await?;
+    assert!(said.starts_with("You cancelled the request"), "{said}");
     let stored = grants(&app).await;
     assert_eq!(stored[0]["state"], "cancelled", "{stored:?}");
 
@@ -205,6 +208,8 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
     app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
         .await?;
     assert_eq!(app.windows().await?.len(), 1, "the consent window is gone");
+    let said = app.text("flow-result-message").await?;
+    assert!(said.contains("closed your wallet's window"), "{said}");
 
     // The wallet saw both cancellations (`DELETE` on the continue URI).
     let base = wallet.trim_end_matches("consent-desk");
