@@ -133,11 +133,16 @@ impl Findings {
     /// Measures the screen shown at both sizes, saving a screenshot of each,
     /// and leaves it scrolled to its end.
     async fn screen(&mut self, app: &App, theme: &str, screen: &str) -> harness::Result<()> {
+        // The pictures show a screen from its top, whatever the clicks that
+        // set it up scrolled into view.
+        scroll_main(app, "0", screen).await?;
         for size in SIZES {
             resize(app, size).await?;
-            let shot = app
-                .screenshot(&format!("layout-{theme}-{}x{}-{screen}", size.0, size.1))
-                .await?;
+            let shot = painted_screenshot(
+                app,
+                &format!("layout-{theme}-{}x{}-{screen}", size.0, size.1),
+            )
+            .await?;
             let problems = app
                 .client()
                 .execute(MEASURE, vec![])
@@ -164,18 +169,59 @@ impl Findings {
                 shrink_into_docs(&shot.path, &format!("{screen}{suffix}.png"))?;
             }
         }
-        app.client()
-            .execute(
-                "const main = document.querySelector('main'); main.scrollTop = main.scrollHeight;",
-                vec![],
-            )
-            .await
-            .map_err(|source| harness::Error::Command {
-                doing: format!("scrolling {screen} to its end"),
-                source,
-            })?;
-        Ok(())
+        scroll_main(app, "main.scrollHeight", screen).await
     }
+}
+
+/// Scrolls the content column to `to` (a JavaScript expression of `main`).
+async fn scroll_main(app: &App, to: &str, screen: &str) -> harness::Result<()> {
+    app.client()
+        .execute(
+            &format!("const main = document.querySelector('main'); main.scrollTop = {to};"),
+            vec![],
+        )
+        .await
+        .map(drop)
+        .map_err(|source| harness::Error::Command {
+            doing: format!("scrolling {screen}"),
+            source,
+        })
+}
+
+/// A screenshot of the window as it is painted now. Right after a resize
+/// WebKit can hand over the last frame of the smaller window, with the new
+/// part black; the app paints no pure black pixel, and its status bar is in
+/// the bottom right corner, so a black corner means "not painted yet": take
+/// it again.
+async fn painted_screenshot(app: &App, name: &str) -> harness::Result<harness::Screenshot> {
+    let deadline = std::time::Instant::now() + harness::UI_TIMEOUT;
+    loop {
+        let shot = app.screenshot(name).await?;
+        if corner(&shot.path)? != [0, 0, 0] {
+            return Ok(shot);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(harness::Error::NotReady(format!(
+                "screenshot {name} still shows an unpainted (black) corner"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The colour of the bottom right pixel of a PNG.
+fn corner(path: &Path) -> harness::Result<[u8; 3]> {
+    let bad = |e: png::DecodingError| {
+        harness::Error::NotReady(format!("reading {}: {e}", path.display()))
+    };
+    let mut reader = png::Decoder::new(std::fs::File::open(path)?)
+        .read_info()
+        .map_err(bad)?;
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).map_err(bad)?;
+    let channels = frame.color_type.samples();
+    let last = frame.buffer_size() - channels;
+    Ok([pixels[last], pixels[last + 1], pixels[last + 2]])
 }
 
 /// Writes a screenshot into `docs/screenshots/`, small since it is
