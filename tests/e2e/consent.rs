@@ -336,6 +336,43 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
 }
 
 #[tokio::test]
+async fn a_wallet_answering_503_is_one_sentence_with_retry_and_no_server_words(
+) -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    let wallet = app.text("profile-active-wallet").await?;
+    let base = wallet.trim_end_matches("consent-desk");
+    let host = url::Url::parse(&wallet).expect("a URL");
+    let host = host.host_str().unwrap_or_default();
+    // The sandbox answers the grant request 503 with its own error code.
+    let switched = reqwest::Client::new()
+        .put(format!("{base}admin/faults"))
+        .header("content-type", "application/json")
+        .body(r#"{"fail":{"method":"POST","path":"/auth","status":503}}"#)
+        .send()
+        .await
+        .expect("the admin API answers");
+    assert_eq!(switched.status(), 200);
+    ask(&app, false, false).await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "failed")
+        .await?;
+    let message = app.text("flow-result-message").await?;
+    assert_eq!(
+        message,
+        format!(
+            "The wallet at {host} is not answering right now (HTTP 503). Try again in a moment."
+        )
+    );
+    app.find("flow-retry").await?;
+    // The wallet's own code stays in the folded details; no "Code: grant".
+    let result = app.text("flow-result").await?;
+    assert!(!result.contains("Code"), "{result}");
+    assert!(!message.contains("injected_fault"), "{message}");
+    app.close().await
+}
+
+#[tokio::test]
 async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> harness::Result<()>
 {
     let desktop = Desktop::start()?;
