@@ -193,37 +193,66 @@ pub enum Problem {
 /// branches on beyond [`ErrorCode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
 pub enum ProblemCode {
+    /// The wallet could not be reached.
     WalletUnreachable,
+    /// The wallet did not answer in time.
     WalletSlow,
+    /// The wallet answered that it cannot serve now (HTTP 5xx).
     WalletUnavailable,
+    /// The wallet refused with a GNAP error.
     WalletRefused,
+    /// The wallet answered a status this app did not expect.
     WalletAnswered,
+    /// The wallet's answer is not Open Payments JSON.
     WalletUnreadable,
+    /// The wallet's answer was too large to read.
     AnswerTooLarge,
+    /// A TLS certificate this computer does not trust.
     UntrustedCertificate,
+    /// The wallet offers no consent page.
     UnsupportedInteraction,
+    /// A plain-http address that is not this computer.
     NotHttps,
+    /// Text that is not a web address.
     NotAnAddress,
+    /// The address is not an Open Payments wallet address.
     NotAWallet,
+    /// The wallet address has no public name.
     NoPublicName,
+    /// The wallet no longer accepts the access token.
     TokenRejected,
+    /// The approved budget is spent or too small.
     BudgetSpent,
+    /// Over what the grant allows.
     OverLimit,
+    /// Refused without a reason.
     RefusedUnexplained,
+    /// A finish link for no waiting approval.
     UnknownFinish,
+    /// A second finish link for an ended approval.
     AlreadyUsed,
+    /// A finish link that did not verify.
     FinishRefused,
+    /// The quote expired before sending.
     QuoteExpired,
+    /// A payment that may have been made already.
     MayHaveBeenPaid,
+    /// The key needs its passphrase.
     NeedsPassphrase,
+    /// The passphrase does not open the key.
     WrongPassphrase,
+    /// A new passphrase is too short.
     WeakPassphrase,
+    /// The system keyring.
     Keyring,
+    /// A key that cannot be read or imported.
     Key,
+    /// A profile missing, taken or built in.
     Profile,
+    /// The app's files or folders.
     Storage,
+    /// A value the engine refused.
     Invalid,
 }
 
