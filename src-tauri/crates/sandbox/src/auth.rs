@@ -431,84 +431,99 @@ async fn continue_grant(
     Path(id): Path<String>,
     request: SignedRequest,
 ) -> ApiResult<Json<GrantResponse>> {
-    let (mut grant, _client) = state.continuation(&request, &id).await?;
-    let now = state.now_ms();
-    if state.faults().too_fast || now < grant.continue_after_ms {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "too_fast",
-            format!("continued before `wait` ({} s) passed", grant.wait),
-        ));
-    }
+    let (grant, _client) = state.continuation(&request, &id).await?;
     #[derive(serde::Deserialize)]
     struct Body {
         interact_ref: Option<String>,
     }
+    // An empty body (or `{}`) polls; Rafiki tells the two apart that way.
     let body: Body = if request.body.is_empty() {
         Body { interact_ref: None }
     } else {
         request.json()?
     };
-    match grant.state {
-        GrantState::Pending => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "request_denied",
-                "the grant is not approved yet",
-            ))
-        }
-        GrantState::Rejected => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "request_denied",
-                "the person rejected the grant",
-            ))
-        }
-        GrantState::Revoked => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_continuation",
-                "the grant was cancelled",
-            ))
-        }
-        GrantState::Issued => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_continuation",
-                "the grant was already continued: an interact_ref can be used once",
-            ))
-        }
-        GrantState::Approved => {}
-    }
-    // A grant without `finish` has no interact_ref: approval is enough.
+    // A grant with `finish` is continued with its interact_ref only.
     let finishable = grant
         .interaction
         .as_ref()
         .is_some_and(|interaction| interaction.finish_uri.is_some());
-    if finishable {
-        let Some(interact_ref) = body.interact_ref else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_continuation",
-                "the body needs `interact_ref` from the finish redirect",
-            ));
-        };
-        let expected = grant
-            .interaction
-            .as_ref()
-            .and_then(|interaction| interaction.interact_ref_hash.clone());
-        if !expected.is_some_and(|expected| eq(&secret_hash(&interact_ref), &expected)) {
+    // The answers, and their order, are Rafiki's (`grant/routes.ts`,
+    // `continueGrant` and `pollGrantContinuation`): a rejected or cancelled
+    // grant, or a reference that is not this grant's, is "not found"; a
+    // grant not (or no longer) approved is `request_denied`. So a poll
+    // cannot tell a rejected grant from a pending one when it has `finish`.
+    let too_fast = |grant: &Grant| {
+        (state.faults().too_fast || state.now_ms() < grant.continue_after_ms).then(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "too_fast",
+                format!("continued before `wait` ({} s) passed", grant.wait),
+            )
+        })
+    };
+    let Some(interact_ref) = body.interact_ref else {
+        if grant.state == GrantState::Revoked {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
-                "invalid_continuation",
-                "the interact_ref does not belong to this grant",
+                "invalid_request",
+                "grant not found",
             ));
         }
+        if let Some(error) = too_fast(&grant) {
+            return Err(error);
+        }
+        if finishable {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "request_denied",
+                "grant cannot be polled: continue it with the interact_ref of its finish redirect",
+            ));
+        }
+        if grant.state != GrantState::Approved {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "request_denied",
+                "the grant is not approved (yet, or any more)",
+            ));
+        }
+        return issue(&state, grant, &request);
+    };
+    let ours = grant
+        .interaction
+        .as_ref()
+        .and_then(|interaction| interaction.interact_ref_hash.clone())
+        .is_some_and(|expected| eq(&secret_hash(&interact_ref), &expected));
+    if matches!(grant.state, GrantState::Rejected | GrantState::Revoked) || !ours {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_continuation",
+            "grant not found: it was rejected or cancelled, or the interact_ref is not its own",
+        ));
     }
+    if let Some(error) = too_fast(&grant) {
+        return Err(error);
+    }
+    if grant.state != GrantState::Approved {
+        // Issued already (an interact_ref is used once), or not approved.
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "request_denied",
+            "grant interaction not approved: it is not approved, or its token was already issued",
+        ));
+    }
+    issue(&state, grant, &request)
+}
+
+/// Issues the access token of an approved grant (or, for an ownership
+/// proof, the subject) and marks it issued.
+fn issue(
+    state: &AppState,
+    mut grant: Grant,
+    request: &SignedRequest,
+) -> ApiResult<Json<GrantResponse>> {
+    // The interaction keeps its reference: using it again is
+    // `request_denied` (the grant is no longer `approved`), as at Rafiki.
     grant.state = GrantState::Issued;
-    if let Some(interaction) = grant.interaction.as_mut() {
-        interaction.interact_ref_hash = None;
-    }
     let continue_token = request.gnap_token().unwrap_or_default().to_owned();
     let continue_ = Continue {
         access_token: wrap_token(&continue_token),

@@ -373,3 +373,132 @@ async fn the_interaction_start_hands_the_idp_the_client_name_and_uri() {
         .unwrap();
     assert_eq!(answer.status(), 404);
 }
+
+/// Status and GNAP code of a failed grant call.
+fn refusal(error: &consent_desk_protocol::Error) -> (Option<u16>, Option<&str>) {
+    (error.status(), error.gnap_code().map(|code| code.as_str()))
+}
+
+/// Rafiki's `continueGrant` / `pollGrantContinuation` (auth
+/// `grant/routes.ts`): with the grant's own continuation token, a poll (no
+/// `interact_ref`) of a grant that has `finish` is `401 request_denied`
+/// whether the person has not chosen yet, rejected or approved it; a
+/// reference that is not the grant's, or a rejected or cancelled grant, is
+/// `404 invalid_continuation`; an issued grant's reference used again is
+/// `401 request_denied`; a cancelled grant is polled `404 invalid_request`;
+/// `DELETE` cancels a grant in any state but cancelled, and with it its
+/// access token.
+#[tokio::test]
+async fn continuing_answers_as_rafiki_in_every_state_of_the_grant() {
+    use consent_desk_protocol::InteractRef;
+    let world = world().await;
+    let made_up = InteractRef::new("made-up");
+
+    // Not chosen yet.
+    let nonce = Nonce::generate();
+    let pending = world.pending(|b| b, &nonce).await;
+    let poll = world
+        .client
+        .poll_grant(&pending.continue_)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&poll),
+        (Some(401), Some("request_denied")),
+        "{poll}"
+    );
+    let guess = world
+        .client
+        .continue_grant(&pending.continue_, &made_up)
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&guess), (Some(404), Some("invalid_continuation")));
+
+    // Rejected: a poll says the same as for a pending grant.
+    let nonce = Nonce::generate();
+    let rejected = world.pending(|b| b, &nonce).await;
+    Browser::new().consent(&world, &rejected, "reject").await;
+    let poll = world
+        .client
+        .poll_grant(&rejected.continue_)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&poll),
+        (Some(401), Some("request_denied")),
+        "{poll}"
+    );
+    let guess = world
+        .client
+        .continue_grant(&rejected.continue_, &made_up)
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&guess), (Some(404), Some("invalid_continuation")));
+
+    // Approved, not continued yet: a poll is denied too.
+    let nonce = Nonce::generate();
+    let accepted = world.pending(|b| b, &nonce).await;
+    let finish = Browser::new().consent(&world, &accepted, "accept").await;
+    let FinishOutcome::Approved { interact_ref } = outcome(&world, &finish, &nonce, &accepted)
+    else {
+        panic!("expected an approval")
+    };
+    let poll = world
+        .client
+        .poll_grant(&accepted.continue_)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&poll),
+        (Some(401), Some("request_denied")),
+        "{poll}"
+    );
+    let GrantResponse::Approved(granted) = world
+        .client
+        .continue_grant(&accepted.continue_, &interact_ref)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a token")
+    };
+    // Its answer lost, the same reference again: denied, no second token.
+    let again = world
+        .client
+        .continue_grant(&accepted.continue_, &interact_ref)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&again),
+        (Some(401), Some("request_denied")),
+        "{again}"
+    );
+
+    // An issued grant can be cancelled, which ends its token; then it is
+    // not found.
+    world
+        .client
+        .cancel_grant(&accepted.continue_)
+        .await
+        .unwrap();
+    let spent = world
+        .client
+        .outgoing_payment_grant(&world.rs(), &granted.access_token.value)
+        .await;
+    assert!(spent.is_err(), "the cancelled grant's token is refused");
+    let poll = world
+        .client
+        .poll_grant(&accepted.continue_)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&poll),
+        (Some(404), Some("invalid_request")),
+        "{poll}"
+    );
+    let again = world
+        .client
+        .continue_grant(&accepted.continue_, &interact_ref)
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&again), (Some(404), Some("invalid_continuation")));
+}

@@ -250,9 +250,10 @@ async fn the_finish_needs_the_session_and_works_once() {
         .continue_grant(&pending.continue_, &interact_ref)
         .await
         .unwrap_err();
+    // As at Rafiki: the grant is no longer `approved`.
     assert_eq!(
-        again.gnap_code().map(|c| c.as_str()),
-        Some("invalid_continuation"),
+        (again.status(), again.gnap_code().map(|c| c.as_str())),
+        (Some(401), Some("request_denied")),
         "{again}"
     );
     world.check_openapi();
@@ -287,15 +288,15 @@ async fn rejection_and_expiry_reach_the_client_as_results() {
         ),
         "{outcome:?}"
     );
-    // Continuing a rejected grant is denied.
+    // Continuing a rejected grant finds nothing (Rafiki: 404).
     let error = world
         .client
         .continue_grant(&rejected.continue_, &InteractRef::new("x"))
         .await
         .unwrap_err();
     assert_eq!(
-        error.gnap_code().map(|c| c.as_str()),
-        Some("request_denied")
+        (error.status(), error.gnap_code().map(|c| c.as_str())),
+        (Some(404), Some("invalid_continuation"))
     );
 
     // The person opens the page, then waits past the interaction lifetime.
