@@ -295,7 +295,7 @@ async fn pay_with_grant(app: &App, dave: &str) -> harness::Result<()> {
     app.wait_for_attr("pay-state", "data-state", |s| s == "quoted")
         .await?;
     app.click("pay-with-grant").await?;
-    app.wait_for_text("pay-confirm", |text| text.contains("with that grant"))
+    app.wait_for_text("pay-confirm", |text| text.contains("with that budget"))
         .await?;
     app.click("pay-confirm").await
 }

@@ -58,8 +58,10 @@ describe('Approve a payment', () => {
     expect(byTestId(html, 'approve-interval')).toBeNull();
     expect(attribute(byTestId(html, 'approve-action-create'), 'checked')).toBe('');
     expect(attribute(byTestId(html, 'approve-action-create'), 'disabled')).toBe('');
-    expect(attribute(byTestId(html, 'approve-action-list'), 'checked')).toBe('');
-    expect(attribute(byTestId(html, 'approve-action-list-all'), 'checked')).toBe('');
+    // Minimal by default: listing and seeing others' payments are an explicit choice.
+    expect(attribute(byTestId(html, 'approve-action-list'), 'checked')).toBeNull();
+    expect(attribute(byTestId(html, 'approve-action-list-all'), 'checked')).toBeNull();
+    expect(attribute(byTestId(html, 'approve-extras'), 'open')).toBeNull();
     // Paying with the grant needs create and read: both asked for by default.
     expect(attribute(byTestId(html, 'approve-action-read'), 'checked')).toBe('');
     expect(byTestId(html, 'approve-action-read-note')).toBeNull();
@@ -92,9 +94,18 @@ describe('Approve a payment', () => {
       amount: '13.20',
       receiver: null,
       interval: null,
-      actions: ['create', 'read', 'list', 'listAll'],
+      actions: ['create', 'read'],
       approveIn: 'window',
     });
+    expect(byTestId(html, 'approve-summary-extras')).toBeNull();
+
+    // An extra is said in words next to the limit.
+    form.listAll = true;
+    await debounce();
+    html = renderApp(app);
+    expect(lastPreview(backend)?.actions).toEqual(['create', 'read', 'listAll']);
+    expect(byTestId(html, 'approve-summary-extras')?.text).toBe('It may also list every payment from this wallet.');
+    expect(attribute(byTestId(html, 'approve-extras'), 'open')).toBe('');
   });
 
   it('asks for a preview 400 ms after the last change, not on every keystroke', async () => {
@@ -122,7 +133,7 @@ describe('Approve a payment', () => {
     form.read = false;
     await debounce();
     expect(backend.count('preview_grant')).toBe(2);
-    expect(lastPreview(backend)?.actions).toEqual(['create', 'list', 'listAll']);
+    expect(lastPreview(backend)?.actions).toEqual(['create']);
     expect(byTestId(renderApp(app), 'approve-action-read-note')?.text).toContain('will not offer this approval');
     await vi.advanceTimersByTimeAsync(10 * PREVIEW_DELAY_MS);
     expect(backend.count('preview_grant')).toBe(2);
@@ -150,28 +161,46 @@ describe('Approve a payment', () => {
     expect(form.preview?.summary).toBe('Up to $7.00, once (the limit does not renew)');
   });
 
-  it('shows the core’s refusal word for word and keeps “Ask my wallet” off until it is fixed', async () => {
+  it('shows the core’s refusal word for word at the field it is about, and keeps “Ask my wallet” off until it is fixed', async () => {
     const { app, form } = await approving();
     form.amount = '13.205';
     await debounce();
     let html = renderApp(app);
-    const error = byTestId(html, 'approve-preview-error');
+    // At the amount, which is marked invalid and described by it; not far below.
+    const error = byTestId(html, 'approve-amount-invalid');
     expect(error?.text).toBe(engineError('amountTooPrecise', { text: '13.205' }).message);
     expect(attribute(error, 'role')).toBe('alert');
+    expect(attribute(byTestId(html, 'approve-amount'), 'aria-invalid')).toBe('true');
+    expect(attribute(byTestId(html, 'approve-amount'), 'aria-describedby')).toContain('approve-amount-problem');
+    expect(byTestId(html, 'approve-preview-error')).toBeNull();
+    expect(byTestId(html, 'approve-preview-field')?.text).toContain('Correct the amount above');
     expect(byTestId(html, 'approve-summary')).toBeNull();
     expect(byTestId(html, 'approve-json')).toBeNull();
     expect(byTestId(html, 'approve-preview-retry')).toBeNull();
     expect(attribute(byTestId(html, 'approve-submit'), 'disabled')).toBe('');
-    expect(byTestId(html, 'approve-submit-why')?.text).toBe('Change what the message above points at first.');
+    expect(byTestId(html, 'approve-submit-why')?.text).toBe('Correct the amount first.');
     expect(await app.submitApprove()).toBe(false);
+    // Each of the engine's amount sentences lands at the amount.
+    for (const [typed, key] of [
+      ['12,50', 'amountNotDecimal'],
+      ['0', 'amountZero'],
+    ] as const) {
+      form.amount = typed;
+      await debounce();
+      expect(byTestId(renderApp(app), 'approve-amount-invalid')?.text).toBe(engineError(key, { text: typed }).message);
+    }
 
     form.repeat = 'custom';
     form.customInterval = 'every tuesday';
     form.amount = '13.20';
     await debounce();
-    expect(byTestId(renderApp(app), 'approve-preview-error')?.text).toBe(
+    html = renderApp(app);
+    expect(byTestId(html, 'approve-amount-invalid')).toBeNull();
+    expect(attribute(byTestId(html, 'approve-amount'), 'aria-invalid')).toBeNull();
+    expect(byTestId(html, 'approve-interval-invalid')?.text).toBe(
       engineError('intervalInvalid', { text: 'every tuesday' }).message,
     );
+    expect(byTestId(html, 'approve-submit-why')?.text).toBe('Correct the repeating interval first.');
 
     form.customInterval = 'R/2025-04-22T08:00:00Z/P2W';
     await debounce();

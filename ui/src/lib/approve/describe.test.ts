@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileView } from '../ipc';
-import { buildInterval, defaultPayer, elapsedLabel, grantStateLabel, localDate, prettyJson } from './describe';
+import { buildInterval, defaultPayer, describeExtras, elapsedLabel, grantStateLabel, localDate, prettyJson } from './describe';
 
 const profile = (walletAddress: string, sandbox: boolean): ProfileView => ({
   id: 'p',
@@ -57,5 +57,18 @@ describe('helpers', () => {
   it('indents JSON and leaves other text alone', () => {
     expect(prettyJson('{"a":[1]}')).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect(prettyJson('not json')).toBe('not json');
+  });
+});
+
+describe('describeExtras', () => {
+  it('says nothing for paying alone, and each extra in words', () => {
+    expect(describeExtras(['create', 'read'])).toBeNull();
+    expect(describeExtras(['create', 'read', 'list'])).toBe('It may also list the payments it sends.');
+    expect(describeExtras(['create', 'readAll', 'list', 'listAll'])).toBe(
+      'It may also see any payment from this wallet and list every payment from this wallet.',
+    );
+    expect(describeExtras(['create', 'readAll', 'list'])).toBe(
+      'It may also see any payment from this wallet and list the payments it sends.',
+    );
   });
 });

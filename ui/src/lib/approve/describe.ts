@@ -1,4 +1,4 @@
-import type { GrantStateView, ProfileView } from '../ipc';
+import type { GrantAction, GrantStateView, ProfileView } from '../ipc';
 
 /** How often the limit renews, as the form offers it. */
 export type Repeat = 'once' | 'day' | 'week' | 'month' | 'custom';
@@ -88,4 +88,18 @@ export function elapsedLabel(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/**
+ * What an approval allows beyond sending and following its own payments, in
+ * words, for the summary; `null` when it asks for nothing more (the default).
+ */
+export function describeExtras(actions: readonly GrantAction[]): string | null {
+  const more: string[] = [];
+  if (actions.includes('readAll')) more.push('see any payment from this wallet');
+  // Listing every payment covers listing its own.
+  if (actions.includes('list') && !actions.includes('listAll')) more.push('list the payments it sends');
+  if (actions.includes('listAll')) more.push('list every payment from this wallet');
+  if (more.length === 0) return null;
+  return `It may also ${more.join(' and ')}.`;
 }

@@ -31,6 +31,8 @@ export class GrantFlow {
   readonly form: GrantForm;
   /** The limit in words, as previewed before sending. */
   readonly summary: string;
+  /** The paying wallet's name ("Alice Sandbox"), as previewed; `null` when not known. */
+  readonly walletName: string | null;
   #backend: Backend;
   #onEnd: () => void;
 
@@ -55,10 +57,17 @@ export class GrantFlow {
   #clock: ReturnType<typeof setInterval> | undefined;
 
   /** `onEnd` runs once, when the flow is approved, failed or cancelled. */
-  constructor(backend: Backend, form: GrantForm, summary: string, onEnd: () => void = () => {}) {
+  constructor(
+    backend: Backend,
+    form: GrantForm,
+    summary: string,
+    onEnd: () => void = () => {},
+    walletName: string | null = null,
+  ) {
     this.#backend = backend;
     this.form = form;
     this.summary = summary;
+    this.walletName = walletName;
     this.#onEnd = onEnd;
   }
 

@@ -54,7 +54,7 @@ describe('Approval progress', () => {
       amount: '13.20',
       receiver: null,
       interval: 'R/2025-04-22T00:00:00Z/P1D',
-      actions: ['create', 'read', 'list', 'listAll'],
+      actions: ['create', 'read'],
       approveIn: 'window',
     });
     // The core announced "waiting" before it answered; the flow kept it for its grant.
@@ -97,7 +97,15 @@ describe('Approval progress', () => {
     expect(byTestId(html, 'flow-result-summary')?.text).toBe('Up to $13.20 every day from 22 Apr 2025');
     expect(byTestId(html, 'flow-result-access')?.text).toContain('"value": "1320"');
     expect(byTestId(html, 'flow-result-access')?.text).toContain('R/2025-04-22T00:00:00Z/P1D');
-    expect(byTestId(html, 'flow-result-expiry')?.text).toContain('(in 10 min)');
+    // A daily budget does not end when its access token expires (that renews by itself):
+    // the token's time is in the folded details only.
+    expect(byTestId(html, 'flow-result-expiry')?.text).toContain('renews');
+    expect(byTestId(html, 'flow-result-expiry')?.text).not.toMatch(/in 10 min|ends/i);
+    expect(byTestId(html, 'flow-result-token')?.text).toContain('(in 10 min)');
+    expect(byTestId(html, 'flow-result-token')?.text).toContain('renews it by itself');
+    // The wallet by its name, with a way to the approval itself.
+    expect(byTestId(html, 'flow-result-wallet')?.text).toMatch(/^Alice\s/);
+    expect(byTestId(html, 'flow-result-grant')?.text).toBe('See it in your approvals');
     expect(byTestId(html, 'flow-again')?.text).toBe('Approve another');
     expect(byTestId(html, 'flow-retry')).toBeNull();
     expect(byTestId(html, 'flow-cancel')).toBeNull();
@@ -113,6 +121,13 @@ describe('Approval progress', () => {
     expect(byTestId(html, 'grants-wallet')?.text).toBe('http://127.0.0.1:4455/alice');
     expect(byTestId(html, 'grant-state')?.text).toBe('Active');
     expect(byTestId(html, 'grants-empty')).toBeNull();
+
+    // "See it in your approvals" opens that approval on Home.
+    await app.show('approve');
+    await app.showGrant(id);
+    expect(app.screen).toBe('home');
+    expect(app.grants.openId).toBe(id);
+    expect(byTestId(renderApp(app), 'grant-detail')).not.toBeNull();
   });
 
   it('"Approve another" goes back to the form as it was', async () => {

@@ -1,5 +1,6 @@
 import type { AmountLimit, ApproveIn, Backend, GrantAction, GrantForm, GrantPreview, UiError } from '../ipc';
 import { toUiError } from '../ipc';
+import { problemField } from '../ui/field-problem';
 import { buildInterval, localDate, type Repeat } from './describe';
 
 /** How long the form waits after the last change before asking the core for a preview. */
@@ -37,10 +38,12 @@ export class ApproveForm {
     customInterval: '',
     // Paying with this grant later needs `read` as well as `create`: without
     // it the app cannot follow the payments it makes (as the CLI asks).
+    // Nothing more by default: seeing or listing other payments is the
+    // person's explicit choice (the wallet asks about it on its page too).
     read: true,
     readAll: false,
-    list: true,
-    listAll: true,
+    list: false,
+    listAll: false,
     approveIn: 'window',
   });
   #preview = $state<GrantPreview | null>(null);
@@ -205,6 +208,18 @@ export class ApproveForm {
   get error() {
     return this.#error;
   }
+  /** The core's refusal when it is about the amount: shown at the amount field. */
+  get amountError(): string | null {
+    return problemField(this.#error) === 'amount' ? (this.#error?.message ?? null) : null;
+  }
+  /** The core's refusal when it is about the custom interval: shown at that field. */
+  get intervalError(): string | null {
+    return problemField(this.#error) === 'interval' ? (this.#error?.message ?? null) : null;
+  }
+  /** The core's refusal when no field shows it: shown in the preview. */
+  get formError(): UiError | null {
+    return problemField(this.#error) === null ? this.#error : null;
+  }
   /** A preview is scheduled or on its way: what is shown may be out of date. */
   get checking() {
     return this.#scheduled || this.#loading;
@@ -213,7 +228,13 @@ export class ApproveForm {
   get blocker(): string | null {
     if (this.missing) return this.missing;
     if (this.checking) return 'Checking the request with your wallet…';
-    if (this.#error) return 'Change what the message above points at first.';
+    if (this.amountError) return 'Correct the amount first.';
+    if (this.intervalError) return 'Correct the repeating interval first.';
+    if (this.#error) {
+      return this.#error.code === 'network' || this.#error.code === 'unreachable'
+        ? 'Your wallet did not answer: try again above.'
+        : 'The message above says what to change.';
+    }
     if (!this.#preview) return 'Waiting for the preview of the request.';
     return null;
   }

@@ -105,7 +105,7 @@ export class GrantsState {
     this.#confirming = null;
   }
 
-  /** First click on Revoke or Cancel grant: asks again. */
+  /** First click on "Stop this approval" or "End this budget": asks again. */
   ask(action: 'revoke' | 'end') {
     this.#confirming = action;
   }

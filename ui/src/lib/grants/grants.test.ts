@@ -32,6 +32,14 @@ describe('A grant’s details', () => {
     let html = renderApp(app);
     expect(byTestId(html, 'grant-spent')?.text).toContain('$4.00 used of $10.00');
     expect(attribute(byTestId(html, 'grant-meter'), 'aria-valuenow')).toBe('40');
+    // The payer's words on the buttons; grant and token stay in Activity and the JSON.
+    expect(byTestId(html, 'grant-rotate')?.text).toBe('Renew access');
+    expect(byTestId(html, 'grant-revoke')?.text).toBe('Stop this approval');
+    expect(byTestId(html, 'grant-end')?.text).toBe('End this budget');
+    expect(byTestId(html, 'grant-pay')?.text).toBe('Pay with it');
+    for (const id of ['grant-rotate', 'grant-revoke', 'grant-end', 'grant-pay']) {
+      expect(byTestId(html, id)?.text, id).not.toMatch(/\b(grant|token|revoke)\b/i);
+    }
 
     expect(await app.grants.act('rotate')).toBe(true);
     expect(backend.count('rotate_grant')).toBe(1);

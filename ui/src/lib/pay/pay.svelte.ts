@@ -1,5 +1,49 @@
 import type { ApproveIn, Backend, GrantView, PayAmountKind, PaymentProgress, PaymentView, UiError } from '../ipc';
 import { toUiError } from '../ipc';
+import { problemField } from '../ui/field-problem';
+
+/** The steps of a payment that its progress lists, in order. */
+export const PAY_STEPS = ['quote', 'approval', 'sending', 'settling', 'paid'] as const;
+export type PayStep = (typeof PAY_STEPS)[number];
+
+/** What each step is called on screen. */
+export const PAY_STEP_LABELS: Record<PayStep, string> = {
+  quote: 'Quote',
+  approval: 'Waiting for your approval',
+  sending: 'Sending',
+  settling: 'Reaching the receiver',
+  paid: 'Paid',
+};
+
+export interface PayStepView {
+  step: PayStep;
+  label: string;
+  state: 'done' | 'current' | 'todo' | 'failed';
+}
+
+/**
+ * A payment's steps as its state puts them: the one it is at is current
+ * (a quote waits for the person, so nothing is current yet); one that
+ * failed or was stopped shows where.
+ */
+export function payStepsOf(payment: Pick<PaymentView, 'state' | 'sent'>): PayStepView[] {
+  const at: Record<PaymentView['state'], [number, 'current' | 'failed' | 'todo']> = {
+    quoted: [1, 'todo'],
+    authorizing: [1, 'current'],
+    sending: [2, 'current'],
+    sent: [3, 'current'],
+    completed: [5, 'todo'],
+    // Refused by the wallet while sending, or lost on the way.
+    failed: [payment.sent ? 3 : 2, 'failed'],
+    cancelled: [1, 'failed'],
+  };
+  const [index, state] = at[payment.state];
+  return PAY_STEPS.map((step, i) => ({
+    step,
+    label: PAY_STEP_LABELS[step],
+    state: i < index ? 'done' : i === index ? state : 'todo',
+  }));
+}
 
 /**
  * The Pay screen: the form, then the quote to confirm, then the payment as
@@ -28,6 +72,10 @@ export class PayState {
   /** Grants approved earlier that the core says can pay the quoted payment. */
   #grants = $state<GrantView[]>([]);
   #recentError = $state<UiError | null>(null);
+  /** When the person confirmed the payment on screen (ms), for the elapsed time; `null` before. */
+  #startedAt = $state<number | null>(null);
+  /** When it reached an end (ms), freezing the elapsed time. */
+  #endedAt = $state<number | null>(null);
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -48,6 +96,15 @@ export class PayState {
   get grants() {
     return this.#grants;
   }
+  /** The steps of the payment on screen. */
+  get steps(): PayStepView[] {
+    return this.#payment ? payStepsOf(this.#payment) : [];
+  }
+  /** Whole seconds since the person confirmed it (frozen at its end); `null` when not confirmed here. */
+  elapsed(now: number): number | null {
+    if (this.#startedAt === null) return null;
+    return Math.max(0, Math.floor(((this.#endedAt ?? now) - this.#startedAt) / 1000));
+  }
   /** The core's last sentence about it. */
   get message() {
     return this.#message;
@@ -57,6 +114,10 @@ export class PayState {
   }
   get error() {
     return this.#error;
+  }
+  /** The core's refusal of the form when it is about the amount: shown at the amount field. */
+  get amountError(): string | null {
+    return !this.#payment && problemField(this.#error) === 'amount' ? (this.#error?.message ?? null) : null;
   }
   /** "Get a quote" can be pressed. */
   get canQuote() {
@@ -127,10 +188,13 @@ export class PayState {
     const id = this.#payment?.id;
     if (!id || this.#payment?.state !== 'quoted') return false;
     const grant = this.useGrant;
+    this.#startedAt = Date.now();
+    this.#endedAt = null;
     const done = await this.#run('confirm', () =>
       grant ? this.#backend.payWithGrant(id, grant) : this.#backend.confirmPayment(id, this.approveIn),
     );
     // A spent budget sends the payment back to its quote: a new grant is needed.
+    if (this.#payment?.state === 'quoted') this.#startedAt = null;
     if (grant && this.#payment?.state === 'quoted') {
       this.useGrant = null;
       await this.loadGrants();
@@ -182,6 +246,8 @@ export class PayState {
     this.#payment = payment;
     this.#message = null;
     this.#error = null;
+    this.#startedAt = null;
+    this.#endedAt = null;
     void this.loadGrants();
   }
 
@@ -191,6 +257,8 @@ export class PayState {
     this.useGrant = null;
     this.#grants = [];
     this.#payment = null;
+    this.#startedAt = null;
+    this.#endedAt = null;
     this.#message = null;
     this.#error = null;
   }
@@ -203,6 +271,14 @@ export class PayState {
     if (progress.payment.id !== this.#payment?.id) return;
     this.#payment = progress.payment;
     this.#message = progress.message;
+    this.#stopIfEnded();
+  }
+
+  /** The clock stops when the payment ends. */
+  #stopIfEnded() {
+    if (this.#startedAt !== null && this.#endedAt === null && this.#payment && isFinal(this.#payment.state)) {
+      this.#endedAt = Date.now();
+    }
   }
 
   async #run(task: NonNullable<PayState['busy']>, work: () => Promise<PaymentView>): Promise<boolean> {
@@ -217,6 +293,7 @@ export class PayState {
       if (this.#view !== view) return true;
       // An event may have moved it on while the command answered.
       if (this.#payment?.id !== payment.id || !isFinal(this.#payment.state)) this.#payment = payment;
+      this.#stopIfEnded();
       return true;
     } catch (reason) {
       if (this.#view === view) this.#error = toUiError(reason);

@@ -1,7 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MockBackend } from '../ipc/mock';
+import { engineError } from '../ipc/mock-words';
+import type { PaymentView } from '../ipc';
+import { payStepsOf } from './pay.svelte';
 import { AppState } from '../shell/app.svelte';
-import { attribute, byTestId, renderApp } from '../testing/html';
+import { allByTestId, attribute, byTestId, renderApp } from '../testing/html';
 
 async function paying() {
   const backend = new MockBackend();
@@ -29,6 +32,18 @@ async function withDailyBudget() {
   await app.start();
   return { app, backend, grant };
 }
+
+describe('payStepsOf', () => {
+  it('puts each state at its step, and a stopped one where it stopped', () => {
+    const states = (state: PaymentView['state'], sent: string | null = null) =>
+      payStepsOf({ state, sent }).map((step) => step.state);
+    expect(states('quoted')).toEqual(['done', 'todo', 'todo', 'todo', 'todo']);
+    expect(states('sending')).toEqual(['done', 'done', 'current', 'todo', 'todo']);
+    expect(states('sent', '$1.00')).toEqual(['done', 'done', 'done', 'current', 'todo']);
+    expect(states('failed')).toEqual(['done', 'done', 'failed', 'todo', 'todo']);
+    expect(states('cancelled')).toEqual(['done', 'failed', 'todo', 'todo', 'todo']);
+  });
+});
 
 describe('Pay', () => {
   it('labels every field above it, and asks a key’s passphrase the way Approve does', async () => {
@@ -63,6 +78,20 @@ describe('Pay', () => {
     expect(attribute(approve, 'type')).toBe('password');
     expect(attribute(approve, 'autocomplete')).toBe('off');
     expect(attribute(approve, 'aria-describedby')).toBe('approve-passphrase-hint');
+  });
+
+  it('shows the core’s refusal of the amount at the amount field, marked invalid', async () => {
+    const { app, pay } = await paying();
+    pay.to = 'http://127.0.0.1:4455/bob';
+    pay.amount = '12,50';
+    expect(await pay.quote()).toBe(false);
+    const html = renderApp(app);
+    expect(byTestId(html, 'pay-amount-invalid')?.text).toBe(engineError('amountNotDecimal', { text: '12,50' }).message);
+    expect(attribute(byTestId(html, 'pay-amount'), 'aria-invalid')).toBe('true');
+    expect(byTestId(html, 'pay-error')).toBeNull();
+    pay.amount = '12.50';
+    expect(await pay.quote()).toBe(true);
+    expect(pay.amountError).toBeNull();
   });
 
   it('prefills the sandbox payer, quotes, and shows what each side gets before anything is asked', async () => {
@@ -125,6 +154,12 @@ describe('Pay', () => {
     expect(backend.calls.find((call) => call.command === 'confirm_payment')?.args).toEqual({ id, approveIn: 'window' });
     expect(pay.payment?.state).toBe('authorizing');
     expect(byTestId(renderApp(app), 'pay-cancel')).not.toBeNull();
+    // Its steps, like Approve's, with the current one and a clock; no badge.
+    const stepStates = () =>
+      Object.fromEntries(allByTestId(renderApp(app), 'pay-step').map((step) => [attribute(step, 'data-step'), attribute(step, 'data-state')]));
+    expect(stepStates()).toEqual({ quote: 'done', approval: 'current', sending: 'todo', settling: 'todo', paid: 'todo' });
+    expect(attribute(byTestId(renderApp(app), 'pay-elapsed'), 'role')).toBe('timer');
+    expect(attribute(byTestId(renderApp(app), 'pay-state'), 'class')).not.toContain('badge');
 
     backend.paymentList.push({ ...backend.paymentList[0]!, id: 'other' });
     backend.paymentProgress('other', 'failed', 'Someone else’s payment.');
@@ -136,6 +171,8 @@ describe('Pay', () => {
     expect(byTestId(html, 'pay-message')?.text).toBe('Paid: the receiver got the money.');
     expect(byTestId(html, 'pay-sent')?.text).toBe('$12.50');
     expect(byTestId(html, 'pay-cancel')).toBeNull();
+    expect(Object.values(stepStates())).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(byTestId(html, 'pay-elapsed')?.text).toMatch(/^\d+ s$/);
     pay.reset();
     expect(byTestId(renderApp(app), 'pay-quote')).not.toBeNull();
     expect(pay.to).toBe('$ilp.example/dave');
@@ -197,7 +234,7 @@ describe('Paying with a grant approved earlier', () => {
     await app.pay.quote();
     let html = renderApp(app);
     expect(attribute(byTestId(html, 'pay-with-grant'), 'data-id')).toBe(grant.id);
-    expect(byTestId(html, 'pay-confirm')?.text).toContain('Pay $5.00 with that grant');
+    expect(byTestId(html, 'pay-confirm')?.text).toContain('Pay $5.00 with that budget');
     expect(await app.pay.confirm()).toBe(true);
     expect(backend.count('confirm_payment')).toBe(0);
     expect(app.pay.payment?.state).toBe('completed');

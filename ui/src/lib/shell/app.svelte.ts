@@ -195,7 +195,7 @@ export class AppState {
     const submission = form.submission;
     // The passphrase goes once, with the request; it is not kept here.
     form.passphrase = '';
-    await this.#startFlow(submission, preview.summary);
+    await this.#startFlow(submission, preview.summary, preview.walletName);
     // A key opened with a passphrase stays open: the form stops asking.
     if (submission.passphrase !== undefined) void this.profiles.load();
     return true;
@@ -205,7 +205,7 @@ export class AppState {
   async retryApprove(): Promise<boolean> {
     const flow = this.#flow;
     if (!flow?.canRetry) return false;
-    await this.#startFlow(flow.form, flow.summary);
+    await this.#startFlow(flow.form, flow.summary, flow.walletName);
     return true;
   }
 
@@ -229,6 +229,12 @@ export class AppState {
     if (!profile) return;
     this.#leaveApprove();
     this.#startConnect(profile).startPolling();
+  }
+
+  /** "See it in your approvals": Home, that approval open with what it spent. */
+  async showGrant(id: string) {
+    await this.show('home');
+    if (this.grants.openId !== id) await this.grants.open(id);
   }
 
   /** "Pay with this grant": the Pay form for the grant's wallet, that grant chosen. */
@@ -276,9 +282,9 @@ export class AppState {
     return flow;
   }
 
-  async #startFlow(request: GrantForm, summary: string) {
+  async #startFlow(request: GrantForm, summary: string, walletName: string | null) {
     this.#dropFlow();
-    const flow = new GrantFlow(this.#backend, request, summary, () => void this.grants.load());
+    const flow = new GrantFlow(this.#backend, request, summary, () => void this.grants.load(), walletName);
     this.#flow = flow;
     await flow.start();
   }
