@@ -249,6 +249,26 @@ fn wallet_reason(outgoing: &OutgoingPayment) -> Option<String> {
         .map(|reason| reason.chars().take(300).collect())
 }
 
+/// What `payment` used (or holds) of its grant's budget, by `pick` of its
+/// (debit, receive) amounts: what the wallet made for one sent, the quote
+/// for one that may have been made (`sending`: its answer was lost) or is
+/// about to be (`authorizing` with this grant); nothing for the others.
+/// Counting those in flight keeps a one-time budget from being offered
+/// again for what it may already have paid.
+fn used_by(payment: &PaymentRecord, pick: fn((&Amount, &Amount)) -> u64) -> Option<u64> {
+    match payment.state {
+        PaymentState::Sent | PaymentState::Completed => payment
+            .outgoing_payment
+            .as_ref()
+            .map(|made| pick((&made.debit_amount, &made.receive_amount))),
+        PaymentState::Sending | PaymentState::Authorizing => Some(pick((
+            &payment.quote.debit_amount,
+            &payment.quote.receive_amount,
+        ))),
+        _ => None,
+    }
+}
+
 /// A spent budget: when a recurring one renews (a one-time one needs a
 /// new approval).
 fn spent(limits: Option<&OutgoingLimits>) -> PaymentProblem {
@@ -586,14 +606,14 @@ impl Flows {
         {
             return Err("that grant pays another receiver only".to_owned());
         }
-        let (limit, this, counted): (&Amount, &Amount, fn(&OutgoingPayment) -> u64) =
+        let (limit, this, counted): (&Amount, &Amount, fn(&PaymentRecord) -> Option<u64>) =
             match &limits.amount {
                 None => return Ok(()),
-                Some(LimitAmount::Debit(limit)) => {
-                    (limit, &payment.quote.debit_amount, |p| p.debit_amount.value)
-                }
+                Some(LimitAmount::Debit(limit)) => (limit, &payment.quote.debit_amount, |p| {
+                    used_by(p, |amounts| amounts.0.value)
+                }),
                 Some(LimitAmount::Receive(limit)) => (limit, &payment.quote.receive_amount, |p| {
-                    p.receive_amount.value
+                    used_by(p, |amounts| amounts.1.value)
                 }),
             };
         if limit.asset_code != this.asset_code || limit.asset_scale != this.asset_scale {
@@ -613,8 +633,7 @@ impl Flows {
                 .map_err(|error| error.to_string())?
                 .iter()
                 .filter(|p| p.id != payment.id)
-                .filter(|p| matches!(p.state, PaymentState::Sent | PaymentState::Completed))
-                .filter_map(|p| p.outgoing_payment.as_ref().map(counted))
+                .filter_map(counted)
                 .try_fold(0u64, u64::checked_add)
                 .ok_or_else(|| {
                     "the wallet gave amounts for that grant's earlier payments too large to add \

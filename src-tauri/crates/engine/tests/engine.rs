@@ -499,3 +499,73 @@ async fn amounts_are_read_in_the_wallet_s_scale_and_refused_in_words() {
     let error = app.engine.preview(&form).await.unwrap_err();
     assert_eq!(error.message(), "Enter an amount.");
 }
+
+/// A budget approved in the browser and finished through the OS link.
+async fn approved_budget(app: &mut App, amount: &str, interval: Option<&str>) -> String {
+    let form: GrantForm = serde_json::from_value(serde_json::json!({
+        "wallet": app.wallet("alice"), "limit": "debit", "amount": amount,
+        "interval": interval, "actions": ["create", "read"], "approveIn": "browser",
+    }))
+    .unwrap();
+    let pending = app.engine.request(&form).await.unwrap();
+    let page = app
+        .next(|told| match told {
+            Told::Browser(url) => Some(url),
+            _ => None,
+        })
+        .await;
+    let link = browser::approve(page.as_str()).await;
+    app.engine.finish(&link).await.unwrap();
+    pending.id
+}
+
+#[tokio::test]
+async fn a_budget_the_wallet_calls_spent_is_not_offered_for_paying_again() {
+    let mut app = app().await;
+    let offered = |app: &App, payment: &str| -> Vec<String> {
+        app.engine
+            .payment_grants(payment)
+            .unwrap()
+            .into_iter()
+            .map(|grant| grant.id)
+            .collect()
+    };
+    // A daily $5.00 budget, spent today: this app cannot count a renewing
+    // budget's periods, the wallet can.
+    let daily = approved_budget(&mut app, "5.00", Some("R/2026-01-01T00:00:00Z/P1D")).await;
+    let first = app.engine.quote(&app.pay_form("5.00")).await.unwrap();
+    assert_eq!(offered(&app, &first.id), vec![daily.clone()]);
+    let paid = app.engine.pay_with_grant(&first.id, &daily).await.unwrap();
+    assert_eq!(paid.state, PaymentStateView::Completed, "{paid:?}");
+    let second = app.engine.quote(&app.pay_form("3.00")).await.unwrap();
+    let refused = app.engine.pay_with_grant(&second.id, &daily).await.unwrap();
+    assert_eq!(refused.state, PaymentStateView::Quoted);
+    assert!(
+        refused
+            .problem
+            .as_deref()
+            .unwrap_or_default()
+            .contains("spent"),
+        "{refused:?}"
+    );
+    // Said once by the wallet: not listed again for this payment or the next.
+    assert!(offered(&app, &second.id).is_empty());
+    let third = app.engine.quote(&app.pay_form("1.00")).await.unwrap();
+    assert!(offered(&app, &third.id).is_empty());
+
+    // A one-time budget with a payment that may have been made (its answer
+    // lost, still `sending`) is held by it: not offered for another.
+    let once = approved_budget(&mut app, "4.00", None).await;
+    assert_eq!(offered(&app, &third.id), vec![once.clone()]);
+    let sandbox = app.engine.sandbox().running().unwrap();
+    sandbox.set_faults("fail=POST /rs/outgoing-payments:503".parse().unwrap());
+    let unsure = app.engine.pay_with_grant(&third.id, &once).await;
+    sandbox.set_faults(Default::default());
+    let unsure = unsure.unwrap();
+    assert_eq!(unsure.state, PaymentStateView::Sending, "{unsure:?}");
+    let fourth = app.engine.quote(&app.pay_form("3.50")).await.unwrap();
+    assert!(
+        offered(&app, &fourth.id).is_empty(),
+        "$1.00 may be paid of $4.00: $3.50 more is not offered"
+    );
+}

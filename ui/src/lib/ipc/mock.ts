@@ -789,8 +789,11 @@ export class MockBackend implements Backend {
         const grant = this.grantList.find((known) => known.id === grantId);
         if (grant?.state !== 'approved') return fail('grant', 'that grant is not approved; only an approved one can pay');
         if (this.budgetSpent.has(grantId)) {
-          payment.problem = engineWords.paymentProblems.budgetSpentToday;
+          // As the core: the payment goes back to its quote, the grant is not
+          // offered again, and the progress event says the same sentence.
+          this.paymentProgress(id, 'quoted', engineWords.paymentProblems.budgetSpentToday, engineWords.paymentProblems.budgetSpentToday);
           payment.grantId = null;
+          this.saidSpent.add(grantId);
           return payment;
         }
         payment.grantId = grantId;
@@ -804,6 +807,8 @@ export class MockBackend implements Backend {
 
   /** Grants whose budget the mock wallet calls spent. */
   budgetSpent = new Set<string>();
+  /** Grants the mock wallet called spent when paid with: no longer offered (as the core). */
+  private saidSpent = new Set<string>();
 
   /** Grants the core would not offer for paying (no `read`, or a one-time budget used up). */
   cannotPay = new Set<string>();
@@ -815,7 +820,11 @@ export class MockBackend implements Backend {
         const payment = this.findPayment(id);
         if ('code' in payment) return fail(payment.code, payment.message);
         return this.grantList.filter(
-          (grant) => grant.state === 'approved' && grant.wallet === payment.from && !this.cannotPay.has(grant.id),
+          (grant) =>
+            grant.state === 'approved' &&
+            grant.wallet === payment.from &&
+            !this.cannotPay.has(grant.id) &&
+            !this.saidSpent.has(grant.id),
         );
       },
       { id },

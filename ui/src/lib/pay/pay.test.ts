@@ -248,6 +248,11 @@ describe('Paying with a grant approved earlier', () => {
     html = renderApp(app);
     expect(app.pay.payment?.state).toBe('quoted');
     expect(byTestId(html, 'pay-problem')?.text).toContain('budget is spent');
+    // Said once, not in the progress line too; and the spent budget is no longer offered.
+    expect(html.split('budget is spent').length - 1).toBe(1);
+    expect(byTestId(html, 'pay-message')).toBeNull();
+    expect(app.pay.grants.map((known) => known.id)).not.toContain(grant.id);
+    expect(byTestId(html, 'pay-with-grant')).toBeNull();
     expect(app.pay.useGrant).toBeNull();
     expect(byTestId(html, 'pay-confirm')?.text).toContain('Approve $5.00 at my wallet');
   });

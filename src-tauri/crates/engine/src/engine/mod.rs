@@ -36,6 +36,12 @@ pub struct Engine {
     /// their consent window closes: its close then says so, not "you
     /// closed the window".
     cancel_pressed: Mutex<HashSet<String>>,
+    /// Grants whose budget the wallet called spent when paying with them
+    /// in this run, and until when (`None`: a one-time budget, for good).
+    /// Not offered for paying again meanwhile, whatever this run's own
+    /// count of their payments says (the wallet's count is the one that
+    /// decides, and other apps may use the same grant).
+    spent_budgets: Mutex<HashMap<String, Option<time::OffsetDateTime>>>,
     desktop: Arc<dyn Desktop>,
 }
 
@@ -88,6 +94,7 @@ impl Engine {
             flows,
             listeners: Mutex::new(HashMap::new()),
             cancel_pressed: Mutex::new(HashSet::new()),
+            spent_budgets: Mutex::new(HashMap::new()),
             desktop,
         })
     }

@@ -3,7 +3,7 @@
 //! path), resumed at start. The money rules are `crate::pay`'s; this picks
 //! clients and tells the desktop.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use url::Url;
 
@@ -11,7 +11,7 @@ use super::Engine;
 use crate::error::Result;
 use crate::views::{ApproveIn, GrantView, PayAmountKind, PayForm, PaymentView};
 use crate::words::{payment_outcome, Problem, Progress};
-use crate::{FlowError, GrantState, PayAmount, PayRequest, PaymentState};
+use crate::{FlowError, GrantState, PayAmount, PayRequest, PaymentProblem, PaymentState};
 
 fn parse_url(text: &str, what: &str) -> Result<Url> {
     Ok(crate::typed_url(text.trim(), what)?)
@@ -105,6 +105,21 @@ impl Engine {
         let client = self.client(&payment.profile)?;
         let result = flows.pay_with_grant(&client, id, grant_id).await;
         let record = flows.payment(id)?;
+        if let (Err(FlowError::Protocol(error)), PaymentState::Quoted) = (&result, record.state) {
+            if error.is_budget_spent() {
+                // The wallet's word: not offered again until it renews.
+                let until = match &record.problem {
+                    Some(PaymentProblem::BudgetSpent {
+                        renews: Some(renewal),
+                    }) => Some(renewal.at),
+                    _ => None,
+                };
+                self.spent_budgets
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(grant_id.to_owned(), until);
+            }
+        }
         match result {
             Err(error)
                 if record.state == PaymentState::Quoted
@@ -122,10 +137,20 @@ impl Engine {
     ///
     /// The store could not be read.
     pub fn payment_grants(&self, id: &str) -> Result<Vec<GrantView>> {
+        let now = time::OffsetDateTime::now_utc();
+        let spent = self
+            .spent_budgets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         Ok(self
             .flows()?
             .grants_for_payment(id)?
             .iter()
+            .filter(|grant| match spent.get(&grant.id) {
+                None => true,
+                Some(until) => until.is_some_and(|renews| renews <= now),
+            })
             .map(GrantView::of)
             .collect())
     }
