@@ -174,7 +174,11 @@ pub(crate) fn open(
         .on_navigation(move |url| {
             if is_finish_link(url, &finish_uri) {
                 let (engine, url) = (navigate.engine(), url.to_string());
-                tauri::async_runtime::spawn(async move { engine.finish(&url).await });
+                // The engine tells the windows how it went; its answer is for
+                // the command line.
+                tauri::async_runtime::spawn(async move {
+                    let _ = engine.finish(&url).await;
+                });
                 return false;
             }
             !is_app_page(url)

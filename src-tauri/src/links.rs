@@ -53,7 +53,11 @@ pub(crate) fn receive(app: &AppHandle, urls: Vec<url::Url>, arrival: Arrival) {
         // window does (a cold start finds the grant in the store).
         if consent_desk_engine::grant_id_of(url.as_str()).is_some() {
             let (engine, url) = (app.engine(), url.to_string());
-            tauri::async_runtime::spawn(async move { engine.finish(&url).await });
+            // The engine tells the windows how it went; its answer is for
+            // the command line.
+            tauri::async_runtime::spawn(async move {
+                let _ = engine.finish(&url).await;
+            });
         }
     }
 }

@@ -9,7 +9,9 @@
 use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
-use consent_desk_engine::{Abandoned, Completed, FlowError, GrantRecord, GrantSpec};
+use consent_desk_engine::{
+    Abandoned, Completed, Error, Finished, FlowError, GrantRecord, GrantSpec,
+};
 use consent_desk_identity::{Folders, Profile};
 use consent_desk_protocol::Client;
 use serde_json::json;
@@ -190,7 +192,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
             timeout,
         } => {
             let profile = context.profile(args.options.profile.as_deref())?;
-            let client = context.client(&profile).map_err(|e| e.to_string())?;
+            let client = context.client(&profile.id).await?;
             // Decimal amounts need the wallet's scale; raw ones go as given.
             let (debit, receive) = match (debit, receive) {
                 (None, None) => (debit_minor, receive_minor),
@@ -237,28 +239,28 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
                 waits_for_link(json_mode, "grant", &pending.id);
                 return Ok(0);
             };
-            let completed =
-                await_finish(&context, &profile, listener, timeout, &pending.id).await?;
-            let token = shown_token(&context, args.options.show_secrets, &completed);
-            Ok(report(json_mode, &completed, token))
+            let finished = await_finish(&context, listener, timeout, &pending.id).await?;
+            let token = shown_token(&context, args.options.show_secrets, &finished.completed);
+            Ok(report(json_mode, &finished.completed, token))
         }
         GrantCommand::Continue { finish_url } => {
-            let completed = context
-                .flows
-                .complete(&finish_url, |profile_id| {
-                    let profile = context
-                        .identities
-                        .profile(profile_id)
-                        .map_err(|e| FlowError::Client(e.to_string()))?;
-                    context.client(&profile)
-                })
+            // The grant's profile signs the continuation: its key is opened
+            // now if it needs the passphrase; the engine does the rest.
+            let waiting = consent_desk_engine::grant_id_of(&finish_url)
+                .and_then(|id| context.flows.get(&id).ok().flatten());
+            if let Some(record) = waiting {
+                context.unlock(&record.profile).await?;
+            }
+            let finished = context
+                .engine
+                .finish(&finish_url)
                 .await
                 .map_err(|e| e.to_string())?;
-            let token = shown_token(&context, args.options.show_secrets, &completed);
-            Ok(report(json_mode, &completed, token))
+            let token = shown_token(&context, args.options.show_secrets, &finished.completed);
+            Ok(report(json_mode, &finished.completed, token))
         }
         GrantCommand::Cancel { id } => {
-            let client = context.client_of_grant(&id)?;
+            let client = context.client_of_grant(&id).await?;
             let record = context
                 .flows
                 .cancel(&client, &id)
@@ -268,7 +270,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
             Ok(0)
         }
         GrantCommand::Spent { id } => {
-            let client = context.client_of_grant(&id)?;
+            let client = context.client_of_grant(&id).await?;
             let spent = context
                 .flows
                 .spent(&client, &id)
@@ -292,27 +294,30 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
             Ok(0)
         }
         GrantCommand::Rotate { id } => {
-            let client = context.client_of_grant(&id)?;
-            let token = context
-                .flows
-                .rotate(&client, &id)
+            // The app's rotate; the record is printed as it was stored.
+            context.unlock_grant(&id).await?;
+            context
+                .engine
+                .rotate(&id)
                 .await
                 .map_err(|e| e.to_string())?;
             let record = context.flows.get(&id).map_err(|e| e.to_string())?;
             let mut value = serde_json::to_value(&record).unwrap_or_default();
             if args.options.show_secrets {
+                let token = context.flows.access_token(&id).map_err(|e| e.to_string())?;
                 value["accessToken"] = token.secret().into();
             }
             print(json_mode, &value, &format!("New token for {id}."));
             Ok(0)
         }
         GrantCommand::Revoke { id } => {
-            let client = context.client_of_grant(&id)?;
-            let record = context
-                .flows
-                .revoke(&client, &id)
+            context.unlock_grant(&id).await?;
+            context
+                .engine
+                .revoke(&id)
                 .await
                 .map_err(|e| e.to_string())?;
+            let record = context.flows.grant(&id).map_err(|e| e.to_string())?;
             print(json_mode, &record, &format!("Revoked the token of {id}."));
             Ok(0)
         }
@@ -418,12 +423,7 @@ pub(crate) fn show_pending(
         &format!("Approve {what} in your browser: {redirect}"),
     );
     if open_browser {
-        if let Err(error) = std::process::Command::new("xdg-open")
-            .arg(redirect)
-            .status()
-        {
-            eprintln!("note: the browser could not be opened ({error}); open the link yourself");
-        }
+        crate::context::open_in_browser(redirect);
     }
 }
 
@@ -434,39 +434,33 @@ pub(crate) fn waits_for_link(json_mode: bool, what: &str, id: &str) {
     }
 }
 
-/// Waits on the loopback listener for the finish of grant `id` and
-/// completes it; a forged or stray finish is reported and the wait goes on.
+/// Waits on the loopback listener for the finish of grant `id` and hands
+/// it to the engine's finish routine (the app's, for every finish path);
+/// a forged or stray finish is reported and the wait goes on.
 pub(crate) async fn await_finish(
     context: &Context,
-    profile: &Profile,
     listener: &mut consent_desk_engine::loopback::Listener,
     timeout: u64,
     id: &str,
-) -> Result<Completed, String> {
+) -> Result<Finished, String> {
     loop {
         let Ok(next) = tokio::time::timeout(Duration::from_secs(timeout), listener.next()).await
         else {
             // Nobody approved in time: left alone, the grant would stay open
             // at the wallet.
             let why = format!("no approval arrived within {timeout} s");
-            return Err(
-                match abandon(context, profile, id, Abandoned::TimedOut).await {
-                    Ok(()) => format!("{why}; the grant {id} was cancelled at the wallet"),
-                    Err(error) => format!(
-                        "{why}, and the grant {id} could not be cancelled at the wallet \
-                         ({error}); `consent-desk grant cancel {id}` tries again"
-                    ),
-                },
-            );
+            return Err(match abandon(context, id, Abandoned::TimedOut).await {
+                Ok(()) => format!("{why}; the grant {id} was cancelled at the wallet"),
+                Err(error) => format!(
+                    "{why}, and the grant {id} could not be cancelled at the wallet \
+                     ({error}); `consent-desk grant cancel {id}` tries again"
+                ),
+            });
         };
         let finish_url = next.ok_or("the loopback listener stopped")?;
-        match context
-            .flows
-            .complete(&finish_url, |_| context.client(profile))
-            .await
-        {
-            Ok(completed) => return Ok(completed),
-            Err(error @ (FlowError::Refused(_) | FlowError::UnknownFinish)) => {
+        match context.engine.finish(&finish_url).await {
+            Ok(finished) => return Ok(finished),
+            Err(Error::Flow(error @ (FlowError::Refused(_) | FlowError::UnknownFinish))) => {
                 eprintln!("refused: {error}");
             }
             Err(error) => return Err(error.to_string()),
@@ -475,12 +469,12 @@ pub(crate) async fn await_finish(
 }
 
 /// Cancels at the wallet a grant the command gave up on.
-pub(crate) async fn abandon(
-    context: &Context,
-    profile: &Profile,
-    id: &str,
-    why: Abandoned,
-) -> Result<(), FlowError> {
-    let client = context.client(profile)?;
-    context.flows.abandon(&client, id, why).await.map(|_| ())
+pub(crate) async fn abandon(context: &Context, id: &str, why: Abandoned) -> Result<(), String> {
+    let client = context.client_of_grant(id).await?;
+    context
+        .flows
+        .abandon(&client, id, why)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -2,15 +2,15 @@
 //! wallet's approval, the payment, until it settles), or a payment with a
 //! grant approved earlier (`--grant`).
 //!
-//! After the approval, sending and what to do when that fails (an expired
-//! quote, a send that may still go through) is [`send_approved`]: it
-//! re-implements what the app does and goes when the engine offers one
-//! after-grant routine.
+//! The approval comes back through the engine's finish routine, which
+//! sends the payment as the app does; [`sent`] says how that went, and
+//! decides what the command line does after a quote expired during
+//! consent.
 
 use consent_desk_engine::{
-    Abandoned, FlowError, PayAmount, PayRequest, PaymentRecord, PaymentState,
+    Abandoned, FlowError, PayAmount, PayRequest, PaymentRecord, PaymentState, Sent,
 };
-use consent_desk_identity::{Folders, Profile};
+use consent_desk_identity::Folders;
 use consent_desk_protocol::Client;
 use serde_json::json;
 
@@ -104,7 +104,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
         // An unknown id is said before the wallet is asked for a quote.
         context.flows.grant(grant).map_err(|e| e.to_string())?;
     }
-    let client = context.client(&profile).map_err(|e| e.to_string())?;
+    let client = context.client(&profile.id).await?;
     let url = |text: &str, what: &str| {
         consent_desk_engine::typed_url(text, what).map_err(|e| e.to_string())
     };
@@ -177,8 +177,20 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
         waits_for_link(json_mode, "payment", &payment.id);
         return Ok(0);
     };
-    await_finish(context, &profile, listener, args.timeout, &grant.id).await?;
-    let sent = send_approved(context, &profile, &client, &payment.id, &grant.id).await?;
+    let finished = await_finish(context, listener, args.timeout, &grant.id).await?;
+    let sent = match finished.payment {
+        Some(sent) => sent,
+        // The store no longer had it waiting (another process moved it on):
+        // say where it is.
+        None => Sent {
+            payment: context
+                .flows
+                .payment(&payment.id)
+                .map_err(|e| e.to_string())?,
+            error: None,
+        },
+    };
+    let sent = self::sent(context, sent, &grant.id).await?;
     print(json_mode, &sent, &payment_text(&sent));
     Ok(payment_code(&sent))
 }
@@ -250,23 +262,19 @@ fn confirmed() -> Result<bool, String> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-/// Sends payment `payment` once its grant `grant` is approved. An expired
-/// quote stops the payment and cancels the grant at the wallet; a failed
-/// send that may still go through says how to finish it.
-async fn send_approved(
-    context: &Context,
-    profile: &Profile,
-    client: &Client,
-    payment: &str,
-    grant: &str,
-) -> Result<PaymentRecord, String> {
-    match context.flows.send_payment(client, payment).await {
-        Ok(sent) => Ok(sent),
-        Err(FlowError::QuoteExpired) => {
+/// The payment the engine sent once its grant `grant` was approved, or why
+/// not. An expired quote stops the payment and cancels the grant at the
+/// wallet (the command line's choice: the app offers a new quote instead);
+/// a failed send that may still go through says how to finish it.
+async fn sent(context: &Context, sent: Sent, grant: &str) -> Result<PaymentRecord, String> {
+    let payment = sent.payment.id.as_str();
+    match sent.error {
+        None => Ok(sent.payment),
+        Some(FlowError::QuoteExpired) => {
             // The grant was for this quote only: stop the payment and cancel
             // the grant at the wallet rather than leave it open there.
             let stopped = context.flows.cancel_payment(payment);
-            let cancelled = abandon(context, profile, grant, Abandoned::QuoteExpired).await;
+            let cancelled = abandon(context, grant, Abandoned::QuoteExpired).await;
             Err(match (stopped, cancelled) {
                 (Ok(_), Ok(())) => "the quote expired while you approved; nothing was paid, and \
                      the grant was cancelled at your wallet. Pay again"
@@ -285,9 +293,8 @@ async fn send_approved(
                 ),
             })
         }
-        Err(error) => {
-            let record = context.flows.payment(payment).map_err(|e| e.to_string())?;
-            if record.state == PaymentState::Sending {
+        Some(error) => {
+            if sent.payment.state == PaymentState::Sending {
                 // The flow's words may be sentences (a resumed send): no ".;".
                 return Err(format!(
                     "{}; the payment may still go through: `consent-desk payments resume {}` \

@@ -65,22 +65,22 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
             Ok(0)
         }
         PaymentsCommand::Resume { id } => {
+            // The app's own sending routine, as at its start.
             let payment = context.flows.payment(&id).map_err(|e| e.to_string())?;
-            let client = context.client_of_profile(&payment.profile)?;
-            let sent = context
-                .flows
-                .send_payment(&client, &id)
-                .await
-                .map_err(|e| e.to_string())?;
-            print(json_mode, &sent, &payment_text(&sent));
-            Ok(payment_code(&sent))
+            context.unlock(&payment.profile).await?;
+            let sent = context.engine.send(&id).await.map_err(|e| e.to_string())?;
+            if let Some(error) = sent.error {
+                return Err(error.to_string());
+            }
+            print(json_mode, &sent.payment, &payment_text(&sent.payment));
+            Ok(payment_code(&sent.payment))
         }
         PaymentsCommand::Cancel { id } => {
             let payment = context.flows.payment(&id).map_err(|e| e.to_string())?;
             if let (PaymentState::Authorizing, Some(grant)) =
                 (payment.state, payment.grant_id.as_deref())
             {
-                let client = context.client_of_profile(&payment.profile)?;
+                let client = context.client(&payment.profile).await?;
                 context
                     .flows
                     .cancel(&client, grant)

@@ -31,7 +31,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
     let context = Context::open(&args.options, folders)?;
     let json_mode = args.options.store.json;
     let profile = context.profile(args.options.profile.as_deref())?;
-    let client = context.client(&profile).map_err(|e| e.to_string())?;
+    let client = context.client(&profile.id).await?;
     let wallet = consent_desk_engine::typed_url(&args.wallet, "the wallet address")
         .map_err(|e| e.to_string())?;
     let (finish, why) = Finish::choose(args.finish, &profile);
@@ -56,6 +56,6 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
         waits_for_link(json_mode, "proof", &pending.id);
         return Ok(0);
     };
-    let completed = await_finish(&context, &profile, listener, args.timeout, &pending.id).await?;
-    Ok(report(json_mode, &completed, None))
+    let finished = await_finish(&context, listener, args.timeout, &pending.id).await?;
+    Ok(report(json_mode, &finished.completed, None))
 }

@@ -4,6 +4,7 @@
 //! a passphrase kept for the rest of the run, and a signing client per
 //! profile built from them.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use consent_desk_identity::{Identities, IdentityError, KeyringError, Profile, ProfileStore};
@@ -26,6 +27,9 @@ pub struct Keys {
     ephemeral_sandbox: Mutex<Option<(Profile, Arc<SigningKey>)>>,
     /// Keys of passphrase-file profiles opened in this run, by profile id.
     unlocked: Mutex<std::collections::HashMap<String, SigningKey>>,
+    /// Certificate authorities every client of this run trusts besides the
+    /// profile's own (the command line's `--ca-cert`).
+    also_trusted: Mutex<Vec<PathBuf>>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -51,6 +55,16 @@ impl Keys {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .contains_key(profile)
+    }
+
+    /// Trusts the certificate authority in `ca` (a PEM file) for every
+    /// client built from now on in this run, besides each profile's own: a
+    /// command line's `--ca-cert`, which is for that command only.
+    pub fn also_trust(&self, ca: PathBuf) {
+        self.also_trusted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(ca);
     }
 
     /// Records what a keyring call said about the keyring.
@@ -145,7 +159,7 @@ impl Keys {
         };
         let key_id =
             KeyId::new(profile.key_id.clone()).map_err(|e| FlowError::Client(e.to_string()))?;
-        let mut builder = client_builder(&profile).key(key, key_id);
+        let mut builder = self.client_builder(&profile).key(key, key_id);
         if let Some(observer) = observer {
             builder = builder.observer(observer);
         }
@@ -162,13 +176,30 @@ impl Keys {
     /// No such profile, a bad CA file.
     pub fn reading_client(&self, id: &str) -> Result<Client, FlowError> {
         let profile = self.profile(id).map_err(FlowError::Identity)?;
-        client_builder(&profile)
+        self.client_builder(&profile)
             .key(
                 SigningKey::generate(),
                 KeyId::new("preview").expect("a valid key id"),
             )
             .build()
             .map_err(|error| FlowError::Client(error.to_string()))
+    }
+
+    /// A client builder with what the profile says about its wallet and
+    /// TLS, and the authorities trusted for this run.
+    fn client_builder(&self, profile: &Profile) -> consent_desk_protocol::ClientBuilder {
+        let mut builder = Client::builder()
+            .client_wallet(profile.wallet_address.as_str())
+            .client_form(profile.client_form)
+            .allow_http_loopback(profile.allow_http_loopback);
+        let also = self
+            .also_trusted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for ca in profile.ca_cert.iter().chain(also.iter()) {
+            builder = builder.trust_ca_file(ca);
+        }
+        builder
     }
 
     /// The memory-only sandbox profile, when there is one.
@@ -197,6 +228,7 @@ pub fn start(
         keyring_problem: Mutex::new(None),
         ephemeral_sandbox: Mutex::new(None),
         unlocked: Mutex::new(std::collections::HashMap::new()),
+        also_trusted: Mutex::new(Vec::new()),
     };
     let Some(running) = sandbox else {
         return state;
@@ -240,16 +272,4 @@ pub fn start(
         tracing::error!(%error, "the sandbox key could not be published");
     }
     state
-}
-
-/// A client builder with what the profile says about its wallet and TLS.
-fn client_builder(profile: &Profile) -> consent_desk_protocol::ClientBuilder {
-    let mut builder = Client::builder()
-        .client_wallet(profile.wallet_address.as_str())
-        .client_form(profile.client_form)
-        .allow_http_loopback(profile.allow_http_loopback);
-    if let Some(ca) = &profile.ca_cert {
-        builder = builder.trust_ca_file(ca);
-    }
-    builder
 }

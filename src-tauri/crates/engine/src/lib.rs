@@ -52,7 +52,7 @@ use consent_desk_protocol::{
 use url::Url;
 
 pub use crate::desktop::Desktop;
-pub use crate::engine::Engine;
+pub use crate::engine::{Engine, Finished, Sent};
 pub use crate::error::{Error, ErrorCode, IpcError};
 pub use crate::outcome::{GrantAsk, GrantOutcome, PaymentProblem, WalletCode};
 pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState};

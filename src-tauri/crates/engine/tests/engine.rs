@@ -17,7 +17,9 @@ use consent_desk_engine::views::{
     PayForm, PaymentProgress, PaymentStateView,
 };
 use consent_desk_engine::words::Progress;
-use consent_desk_engine::{Desktop, Engine, FinishVia, PaymentState};
+use consent_desk_engine::{
+    Completed, Desktop, Engine, Error, FinishVia, FlowError, PaymentState,
+};
 use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
 use tokio::sync::mpsc;
@@ -244,7 +246,17 @@ async fn a_payment_approved_in_the_consent_window_is_sent_by_the_engine() {
     // The window hands its navigation to the finish link to the engine.
     let link = browser::approve(page.as_str()).await;
     assert!(link.starts_with(&finish_uri), "{link}");
-    app.engine.finish(&link).await;
+    // What the desktop is told, the caller is also given (the command line
+    // prints it): the approval, and the payment sent after it.
+    let finished = app.engine.finish(&link).await.unwrap();
+    assert!(
+        matches!(&finished.completed, Completed::Approved(record) if record.id == grant),
+        "{finished:?}"
+    );
+    let sent = finished.payment.expect("the waiting payment was sent");
+    assert!(sent.error.is_none(), "{sent:?}");
+    assert_eq!(sent.payment.id, quoted.id);
+    assert_eq!(sent.payment.state, PaymentState::Completed);
     app.step(FlowStep::Verifying).await;
     app.step(FlowStep::Continuing).await;
     let closed = app
@@ -265,7 +277,11 @@ async fn a_payment_approved_in_the_consent_window_is_sent_by_the_engine() {
     assert_eq!(app.balance("alice"), before - 500);
 
     // The same link again changes nothing and is refused.
-    app.engine.finish(&link).await;
+    let again = app.engine.finish(&link).await;
+    assert!(
+        matches!(again, Err(Error::Flow(FlowError::AlreadyUsed { .. }))),
+        "{again:?}"
+    );
     let refused = app.step(FlowStep::Refused).await;
     assert!(refused.message.contains("already"), "{}", refused.message);
     assert_eq!(app.balance("alice"), before - 500, "paid once");
@@ -299,7 +315,12 @@ async fn a_grant_approved_in_the_browser_comes_back_through_the_os_link() {
 
     // The OS hands the app the link (a deep link): the same routine.
     let link = browser::approve(page.as_str()).await;
-    app.engine.finish(&link).await;
+    let finished = app.engine.finish(&link).await.unwrap();
+    assert!(
+        matches!(finished.completed, Completed::Approved(_)),
+        "{finished:?}"
+    );
+    assert!(finished.payment.is_none(), "no payment waited on it");
     let done = app.step(FlowStep::Done).await;
     assert_eq!(done.message, format!("Approved: {}.", preview.summary));
     let listed = app.engine.grants(10, 0).unwrap();
@@ -352,16 +373,28 @@ async fn a_rejection_ends_the_waiting_payment_and_a_forged_link_changes_nothing(
     let (grant, page, finish_uri) = app.opened().await;
 
     // A link with a hash the wallet did not make: refused, still waiting.
-    app.engine
+    let forged = app
+        .engine
         .finish(&format!("{finish_uri}?hash=AAAA&interact_ref=forged"))
         .await;
+    assert!(
+        matches!(forged, Err(Error::Flow(FlowError::Refused(_)))),
+        "{forged:?}"
+    );
     let refused = app.step(FlowStep::Refused).await;
     assert_eq!(refused.grant_id.as_deref(), Some(grant.as_str()));
     let waiting = app.engine.grants(10, 0).unwrap();
     assert_eq!(waiting[0].state, GrantStateView::Pending);
 
     let link = browser::consent(page.as_str(), "reject").await;
-    app.engine.finish(&link).await;
+    let finished = app.engine.finish(&link).await.unwrap();
+    assert!(
+        matches!(finished.completed, Completed::NotApproved(_)),
+        "{finished:?}"
+    );
+    let stopped = finished.payment.expect("the waiting payment ended");
+    assert_eq!(stopped.payment.state, PaymentState::Cancelled);
+    assert!(stopped.error.is_none(), "{stopped:?}");
     let failed = app.step(FlowStep::Failed).await;
     assert!(
         failed.message.starts_with("You rejected"),
@@ -467,6 +500,18 @@ async fn a_payment_approved_before_a_crash_is_sent_by_the_next_start() {
     assert_eq!(app.balance("alice"), before - 300);
     // A second resume finds nothing to do: paid once.
     restarted.engine.resume().await;
+    assert_eq!(app.balance("alice"), before - 300);
+    // Resuming that one payment by hand (`consent-desk payments resume`)
+    // goes through the same routine: nothing left to send.
+    let again = restarted.engine.send(&payment.id).await.unwrap();
+    assert_eq!(again.payment.state, PaymentState::Completed);
+    assert!(
+        again
+            .error
+            .as_ref()
+            .is_some_and(|error| error.to_string().contains("nothing to send")),
+        "{again:?}"
+    );
     assert_eq!(app.balance("alice"), before - 300);
     let listed = restarted.engine.payments(10, 0).unwrap();
     assert_eq!(listed[0].state, PaymentStateView::Completed);

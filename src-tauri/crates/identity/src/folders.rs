@@ -95,6 +95,15 @@ impl Folders {
         }
     }
 
+    /// These folders with the settings (`profiles.json`) in `dir` instead:
+    /// the command line's `--config-dir`. The data, logs and keyring
+    /// namespace stay.
+    #[must_use]
+    pub fn with_config(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config = dir.into();
+        self
+    }
+
     /// Settings: `profiles.json`.
     #[must_use]
     pub fn config(&self) -> &Path {

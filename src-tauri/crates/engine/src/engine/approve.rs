@@ -8,7 +8,7 @@ use consent_desk_protocol::{AccessItem, Client, OutgoingPaymentAction, WalletAdd
 use tokio::sync::oneshot;
 use url::Url;
 
-use super::Engine;
+use super::{Engine, Finished};
 use crate::error::{Error, Result};
 use crate::views::{
     AmountLimit, ApproveIn, FlowProgress, FlowStep, GrantAction, GrantForm, GrantPreview,
@@ -256,7 +256,9 @@ impl Engine {
                     _ = &mut stopped => None,
                 };
                 let Some(url) = url else { break };
-                engine.finish(&url).await;
+                // The desktop is told how it went; a refused link leaves
+                // the grant waiting, and the listener with it.
+                let _ = engine.finish(&url).await;
                 let waiting = engine
                     .flows()
                     .ok()
@@ -272,17 +274,22 @@ impl Engine {
     }
 
     /// The one entry for every finish path (the consent window's
-    /// navigation, OS deep links, the loopback listener): completes through
-    /// [`Flows::complete`](crate::Flows::complete), tells the desktop each
-    /// step, and sends a payment that waited for the approval.
-    pub async fn finish(&self, url: &str) {
-        let flows = match self.flows() {
-            Ok(flows) => flows,
-            Err(error) => {
-                self.failed(None, FlowStep::Failed, &error.problem());
-                return;
-            }
-        };
+    /// navigation, OS deep links, the loopback listener, the command line):
+    /// completes through [`Flows::complete`](crate::Flows::complete), tells
+    /// the desktop each step, and sends a payment that waited for the
+    /// approval. Returns what happened, for a caller that reports it itself
+    /// (the command line); the desktop shell needs only what it was told.
+    ///
+    /// # Errors
+    ///
+    /// The link was refused ([`FlowError::UnknownFinish`],
+    /// [`FlowError::AlreadyUsed`], [`FlowError::Refused`]: the approval
+    /// waits on), or completing failed (the approval is pending again, so
+    /// the same link can be tried again). The desktop was told either way.
+    pub async fn finish(&self, url: &str) -> Result<Finished> {
+        let flows = self
+            .flows()
+            .inspect_err(|error| self.failed(None, FlowStep::Failed, &error.problem()))?;
         let result = flows
             .complete_observed(
                 url,
@@ -296,10 +303,28 @@ impl Engine {
                 },
             )
             .await;
-        match result {
-            Ok(Completed::Approved(record)) => {
+        let completed = match result {
+            Ok(completed) => completed,
+            Err(
+                error @ (FlowError::UnknownFinish
+                | FlowError::AlreadyUsed { .. }
+                | FlowError::Refused(_)),
+            ) => {
+                tracing::warn!(%error, "finish link refused");
+                let id = crate::grant_id_of(url);
+                self.failed(id.as_deref(), FlowStep::Refused, &Problem::of_flow(&error));
+                return Err(error.into());
+            }
+            Err(error) => {
+                let id = crate::grant_id_of(url);
+                self.failed(id.as_deref(), FlowStep::Failed, &Problem::of_flow(&error));
+                return Err(error.into());
+            }
+        };
+        let payment = match &completed {
+            Completed::Approved(record) => {
                 self.ended(&record.id);
-                let grant = GrantView::of(&record);
+                let grant = GrantView::of(record);
                 self.progress(
                     Some(&record.id),
                     FlowStep::Done,
@@ -309,9 +334,9 @@ impl Engine {
                     .words(),
                     Some(grant),
                 );
-                self.after_grant(&record.id).await;
+                self.after_grant(&record.id).await
             }
-            Ok(Completed::Proved(record)) => {
+            Completed::Proved(record) => {
                 self.ended(&record.id);
                 self.progress(
                     Some(&record.id),
@@ -322,31 +347,20 @@ impl Engine {
                     .words(),
                     None,
                 );
+                None
             }
-            Ok(Completed::NotApproved(record)) => {
+            Completed::NotApproved(record) => {
                 self.ended(&record.id);
-                let grant = GrantView::of(&record);
+                let grant = GrantView::of(record);
                 let message = grant
                     .problem
                     .clone()
                     .unwrap_or_else(|| Progress::NotApproved.words());
                 self.progress(Some(&record.id), FlowStep::Failed, message, Some(grant));
-                self.after_grant(&record.id).await;
+                self.after_grant(&record.id).await
             }
-            Err(
-                error @ (FlowError::UnknownFinish
-                | FlowError::AlreadyUsed { .. }
-                | FlowError::Refused(_)),
-            ) => {
-                tracing::warn!(%error, "finish link refused");
-                let id = crate::grant_id_of(url);
-                self.failed(id.as_deref(), FlowStep::Refused, &Problem::of_flow(&error));
-            }
-            Err(error) => {
-                let id = crate::grant_id_of(url);
-                self.failed(id.as_deref(), FlowStep::Failed, &Problem::of_flow(&error));
-            }
-        }
+        };
+        Ok(Finished { completed, payment })
     }
 
     /// An approval ended: its listener and window go.

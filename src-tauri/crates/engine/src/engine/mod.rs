@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::keys::Keys;
 use crate::sandbox::SandboxWallet;
 use crate::views::{FlowProgress, FlowStep, GrantView, PaymentProgress, PaymentView, SecretText};
-use crate::{FlowError, Flows, PaymentRecord};
+use crate::{Completed, FlowError, Flows, PaymentRecord};
 
 /// The application of one data folder.
 pub struct Engine {
@@ -51,6 +51,28 @@ impl std::fmt::Debug for Engine {
             .field("folders", &self.folders)
             .finish_non_exhaustive()
     }
+}
+
+/// What a finish link ended, for a caller that reports it itself (the
+/// command line); the desktop has been told each step already.
+#[derive(Debug)]
+pub struct Finished {
+    /// How the approval ended.
+    pub completed: Completed,
+    /// The payment that waited on this approval, sent (or ended) since.
+    pub payment: Option<Sent>,
+}
+
+/// A payment the engine sent, resumed or followed: as it is now and, when
+/// that failed, why.
+#[derive(Debug)]
+pub struct Sent {
+    /// The payment as stored after the attempt.
+    pub payment: PaymentRecord,
+    /// Why sending failed, if it did. An expired quote
+    /// ([`FlowError::QuoteExpired`]) leaves the payment waiting with its
+    /// approved grant, for a new quote or a stop.
+    pub error: Option<FlowError>,
 }
 
 impl Engine {

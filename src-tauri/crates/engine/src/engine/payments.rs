@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError};
 
 use url::Url;
 
-use super::Engine;
+use super::{Engine, Sent};
 use crate::error::Result;
 use crate::views::{ApproveIn, GrantView, PayAmountKind, PayForm, PaymentView};
 use crate::words::{payment_outcome, Problem, Progress};
@@ -212,22 +212,19 @@ impl Engine {
     ///
     /// No such payment.
     pub async fn check_payment(&self, id: &str) -> Result<PaymentView> {
-        self.send(id).await;
-        Ok(PaymentView::of(&self.flows()?.payment(id)?))
+        Ok(PaymentView::of(&self.send(id).await?.payment))
     }
 
     /// A grant's approval ended (approved, rejected or cancelled): the
-    /// payment waiting on it is sent, or ends. Called by every finish path.
-    pub(super) async fn after_grant(&self, grant_id: &str) {
-        let Ok(flows) = self.flows() else {
-            return;
-        };
-        let Ok(Some(payment)) = flows.payment_of_grant(grant_id) else {
-            return;
-        };
-        if payment.state == PaymentState::Authorizing {
-            self.send(&payment.id).await;
+    /// payment waiting on it is sent, or ends; how, when there was one.
+    /// Called by every finish path.
+    pub(super) async fn after_grant(&self, grant_id: &str) -> Option<Sent> {
+        let flows = self.flows().ok()?;
+        let payment = flows.payment_of_grant(grant_id).ok()??;
+        if payment.state != PaymentState::Authorizing {
+            return None;
         }
+        self.send(&payment.id).await.ok()
     }
 
     /// After a start: payments interrupted while sending are sent (at most
@@ -259,20 +256,25 @@ impl Engine {
             };
             if due {
                 tracing::info!(payment = %payment.id, state = payment.state.as_str(), "resuming a payment");
-                self.send(&payment.id).await;
+                // The desktop is told how each went.
+                let _ = self.send(&payment.id).await;
             }
         }
     }
 
-    /// Sends (or resumes sending) a payment and tells the desktop how it
-    /// went.
-    async fn send(&self, id: &str) {
-        let Ok(flows) = self.flows() else {
-            return;
-        };
-        let Ok(payment) = flows.payment(id) else {
-            return;
-        };
+    /// Sends payment `id` once its grant is approved (or ends it, when the
+    /// grant was not), resumes one interrupted while sending (never paying
+    /// twice, see `crate::pay`) or follows one sent until it settles; tells
+    /// the desktop how it went, and returns it. The one sending routine of
+    /// a finish, a start and `consent-desk payments resume`.
+    ///
+    /// # Errors
+    ///
+    /// The store could not be opened or read, or there is no such payment.
+    /// A failed send is not an error here: [`Sent::error`] says why.
+    pub async fn send(&self, id: &str) -> Result<Sent> {
+        let flows = self.flows()?;
+        let payment = flows.payment(id)?;
         let approved = payment
             .grant_id
             .as_deref()
@@ -287,12 +289,19 @@ impl Engine {
             Ok(client) => client,
             Err(error) => {
                 self.announce(&payment, Problem::of_flow(&error).message());
-                return;
+                return Ok(Sent {
+                    payment,
+                    error: Some(error),
+                });
             }
         };
         let result = flows.send_payment(&client, id).await;
         let record = flows.payment(id).unwrap_or(payment);
         let message = payment_outcome(&result, &record);
         self.announce(&record, message);
+        Ok(Sent {
+            payment: record,
+            error: result.err(),
+        })
     }
 }
