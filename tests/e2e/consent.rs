@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use harness::{App, Desktop, OutsideWallet};
 
-async fn invoke(app: &App, command: &str, args: serde_json::Value) -> serde_json::Value {
+pub(crate) async fn invoke(app: &App, command: &str, args: serde_json::Value) -> serde_json::Value {
     let script = r#"
         const [command, args, done] = arguments;
         window.__TAURI_INTERNALS__.invoke(command, args)
@@ -26,6 +26,41 @@ pub(crate) async fn grants(app: &App) -> Vec<serde_json::Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
+}
+
+/// The finish links the app has checked, newest first, once there are
+/// `count` of them (the harness's deadline, then a failure naming them).
+pub(crate) async fn finishes_when(app: &App, count: usize) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found: Vec<serde_json::Value> = activity(app, "finish")
+            .await
+            .into_iter()
+            .filter(|entry| entry["kind"] == "finish")
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{count} finish links were not recorded: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The activity log (newest first) whose entries mention `text`.
+pub(crate) async fn activity(app: &App, text: &str) -> Vec<serde_json::Value> {
+    let query = serde_json::json!({
+        "query": {"text": text, "failuresOnly": false},
+        "limit": 100,
+        "offset": 0,
+    });
+    let answer = invoke(app, "activity", query).await;
+    answer["ok"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("the activity log: {answer}"))
 }
 
 /// Fills the form for $13.20, daily or once, and asks the wallet.
@@ -110,7 +145,8 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
     for daily in [true, false] {
         let known = app.windows().await?;
         ask(&app, daily, false).await?;
-        app.wait_for_attr("flow-step", "data-state", |_| true)
+        // The first step (asking the wallet) is done: the wallet answered.
+        app.wait_for_attr("flow-step", "data-state", |s| s == "done")
             .await?;
 
         // The wallet's own page, in its own window, with no way into the app.
@@ -237,14 +273,31 @@ async fn approving_in_the_browser_comes_back_through_a_link() -> harness::Result
     // A forged link first: refused and said so; the grant still waits.
     desktop.open_link(&finish.replace("hash=", "hash=AAAA"))?;
     let warning = app.text("flow-refused").await?;
-    assert!(!warning.is_empty());
+    assert!(
+        warning.contains(
+            "The link that came back did not come from your wallet for this approval, so it was \
+             refused; the approval is still waiting."
+        ),
+        "{warning}"
+    );
     assert!(grants(&app).await.iter().any(|g| g["state"] == "pending"));
     // The real link, handed over by the OS to the running app.
     desktop.open_link(&finish)?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
         .await?;
-    // The same link again: refused, the grant stays approved.
+    // The same link again: refused, the grant stays approved. `gio open`
+    // returns before the app has handled it, so wait for the app's own
+    // record of it: a third finish in the activity log, refused.
     desktop.open_link(&finish)?;
+    let finishes = finishes_when(&app, 3).await;
+    let again = &finishes[0];
+    assert_eq!(again["ok"], false, "{again}");
+    assert_eq!(
+        again["outcome"], "this approval was already approved; the second finish link was refused",
+        "{again}"
+    );
+    assert_eq!(finishes[1]["ok"], true, "{finishes:?}");
+    assert_eq!(finishes[2]["hashVerified"], false, "{finishes:?}");
     app.click("flow-home").await?;
     let stored = grants(&app).await;
     assert_eq!(stored[0]["state"], "approved", "{stored:?}");
