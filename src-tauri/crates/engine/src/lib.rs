@@ -35,6 +35,7 @@ pub mod loopback;
 mod manage;
 pub mod outcome;
 pub mod pay;
+mod recover;
 pub mod sandbox;
 mod store;
 pub mod views;
@@ -330,6 +331,12 @@ pub enum Completed {
 pub struct Flows {
     store: Mutex<Store>,
     secrets: Arc<dyn SecretBackend>,
+    /// Who this run is in the store's leases: of two runs on one file (the
+    /// app and the command line), only the lease holder sends a payment or
+    /// rotates a token.
+    owner: String,
+    /// One rotation at a time per grant in this run (see `crate::manage`).
+    rotations: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for Flows {
@@ -358,6 +365,8 @@ impl Flows {
         Ok(Self {
             store: Mutex::new(Store::open(path)?),
             secrets,
+            owner: uuid::Uuid::new_v4().to_string(),
+            rotations: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -662,7 +671,24 @@ impl Flows {
                 ));
             }
         };
+        // Kept until the grant ends: a run that stops before the wallet
+        // answers leaves it `finishing`, and the next one continues again.
+        self.keep_interact_ref(&id, &interact_ref);
         observer(&id, Step::Continuing);
+        if let Some(seconds) = record
+            .continue_wait
+            .filter(|&seconds| seconds > recover::MAX_CONTINUE_WAIT.as_secs())
+        {
+            return match client_for(&record.profile) {
+                Ok(client) => self.wait_too_long(&client, &record, seconds).await,
+                Err(error) => {
+                    let _ =
+                        self.store()
+                            .transition(&id, GrantState::Finishing, GrantState::Pending);
+                    Err(error)
+                }
+            };
+        }
         // An ownership proof asked for `subject` and no access.
         let proof = record.request.is_proof();
         let result = async {
@@ -714,6 +740,7 @@ impl Flows {
             Some(&approved.access_token.manage.0),
             expires_at,
         )?;
+        self.forget_interact_ref(&id);
         tracing::info!(grant = %id, "grant approved and continued");
         Ok(Completed::Approved(self.get(&id)?.unwrap_or(record)))
     }
@@ -729,6 +756,7 @@ impl Flows {
         let _ = self
             .secrets
             .delete(KEYRING_SERVICE, &secret_account(id, "continue"));
+        self.forget_interact_ref(id);
         if answer.subject.names(&record.wallet) {
             self.store()
                 .finish(id, GrantState::Approved, None, None, None, None)?;
@@ -760,7 +788,27 @@ impl Flows {
     /// The wallet refused or could not be reached.
     #[tracing::instrument(name = "flow.cancel", skip_all, fields(grant = %id))]
     pub async fn cancel(&self, client: &Client, id: &str) -> Result<GrantRecord, FlowError> {
-        let record = self.get(id)?.ok_or(FlowError::UnknownFinish)?;
+        let record = self.grant(id)?;
+        // Its continuation was forgotten when it ended: say so, rather than
+        // that the keyring lacks it.
+        let ended = match record.state {
+            GrantState::Cancelled => Some("was already cancelled"),
+            GrantState::Failed => Some("already ended without being approved"),
+            GrantState::Finishing => {
+                return Err(FlowError::Invalid(
+                    "this approval is being completed with the wallet right now; look at it \
+                     again in a minute, and cancel it then if it was approved"
+                        .to_owned(),
+                ))
+            }
+            _ => None,
+        };
+        if let Some(ended) = ended {
+            return Err(FlowError::Invalid(format!(
+                "this grant {ended} ({}); there is nothing left to cancel",
+                rfc3339(record.updated_at)
+            )));
+        }
         self.cancel_at_wallet(client, record, GrantOutcome::Cancelled)
             .await
     }

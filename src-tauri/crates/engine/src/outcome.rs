@@ -124,6 +124,34 @@ pub enum GrantOutcome {
     /// The quote of its payment expired during consent; cancelled at the
     /// wallet.
     QuoteExpired,
+    /// A run stopped while it completed the approval (the grant was left
+    /// `finishing`), and taking it up again the wallet would not complete
+    /// it: its answer was lost, or the link's one-time reference is gone.
+    Interrupted {
+        /// Whether it was then cancelled at the wallet.
+        cancelled: bool,
+    },
+    /// The wallet asked to wait longer before continuing than the app
+    /// waits (`crate::recover::MAX_CONTINUE_WAIT`).
+    WaitTooLong {
+        /// The wait it asked for, in seconds.
+        seconds: u64,
+        /// Whether it was then cancelled at the wallet.
+        cancelled: bool,
+    },
+    /// The wallet rotated the access token and the new one could not be
+    /// kept (its answer was unreadable, or the keyring refused it): the
+    /// grant needs a new approval.
+    TokenLost {
+        /// What went wrong, in words.
+        reason: String,
+        /// Whether the new token was then revoked at the wallet.
+        revoked: bool,
+    },
+    /// The wallet approved, but its answer to the continuation was lost and
+    /// it would not send it again (an access token nobody holds); the grant
+    /// was cancelled at the wallet.
+    AnswerLost,
     /// An ownership proof the wallet answered for other addresses (or none).
     OtherSubject {
         /// The address asked about.
@@ -148,6 +176,10 @@ impl GrantOutcome {
             Self::Cancelled => "cancelled",
             Self::TimedOut => "timed_out",
             Self::QuoteExpired => "quote_expired",
+            Self::Interrupted { .. } => "interrupted",
+            Self::WaitTooLong { .. } => "wait_too_long",
+            Self::TokenLost { .. } => "token_lost",
+            Self::AnswerLost => "answer_lost",
             Self::OtherSubject { .. } => "other_subject",
             Self::Text { .. } => return None,
         })

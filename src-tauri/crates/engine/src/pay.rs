@@ -137,6 +137,19 @@ impl PaymentRecord {
     }
 }
 
+/// How long a run may hold a payment's `sending` lease: longer than a
+/// create and the look for a lost one take (the client's timeout is 30 s),
+/// short enough that a crashed run's payment is taken up soon after.
+pub(crate) const SEND_LEASE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Now plus `lease`, in Unix milliseconds (the store's lease times).
+pub(crate) fn lease_until(lease: std::time::Duration) -> i64 {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    i64::try_from(now)
+        .unwrap_or(i64::MAX)
+        .saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// An incoming payment URL rather than a wallet address: its path ends in
 /// `incoming-payments/<id>`.
 fn is_incoming_payment(url: &Url) -> bool {
@@ -697,7 +710,13 @@ impl Flows {
         let resumed = payment.state == PaymentState::Sending;
         match payment.state {
             PaymentState::Authorizing => {
-                let grant = self.grant_of(&payment)?;
+                let mut grant = self.grant_of(&payment)?;
+                if grant.state == GrantState::Finishing {
+                    // Its approval was being completed when a run stopped:
+                    // taken up again (or ended, as the wallet says) first.
+                    self.take_up_finishing(client, &grant.id).await?;
+                    grant = self.grant_of(&payment)?;
+                }
                 match grant.state {
                     GrantState::Approved => {}
                     GrantState::Failed | GrantState::Cancelled => {
@@ -711,6 +730,14 @@ impl Flows {
                                 }),
                         );
                     }
+                    GrantState::Finishing => {
+                        return Err(FlowError::Invalid(
+                            "your approval is being completed with the wallet right now (by this \
+                             app or another run of Consent Desk); look at the payment again in a \
+                             minute"
+                                .to_owned(),
+                        ))
+                    }
                     _ => {
                         return Err(FlowError::Invalid(
                             "the payment waits for your approval at the wallet".to_owned(),
@@ -722,9 +749,18 @@ impl Flows {
                 }
                 payment.state = PaymentState::Sending;
                 payment.updated_at = timestamp();
-                self.save_payment(&payment, PaymentState::Authorizing)?;
+                // The move to `sending` and the lease in one transaction: a
+                // second run sees both, or neither.
+                if !self.store().start_sending(
+                    &payment,
+                    PaymentState::Authorizing,
+                    &self.owner,
+                    lease_until(SEND_LEASE),
+                )? {
+                    return Err(self.moved_elsewhere(id));
+                }
             }
-            PaymentState::Sending => {}
+            PaymentState::Sending => self.lease_sending(id)?,
             PaymentState::Sent => return self.settle_payment(client, id).await,
             state => {
                 return Err(FlowError::Invalid(format!(
@@ -733,6 +769,45 @@ impl Flows {
                 )))
             }
         }
+        let result = self.send_leased(client, payment, resumed).await;
+        // Done with it: another run may look at it at once (a payment
+        // created or ended has left `sending`, and with it the lease).
+        if let Err(error) = self
+            .store()
+            .release(crate::store::Leased::Payment, id, &self.owner)
+        {
+            tracing::warn!(%error, "the payment's lease could not be given back; it runs out");
+        }
+        result
+    }
+
+    /// Takes the lease of a payment left `sending` (resumed): refused while
+    /// another run holds it, taken over once the holder's ran out.
+    fn lease_sending(&self, id: &str) -> Result<(), FlowError> {
+        let now = lease_until(std::time::Duration::ZERO);
+        if self
+            .store()
+            .lease_sending(id, &self.owner, now, lease_until(SEND_LEASE))?
+        {
+            return Ok(());
+        }
+        Err(FlowError::Invalid(
+            "this payment is being sent right now by another run of Consent Desk (the app or the \
+             command line); nothing was sent from here. Look at it again in a minute"
+                .to_owned(),
+        ))
+    }
+
+    /// The rest of [`send_payment`](Self::send_payment), with the payment
+    /// `sending` and its lease held.
+    async fn send_leased(
+        &self,
+        client: &Client,
+        mut payment: PaymentRecord,
+        resumed: bool,
+    ) -> Result<PaymentRecord, FlowError> {
+        let id = payment.id.clone();
+        let id = id.as_str();
         let grant = self.grant_of(&payment)?;
         let resource_server = payment.resource_server.clone();
         let wallet = payment.sender.clone();
@@ -747,6 +822,8 @@ impl Flows {
             .await;
         if matches!(&created, Err(error) if error.needs_token_rotation()) {
             token = self.rotate(client, &grant.id).await?;
+            // The rotation may have taken a while: still ours to send?
+            self.lease_sending(id)?;
             created = client
                 .create_outgoing_payment(&resource_server, &token, &body)
                 .await;
@@ -1070,15 +1147,21 @@ impl Flows {
         if self.store().update_payment(payment, from)? {
             Ok(())
         } else {
-            let now = self
-                .store()
-                .payment(&payment.id)?
-                .map_or("gone", |p| p.state.as_str());
-            Err(FlowError::Invalid(format!(
-                "this payment was moved on elsewhere while this step ran (it is {now} now); \
-                 look at it again before doing anything else"
-            )))
+            Err(self.moved_elsewhere(&payment.id))
         }
+    }
+
+    /// Says that another path moved payment `id` on while a step ran.
+    fn moved_elsewhere(&self, id: &str) -> FlowError {
+        let now = match self.store().payment(id) {
+            Ok(Some(payment)) => payment.state.as_str(),
+            Ok(None) => "gone",
+            Err(error) => return error.into(),
+        };
+        FlowError::Invalid(format!(
+            "this payment was moved on elsewhere while this step ran (it is {now} now); \
+             look at it again before doing anything else"
+        ))
     }
 
     fn end_payment(

@@ -94,6 +94,18 @@ CREATE TABLE activity (
     // `PaymentProblem`; every row is read as the new types, and one that
     // cannot be is moved to `unreadable` with its raw columns.
     Migration::Rust(typed_records),
+    // 6: leases (owner + expiry, Unix milliseconds): a payment's while one
+    // run creates its outgoing payment, a grant's while one run rotates its
+    // token. Two runs on one file (the app's start-up resume and
+    // `consent-desk payments resume`) see each other's and hold back.
+    Migration::Sql(
+        "
+ALTER TABLE payments ADD COLUMN lease_owner TEXT;
+ALTER TABLE payments ADD COLUMN lease_until INTEGER;
+ALTER TABLE grants ADD COLUMN lease_owner TEXT;
+ALTER TABLE grants ADD COLUMN lease_until INTEGER;
+",
+    ),
 ];
 
 /// A new file at schema `version` (4 or less), as an older release made it:
@@ -527,6 +539,40 @@ fn set_aside(
     Ok(())
 }
 
+/// What a lease is on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Leased {
+    /// A payment being sent.
+    Payment,
+    /// A grant whose token is being rotated.
+    Grant,
+}
+
+/// Takes the lease of row `id` of `table` (when `condition` holds) for
+/// `owner`, in one transaction: free, already `owner`'s, or run out.
+fn lease(
+    conn: &mut Connection,
+    table: &str,
+    condition: &str,
+    id: &str,
+    owner: &str,
+    now_ms: i64,
+    until_ms: i64,
+) -> Result<bool, StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
+        &format!(
+            "UPDATE {table} SET lease_owner = ?1, lease_until = ?2
+             WHERE id = ?3 AND {condition}
+               AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until IS NULL
+                    OR lease_until <= ?4)"
+        ),
+        params![owner, until_ms, id, now_ms],
+    )?;
+    tx.commit()?;
+    Ok(changed == 1)
+}
+
 impl Store {
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
@@ -726,7 +772,9 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
-            "UPDATE payments SET state = ?1, grant_id = ?2, record = ?3, updated_at = ?4
+            "UPDATE payments SET state = ?1, grant_id = ?2, record = ?3, updated_at = ?4,
+                 lease_owner = CASE WHEN ?1 = ?6 THEN lease_owner END,
+                 lease_until = CASE WHEN ?1 = ?6 THEN lease_until END
              WHERE id = ?5 AND state = ?6",
             params![
                 payment.state.as_str(),
@@ -798,6 +846,131 @@ impl Store {
              WHERE state IN ('quoted', 'authorizing', 'sending', 'sent') ORDER BY created_at",
             [],
         )
+    }
+
+    /// Moves a payment from `from` to `sending` and takes its lease for
+    /// `owner` until `until_ms`, in one transaction: false if it was no
+    /// longer in `from`.
+    pub(crate) fn start_sending(
+        &mut self,
+        payment: &crate::pay::PaymentRecord,
+        from: crate::pay::PaymentState,
+        owner: &str,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE payments SET state = ?1, grant_id = ?2, record = ?3, updated_at = ?4,
+                 lease_owner = ?5, lease_until = ?6
+             WHERE id = ?7 AND state = ?8",
+            params![
+                crate::pay::PaymentState::Sending.as_str(),
+                payment.grant_id,
+                serde_json::to_string(payment)?,
+                rfc3339(payment.updated_at),
+                owner,
+                until_ms,
+                payment.id,
+                from.as_str(),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    /// Takes (or renews) the lease of a payment still `sending` for `owner`
+    /// until `until_ms`: when nobody holds it, `owner` does, or the holder's
+    /// ran out before `now_ms` (it crashed). False while another's is live,
+    /// or when the payment is no longer `sending`.
+    pub(crate) fn lease_sending(
+        &mut self,
+        id: &str,
+        owner: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        lease(
+            &mut self.conn,
+            "payments",
+            "state = 'sending'",
+            id,
+            owner,
+            now_ms,
+            until_ms,
+        )
+    }
+
+    /// Takes the rotation lease of an approved grant (as
+    /// [`lease_sending`](Self::lease_sending)).
+    pub(crate) fn lease_rotation(
+        &mut self,
+        id: &str,
+        owner: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        lease(
+            &mut self.conn,
+            "grants",
+            "state = 'approved'",
+            id,
+            owner,
+            now_ms,
+            until_ms,
+        )
+    }
+
+    /// Gives a lease of `owner` back (a payment's or a grant's).
+    pub(crate) fn release(
+        &mut self,
+        table: Leased,
+        id: &str,
+        owner: &str,
+    ) -> Result<(), StoreError> {
+        let table = match table {
+            Leased::Payment => "payments",
+            Leased::Grant => "grants",
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!(
+                "UPDATE {table} SET lease_owner = NULL, lease_until = NULL
+                 WHERE id = ?1 AND lease_owner = ?2"
+            ),
+            params![id, owner],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+
+    /// Grants left `finishing`, oldest first.
+    pub(crate) fn finishing(&self) -> Result<Vec<GrantRecord>, StoreError> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM grants WHERE state = 'finishing' ORDER BY created_at"
+        ))?;
+        let rows = statement
+            .query_map([], record)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(parse).collect()
+    }
+
+    /// Takes up a `finishing` grant whose last change was at `seen` (it is
+    /// refreshed to now): false if someone changed it since (another run
+    /// took it up, or it finished).
+    pub(crate) fn take_up_finishing(
+        &mut self,
+        id: &str,
+        seen: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE grants SET updated_at = ?1
+             WHERE id = ?2 AND state = 'finishing' AND updated_at = ?3",
+            params![rfc3339(now()), id, rfc3339(seen)],
+        )?;
+        tx.commit()?;
+        Ok(changed == 1)
     }
 
     /// Records the continuation URI an approved grant answered with.
@@ -1226,5 +1399,54 @@ mod tests {
             serde_json::from_value::<PaymentRecord>(json).unwrap(),
             record
         );
+    }
+
+    #[test]
+    fn a_sending_lease_is_one_runs_until_it_runs_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grants.sqlite3");
+        let mut one = Store::open(&path).unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let mut record: PaymentRecord = serde_json::from_value(serde_json::json!({
+            "id": "x", "profile": "p", "sender": "https://w.example/alice",
+            "resourceServer": "https://w.example/", "receiverWallet": null,
+            "incomingPayment": "https://w.example/incoming-payments/1", "amount": null,
+            "note": null, "grantId": "g", "state": "authorizing", "problem": null,
+            "quote": {"id": "https://w.example/quotes/1", "walletAddress": "https://w.example/alice",
+                      "receiver": "https://w.example/incoming-payments/1",
+                      "receiveAmount": {"value": "1", "assetCode": "USD", "assetScale": 2},
+                      "debitAmount": {"value": "1", "assetCode": "USD", "assetScale": 2},
+                      "method": "ilp", "createdAt": "2026-11-30T13:40:44Z"},
+            "outgoingPayment": null,
+            "createdAt": "2026-11-30T13:40:44Z", "updatedAt": "2026-11-30T13:40:44Z",
+        }))
+        .unwrap();
+        one.insert_payment(&record).unwrap();
+        record.state = PaymentState::Sending;
+        // Moving to `sending` takes the lease: once.
+        assert!(one.start_sending(&record, PaymentState::Authorizing, "one", 2_000).unwrap());
+        assert!(!other.start_sending(&record, PaymentState::Authorizing, "other", 2_000).unwrap());
+        // While it is live, another run cannot take it; its holder renews it.
+        assert!(!other.lease_sending("x", "other", 1_000, 3_000).unwrap());
+        assert!(one.lease_sending("x", "one", 1_000, 3_000).unwrap());
+        // Run out (the holder crashed): taken over.
+        assert!(other.lease_sending("x", "other", 3_000, 5_000).unwrap());
+        assert!(!one.lease_sending("x", "one", 4_000, 6_000).unwrap());
+        // Given back: free at once.
+        one.release(Leased::Payment, "x", "one").unwrap();
+        assert!(!one.lease_sending("x", "one", 4_000, 6_000).unwrap(), "only its holder gives it back");
+        other.release(Leased::Payment, "x", "other").unwrap();
+        assert!(one.lease_sending("x", "one", 4_000, 6_000).unwrap());
+        // A payment that left `sending` has no lease to take.
+        record.state = PaymentState::Sent;
+        assert!(one.update_payment(&record, PaymentState::Sending).unwrap());
+        assert!(!other.lease_sending("x", "other", 9_000, 10_000).unwrap());
+        let lease: (Option<String>, Option<i64>) = one
+            .conn
+            .query_row("SELECT lease_owner, lease_until FROM payments WHERE id = 'x'", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(lease, (None, None), "leaving `sending` gives the lease back");
     }
 }

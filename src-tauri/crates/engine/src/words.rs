@@ -159,6 +159,45 @@ pub fn grant_outcome(outcome: &GrantOutcome) -> String {
             "The quote expired while you approved, so the grant was cancelled at your wallet and \
              nothing was paid; pay again."
         }
+        GrantOutcome::Interrupted { cancelled: true } => {
+            "Consent Desk stopped while it was completing this approval, and your wallet would \
+             not complete it again, so it was cancelled at your wallet; nothing can be paid with \
+             it. Start again."
+        }
+        GrantOutcome::Interrupted { cancelled: false } => {
+            "Consent Desk stopped while it was completing this approval, and your wallet would \
+             neither complete it again nor cancel it; nothing can be paid with it from here. If \
+             your wallet lists it, cancel it there, and start again."
+        }
+        GrantOutcome::WaitTooLong { seconds, cancelled } => {
+            return format!(
+                "Your wallet asked to wait {} before it would answer, longer than Consent Desk \
+                 waits ({} at most), so the approval was given up{}; start again.",
+                crate::recover::duration_words(*seconds),
+                crate::recover::duration_words(crate::recover::MAX_CONTINUE_WAIT.as_secs()),
+                if *cancelled {
+                    " and cancelled at your wallet"
+                } else {
+                    " (it could not be cancelled at your wallet: cancel it there if it is listed)"
+                }
+            )
+        }
+        GrantOutcome::TokenLost { reason, revoked } => {
+            return format!(
+                "Your wallet renewed this grant's access token, but {reason}; {} This grant can no \
+                 longer pay: approve a new one.",
+                if *revoked {
+                    "the new token was revoked at your wallet, so none is left that nobody holds."
+                } else {
+                    "if your wallet lists this grant, revoke it there."
+                }
+            )
+        }
+        GrantOutcome::AnswerLost => {
+            "Your approval went through at your wallet, but its answer was lost on the way back \
+             and the wallet will not send it again, so the grant was cancelled there (nothing \
+             can be paid with it). Approve again."
+        }
         GrantOutcome::OtherSubject { asked, confirmed } => {
             let confirmed = if confirmed.is_empty() {
                 "no address".to_owned()

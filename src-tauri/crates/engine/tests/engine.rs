@@ -614,3 +614,54 @@ async fn a_budget_the_wallet_calls_spent_is_not_offered_for_paying_again() {
         "$1.00 may be paid of $4.00: $3.50 more is not offered"
     );
 }
+
+#[tokio::test]
+async fn an_approval_a_killed_run_left_finishing_is_completed_and_paid_by_the_next_start() {
+    let app = app().await;
+    let before = app.balance("alice");
+    let quoted = app.engine.quote(&app.pay_form("2.00")).await.unwrap();
+    let flows = app.engine.flows().unwrap();
+    let client = app
+        .engine
+        .client(consent_desk_identity::SANDBOX_PROFILE)
+        .unwrap();
+    let (payment, grant) = flows
+        .authorize_payment(&client, &quoted.id, FinishVia::DeepLink)
+        .await
+        .unwrap();
+    let link = browser::approve(grant.redirect.as_ref().unwrap().as_str()).await;
+    // The run claimed the finish, kept its reference and was killed before
+    // the wallet heard of it, long ago: what the store and keyring hold.
+    let reference = Url::parse(&link)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "interact_ref")
+        .unwrap()
+        .1
+        .into_owned();
+    app.secrets
+        .set(
+            consent_desk_identity::KEYRING_SERVICE,
+            &format!("grant:{}:interact", grant.id),
+            &reference,
+        )
+        .unwrap();
+    rusqlite::Connection::open(app.data.path().join(consent_desk_engine::GRANTS_FILE))
+        .unwrap()
+        .execute(
+            "UPDATE grants SET state = 'finishing', updated_at = '2020-01-01T00:00:00Z' \
+             WHERE id = ?1",
+            [&grant.id],
+        )
+        .unwrap();
+
+    // The next start takes the approval up, completes it and pays.
+    let mut restarted = reopen(&app);
+    restarted.engine.resume().await;
+    let done = restarted.step(FlowStep::Done).await;
+    assert_eq!(done.grant_id.as_deref(), Some(grant.id.as_str()));
+    let paid = restarted.payment(PaymentStateView::Completed).await;
+    assert_eq!(paid.payment.id, payment.id);
+    assert_eq!(app.balance("alice"), before - 200);
+    assert!(flows.finishing_grants().unwrap().is_empty());
+}

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::{Engine, Sent};
 use crate::error::Result;
-use crate::views::{ApproveIn, GrantView, PayAmountKind, PayForm, PaymentView};
+use crate::views::{ApproveIn, FlowStep, GrantView, PayAmountKind, PayForm, PaymentView};
 use crate::words::{payment_outcome, Problem, Progress};
 use crate::{FlowError, GrantState, PayAmount, PayRequest, PaymentProblem, PaymentState};
 
@@ -236,6 +236,9 @@ impl Engine {
         let Ok(flows) = self.flows() else {
             return;
         };
+        // Approvals a stopped run left half-completed first: their payments
+        // are sent or ended below.
+        self.take_up_finishing().await;
         let unfinished = match flows.unfinished_payments() {
             Ok(unfinished) => unfinished,
             Err(error) => {
@@ -260,6 +263,59 @@ impl Engine {
                 let _ = self.send(&payment.id).await;
             }
         }
+    }
+
+    /// Takes up every approval a stopped run left `finishing` (see
+    /// [`Flows::take_up_finishing`](crate::Flows::take_up_finishing)): each
+    /// is completed or ended as the wallet says, and the desktop told. A
+    /// start does this; so can a person (or the command line) at any time.
+    /// Returns the grants it took up, as they are now.
+    pub async fn take_up_finishing(&self) -> Vec<GrantView> {
+        let Ok(flows) = self.flows() else {
+            return Vec::new();
+        };
+        let finishing = match flows.finishing_grants() {
+            Ok(finishing) => finishing,
+            Err(error) => {
+                tracing::error!(%error, "grants left finishing could not be read");
+                return Vec::new();
+            }
+        };
+        let mut taken = Vec::new();
+        for grant in finishing {
+            let client = match self.client(&grant.profile) {
+                Ok(client) => client,
+                Err(error) => {
+                    tracing::warn!(grant = %grant.id, %error, "no client to take up the approval");
+                    continue;
+                }
+            };
+            let completed = match flows.take_up_finishing(&client, &grant.id).await {
+                Ok(Some(completed)) => completed,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::warn!(grant = %grant.id, %error, "the approval could not be taken up yet");
+                    continue;
+                }
+            };
+            let (record, step) = match &completed {
+                crate::Completed::Approved(record) | crate::Completed::Proved(record) => {
+                    (record, FlowStep::Done)
+                }
+                crate::Completed::NotApproved(record) => (record, FlowStep::Failed),
+            };
+            let view = GrantView::of(record);
+            let message = match &view.problem {
+                Some(problem) if step == FlowStep::Failed => problem.clone(),
+                _ => Progress::Approved {
+                    summary: &view.summary,
+                }
+                .words(),
+            };
+            self.progress(Some(&record.id), step, message, Some(view.clone()));
+            taken.push(view);
+        }
+        taken
     }
 
     /// Sends payment `id` once its grant is approved (or ends it, when the
