@@ -273,3 +273,47 @@ pub fn start(
     }
     state
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use consent_desk_identity::{Folders, KeySource, MemoryBackend, NewProfile, Storage};
+
+    #[test]
+    fn a_ca_trusted_for_the_run_goes_into_every_client_built_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = super::start(
+            &Folders::in_dir(dir.path()),
+            Arc::new(MemoryBackend::default()),
+            None,
+        );
+        let profile = keys
+            .identities
+            .add(NewProfile {
+                name: "QA".into(),
+                wallet_address: "https://wallet.example/qa".parse().unwrap(),
+                key_id: None,
+                key: KeySource::Generate,
+                storage: Storage::Keyring,
+                allow_http_loopback: false,
+                loopback_finish: false,
+            })
+            .unwrap();
+        assert!(keys.client(&profile.id, None, None).is_ok());
+
+        // A file that is no certificate makes it visible: every client
+        // built afterwards reads it, the finish's and the reading one too.
+        let not_pem = dir.path().join("not-a-ca.pem");
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        keys.also_trust(not_pem);
+        let signing = keys.client(&profile.id, None, None).unwrap_err();
+        assert!(
+            signing
+                .to_string()
+                .contains("not-a-ca.pem is not a PEM certificate"),
+            "{signing}"
+        );
+        assert!(keys.reading_client(&profile.id).is_err());
+    }
+}
