@@ -140,8 +140,8 @@ fn is_app_page(url: &Url) -> bool {
 }
 
 /// Whether the consent window's `url` is a finish link: any on the app's
-/// scheme (the continuation routine tells ours from forgeries), or this
-/// grant's loopback finish.
+/// scheme (never loaded: the engine takes only this window's grant's, and
+/// tells ours from forgeries), or this grant's loopback finish.
 fn is_finish_link(url: &Url, finish_uri: &str) -> bool {
     if url.scheme() == consent_desk_engine::LINK_SCHEME {
         return true;
@@ -162,6 +162,7 @@ pub(crate) fn open(
     let id = grant_id.to_owned();
     let navigate = app.clone();
     let finish_uri = finish_uri.to_owned();
+    let waiting = grant_id.to_owned();
     let mut builder =
         WebviewWindowBuilder::new(app, &label, WebviewUrl::External(redirect.clone()));
     if let Some(dir) = app.state::<Folders>().webview() {
@@ -174,10 +175,12 @@ pub(crate) fn open(
         .on_navigation(move |url| {
             if is_finish_link(url, &finish_uri) {
                 let (engine, url) = (navigate.engine(), url.to_string());
-                // The engine tells the windows how it went; its answer is for
-                // the command line.
+                // Only this window's grant: a page that navigates to another
+                // grant's link changes nothing. The engine tells the windows
+                // how it went; its answer is for the command line.
+                let waiting = waiting.clone();
                 tauri::async_runtime::spawn(async move {
-                    let _ = engine.finish(&url).await;
+                    let _ = engine.finish_for(Some(&waiting), &url).await;
                 });
                 return false;
             }

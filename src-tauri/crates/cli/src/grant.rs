@@ -458,10 +458,24 @@ pub(crate) async fn await_finish(
             });
         };
         let finish_url = next.ok_or("the loopback listener stopped")?;
-        match context.engine.finish(&finish_url).await {
+        // Only this command's grant: a link for another grant, one already
+        // used or one that does not verify changes nothing, and the wait
+        // goes on.
+        match context.engine.finish_for(Some(id), &finish_url).await {
             Ok(finished) => return Ok(finished),
-            Err(Error::Flow(error @ (FlowError::Refused(_) | FlowError::UnknownFinish))) => {
-                eprintln!("refused: {error}");
+            Err(Error::Flow(
+                error @ (FlowError::Refused(_)
+                | FlowError::UnknownFinish
+                | FlowError::AlreadyUsed { .. }
+                | FlowError::FailureUnconfirmed { .. }),
+            )) => {
+                eprintln!(
+                    "{}",
+                    crate::output::escaped(&format!(
+                        "ignored a link that came back: {error}; still waiting for the approval \
+                         of {id}"
+                    ))
+                );
             }
             Err(error) => return Err(error.to_string()),
         }

@@ -1,14 +1,36 @@
 //! How commands answer: text or JSON on stdout, errors on stderr as
 //! `error: …` with exit code 1, each command on a runtime of its own.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
+
+/// `text` with its control characters written out (`\x1b`, `\u{9b}`), so
+/// that what a wallet wrote (a `message`, a description) cannot move the
+/// cursor, clear the screen or set the terminal's title. Line breaks and
+/// tabs stay.
+pub(crate) fn escaped(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !unsafe_char(c) => out.push(c),
+            c if u32::from(c) < 0x80 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Prints `value` as one line of JSON in JSON mode, else `text`.
 pub(crate) fn print<T: Serialize>(json_mode: bool, value: &T, text: &str) {
     if json_mode {
         println!("{}", serde_json::to_value(value).unwrap_or_default());
     } else {
-        println!("{text}");
+        println!("{}", escaped(text));
     }
 }
 
@@ -42,7 +64,7 @@ impl Out {
                 serde_json::to_string_pretty(value).unwrap_or_default()
             );
         } else {
-            println!("{}", text());
+            println!("{}", escaped(&text()));
         }
     }
 }
@@ -63,8 +85,30 @@ pub(crate) fn execute(command: impl std::future::Future<Output = Result<i32, Str
     match runtime.block_on(command) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", escaped(&message));
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escaped;
+
+    #[test]
+    fn a_wallet_s_escape_codes_reach_the_terminal_written_out() {
+        let message = "Approved\x1b[2J\x1b]0;pwned\x07 by\r\u{9b}31m you\nnext\tline";
+        let shown = escaped(message);
+        assert_eq!(
+            shown,
+            "Approved\\x1b[2J\\x1b]0;pwned\\x07 by\\x0d\\u{9b}31m you\nnext\tline"
+        );
+        assert!(!shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'));
+        assert!(matches!(
+            escaped("plain words"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -216,6 +216,10 @@ impl Flows {
         result: &Result<Completed, FlowError>,
         took: Duration,
     ) {
+        let has_hash = matches!(
+            FinishRedirect::parse(finish_url),
+            Ok(FinishRedirect::Approved { .. })
+        );
         let (verified, ok, outcome) = match result {
             Ok(Completed::Approved(_)) => (Some(true), true, "approved and continued".to_owned()),
             Ok(Completed::Proved(record)) => (
@@ -223,18 +227,30 @@ impl Flows {
                 true,
                 format!("ownership of {} proved", record.wallet),
             ),
+            // A failure link has no hash: it ended the grant only because
+            // the wallet confirmed it.
             Ok(Completed::NotApproved(record)) => (
-                Some(true),
+                has_hash.then_some(true),
                 true,
                 format!(
-                    "not approved ({})",
+                    "not approved ({}){}",
                     record
                         .outcome
                         .as_ref()
-                        .map_or_else(|| "no reason given".to_owned(), ToString::to_string)
+                        .map_or_else(|| "no reason given".to_owned(), ToString::to_string),
+                    if has_hash {
+                        ""
+                    } else {
+                        ", confirmed by the wallet"
+                    }
                 ),
             ),
             Err(FlowError::Refused(error)) => (Some(false), false, error.to_string()),
+            Err(FlowError::FailureUnconfirmed { result }) => (
+                Some(false),
+                false,
+                format!("unconfirmed: the link said {result}, the wallet did not confirm it"),
+            ),
             Err(error @ (FlowError::UnknownFinish | FlowError::AlreadyUsed { .. })) => {
                 (None, false, error.to_string())
             }

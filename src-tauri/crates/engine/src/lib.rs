@@ -210,6 +210,18 @@ pub enum FlowError {
         /// What became of it.
         state: String,
     },
+    /// A failure link (`?result=…`, which carries no hash) the wallet did
+    /// not confirm: nothing changed, the approval still waits. Anyone who
+    /// can name a grant can make such a link.
+    #[error(
+        "a link came back saying this approval ended ({result}), but your wallet does not \
+         confirm it, so nothing changed: the approval is still open (approve it at your wallet, \
+         or cancel it)"
+    )]
+    FailureUnconfirmed {
+        /// The `result` code the link carried.
+        result: String,
+    },
     /// The finish link did not verify.
     #[error(
         "the finish link did not come from your wallet for this approval ({0}); it was refused \
@@ -593,26 +605,52 @@ impl Flows {
     /// # Errors
     ///
     /// As [`complete`](Self::complete).
-    #[tracing::instrument(name = "flow.complete", skip_all)]
     pub async fn complete_observed(
         &self,
         finish_url: &str,
         client_for: impl FnOnce(&str) -> Result<Client, FlowError>,
         observer: impl Fn(&str, Step),
     ) -> Result<Completed, FlowError> {
+        self.complete_for(None, finish_url, client_for, observer)
+            .await
+    }
+
+    /// [`complete_observed`](Self::complete_observed) for a caller that
+    /// waits for one grant (a consent window, a loopback listener, the
+    /// command line): a link for any other grant is refused
+    /// ([`FlowError::UnknownFinish`]) and changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`complete`](Self::complete).
+    #[tracing::instrument(name = "flow.complete", skip_all, fields(expected = ?expected))]
+    pub async fn complete_for(
+        &self,
+        expected: Option<&str>,
+        finish_url: &str,
+        client_for: impl FnOnce(&str) -> Result<Client, FlowError>,
+        observer: impl Fn(&str, Step),
+    ) -> Result<Completed, FlowError> {
         let started = std::time::Instant::now();
-        let result = self.complete_steps(finish_url, client_for, observer).await;
+        let result = self
+            .complete_steps(expected, finish_url, client_for, observer)
+            .await;
         self.record_finish(finish_url, &result, started.elapsed());
         result
     }
 
     async fn complete_steps(
         &self,
+        expected: Option<&str>,
         finish_url: &str,
         client_for: impl FnOnce(&str) -> Result<Client, FlowError>,
         observer: impl Fn(&str, Step),
     ) -> Result<Completed, FlowError> {
         let id = grant_id_of(finish_url).ok_or(FlowError::UnknownFinish)?;
+        if expected.is_some_and(|expected| expected != id) {
+            tracing::warn!(grant = %id, "finish for another grant than the one waiting refused");
+            return Err(FlowError::UnknownFinish);
+        }
         observer(&id, Step::Verifying);
         let record = self.get(&id)?.ok_or_else(|| {
             tracing::warn!(grant = %id, "finish for an unknown grant refused");
@@ -650,6 +688,21 @@ impl Flows {
         let interact_ref = match outcome {
             FinishOutcome::Approved { interact_ref } => interact_ref,
             FinishOutcome::Rejected { result, message } => {
+                // No hash, by spec: it is a report, taken only once the
+                // wallet confirms the grant is over (see `wallet_ended`).
+                let ended = match client_for(&record.profile) {
+                    Ok(client) => self.wallet_ended(&client, &record).await,
+                    Err(_) => false,
+                };
+                if !ended {
+                    tracing::warn!(grant = %id, result = result.as_str(), "failure link not confirmed by the wallet: refused");
+                    let _ =
+                        self.store()
+                            .transition(&id, GrantState::Finishing, GrantState::Pending);
+                    return Err(FlowError::FailureUnconfirmed {
+                        result: result.as_str().to_owned(),
+                    });
+                }
                 let outcome = GrantOutcome::Wallet {
                     code: WalletCode::from(&result),
                     description: message.filter(|message| !message.is_empty()),
@@ -691,8 +744,16 @@ impl Flows {
         }
         // An ownership proof asked for `subject` and no access.
         let proof = record.request.is_proof();
+        let client = match client_for(&record.profile) {
+            Ok(client) => client,
+            Err(error) => {
+                let _ = self
+                    .store()
+                    .transition(&id, GrantState::Finishing, GrantState::Pending);
+                return Err(error);
+            }
+        };
         let result = async {
-            let client = client_for(&record.profile)?;
             let continuation = self.continuation(&record)?;
             let response = client.continue_grant(&continuation, &interact_ref).await?;
             match response {
@@ -710,6 +771,14 @@ impl Flows {
         let approved = match result {
             Ok(Ok(approved)) => approved,
             Ok(Err(proved)) => return self.proved(&record, &proved),
+            Err(FlowError::Protocol(error)) if continuation_refused(&error) => {
+                // The link verified, so the wallet approved; yet it will not
+                // hand over the access: it already did, to a try whose answer
+                // was lost (Rafiki: `request_denied`), or the grant is gone.
+                // Nobody holds that token: cancel the grant at the wallet.
+                tracing::warn!(grant = %id, %error, "the wallet will not continue an approved grant");
+                return self.answer_lost(&client, &record, error).await;
+            }
             Err(error) => {
                 // Back to pending: the person can retry the same finish.
                 let _ = self
@@ -776,6 +845,86 @@ impl Flows {
         };
         self.store()
             .finish(id, GrantState::Failed, Some(&outcome), None, None, None)?;
+        Ok(Completed::NotApproved(
+            self.get(id)?.unwrap_or_else(|| record.clone()),
+        ))
+    }
+
+    /// Whether the wallet confirms that a grant is over, asked with an
+    /// authenticated poll of its continuation (which changes nothing there):
+    /// it no longer knows the grant (`404`, as Rafiki answers for a
+    /// cancelled one) or says the person denied it (RFC 9635 `user_denied`).
+    /// Rafiki answers a poll of a pending, rejected or approved grant alike
+    /// (`401 request_denied`), so for it a rejection is not confirmed: the
+    /// grant stays pending, to be approved or cancelled by the person.
+    async fn wallet_ended(&self, client: &Client, record: &GrantRecord) -> bool {
+        let Ok(continuation) = self.continuation(record) else {
+            return false;
+        };
+        match client.poll_grant(&continuation).await {
+            Err(error) => {
+                let ended = error.status() == Some(404)
+                    || error
+                        .gnap_code()
+                        .is_some_and(|code| code.as_str() == "user_denied");
+                tracing::info!(grant = %record.id, ended, %error, "the wallet's answer to a failure link");
+                ended
+            }
+            Ok(_) => false,
+        }
+    }
+
+    /// Ends an approved grant whose continuation the wallet refuses (its
+    /// answer to an earlier try was lost): cancelled at the wallet, so that
+    /// no access token nobody holds stays valid, and failed here with words
+    /// that say so. A payment waiting on it is not sent. When the wallet
+    /// cannot be reached to cancel it, the grant waits again, and the same
+    /// link tries once more.
+    async fn answer_lost(
+        &self,
+        client: &Client,
+        record: &GrantRecord,
+        refusal: consent_desk_protocol::Error,
+    ) -> Result<Completed, FlowError> {
+        let id = &record.id;
+        let cancelled = match self.continuation(record) {
+            Ok(continuation) => client.cancel_grant(&continuation).await,
+            Err(error) => {
+                let _ = self
+                    .store()
+                    .transition(id, GrantState::Finishing, GrantState::Pending);
+                return Err(error);
+            }
+        };
+        match cancelled {
+            // Gone at the wallet already is as good as cancelled.
+            Ok(()) => {}
+            Err(error) if error.status() == Some(404) => {}
+            Err(error) => {
+                let _ = self
+                    .store()
+                    .transition(id, GrantState::Finishing, GrantState::Pending);
+                return Err(FlowError::Invalid(format!(
+                    "your approval reached the wallet, but its answer was lost ({refusal}), and \
+                     the grant could not be cancelled at the wallet ({error}); open the same \
+                     link again to retry, or cancel the request"
+                )));
+            }
+        }
+        self.store().finish(
+            id,
+            GrantState::Failed,
+            Some(&GrantOutcome::AnswerLost),
+            None,
+            None,
+            None,
+        )?;
+        self.forget_interact_ref(id);
+        for kind in ["continue", "access"] {
+            let _ = self
+                .secrets
+                .delete(KEYRING_SERVICE, &secret_account(id, kind));
+        }
         Ok(Completed::NotApproved(
             self.get(id)?.unwrap_or_else(|| record.clone()),
         ))
@@ -862,6 +1011,15 @@ impl Flows {
         }
         Ok(self.get(&id)?.unwrap_or(record))
     }
+}
+
+/// Whether the wallet refused to continue a grant (rather than failing to
+/// answer): `request_denied` or `invalid_continuation`, or a 404.
+fn continuation_refused(error: &consent_desk_protocol::Error) -> bool {
+    error.status() == Some(404)
+        || error
+            .gnap_code()
+            .is_some_and(|code| matches!(code.as_str(), "request_denied" | "invalid_continuation"))
 }
 
 /// Why a grant was given up before it was used; [`Flows::abandon`] cancels

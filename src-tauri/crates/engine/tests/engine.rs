@@ -17,9 +17,7 @@ use consent_desk_engine::views::{
     PayForm, PaymentProgress, PaymentStateView,
 };
 use consent_desk_engine::words::Progress;
-use consent_desk_engine::{
-    Completed, Desktop, Engine, Error, FinishVia, FlowError, PaymentState,
-};
+use consent_desk_engine::{Completed, Desktop, Engine, Error, FinishVia, FlowError, PaymentState};
 use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
 use tokio::sync::mpsc;
@@ -248,7 +246,7 @@ async fn a_payment_approved_in_the_consent_window_is_sent_by_the_engine() {
     assert!(link.starts_with(&finish_uri), "{link}");
     // What the desktop is told, the caller is also given (the command line
     // prints it): the approval, and the payment sent after it.
-    let finished = app.engine.finish(&link).await.unwrap();
+    let finished = app.engine.finish_for(Some(&grant), &link).await.unwrap();
     assert!(
         matches!(&finished.completed, Completed::Approved(record) if record.id == grant),
         "{finished:?}"
@@ -277,7 +275,7 @@ async fn a_payment_approved_in_the_consent_window_is_sent_by_the_engine() {
     assert_eq!(app.balance("alice"), before - 500);
 
     // The same link again changes nothing and is refused.
-    let again = app.engine.finish(&link).await;
+    let again = app.engine.finish_for(Some(&grant), &link).await;
     assert!(
         matches!(again, Err(Error::Flow(FlowError::AlreadyUsed { .. }))),
         "{again:?}"
@@ -362,7 +360,7 @@ async fn a_wallet_that_refuses_custom_schemes_finishes_through_the_loopback_list
 }
 
 #[tokio::test]
-async fn a_rejection_ends_the_waiting_payment_and_a_forged_link_changes_nothing() {
+async fn a_rejection_is_not_taken_on_the_link_s_word_and_closing_the_window_ends_it() {
     let mut app = app().await;
     let before = app.balance("alice");
     let quoted = app.engine.quote(&app.pay_form("1.00")).await.unwrap();
@@ -375,7 +373,10 @@ async fn a_rejection_ends_the_waiting_payment_and_a_forged_link_changes_nothing(
     // A link with a hash the wallet did not make: refused, still waiting.
     let forged = app
         .engine
-        .finish(&format!("{finish_uri}?hash=AAAA&interact_ref=forged"))
+        .finish_for(
+            Some(&grant),
+            &format!("{finish_uri}?hash=AAAA&interact_ref=forged"),
+        )
         .await;
     assert!(
         matches!(forged, Err(Error::Flow(FlowError::Refused(_)))),
@@ -386,27 +387,30 @@ async fn a_rejection_ends_the_waiting_payment_and_a_forged_link_changes_nothing(
     let waiting = app.engine.grants(10, 0).unwrap();
     assert_eq!(waiting[0].state, GrantStateView::Pending);
 
+    // The person rejects. The link carries no hash, and the wallet, asked,
+    // does not confirm it (Rafiki answers a rejected grant as a pending
+    // one): nothing changes, and the person is told what to do.
     let link = browser::consent(page.as_str(), "reject").await;
-    let finished = app.engine.finish(&link).await.unwrap();
+    let unconfirmed = app.engine.finish_for(Some(&grant), &link).await;
     assert!(
-        matches!(finished.completed, Completed::NotApproved(_)),
-        "{finished:?}"
+        matches!(
+            unconfirmed,
+            Err(Error::Flow(FlowError::FailureUnconfirmed { ref result })) if result == "grant_rejected"
+        ),
+        "{unconfirmed:?}"
     );
-    let stopped = finished.payment.expect("the waiting payment ended");
-    assert_eq!(stopped.payment.state, PaymentState::Cancelled);
-    assert!(stopped.error.is_none(), "{stopped:?}");
-    let failed = app.step(FlowStep::Failed).await;
-    assert!(
-        failed.message.starts_with("You rejected"),
-        "{}",
-        failed.message
-    );
-    assert_eq!(failed.grant.unwrap().state, GrantStateView::Rejected);
-    let ended = app.payment(PaymentStateView::Cancelled).await;
+    let told = app.step(FlowStep::Refused).await;
+    assert!(told.message.contains("cancel it"), "{}", told.message);
     assert_eq!(
-        ended.message,
-        "Not approved at your wallet, so nothing was paid."
+        app.engine.grants(10, 0).unwrap()[0].state,
+        GrantStateView::Pending
     );
+    // Closing the wallet's window (what the words say) cancels it at the
+    // wallet, and the payment ends unpaid.
+    app.engine.cancel_if_pending(&grant).await;
+    let cancelled = app.step(FlowStep::Cancelled).await;
+    assert_eq!(cancelled.grant.unwrap().state, GrantStateView::Cancelled);
+    app.payment(PaymentStateView::Cancelled).await;
     assert_eq!(app.balance("alice"), before);
 }
 

@@ -1,7 +1,10 @@
 //! Every way the reference wallet (Rafiki 2.x) ends an approval without
 //! approving, produced by the sandbox and taken through the one
-//! continuation routine, is told in words; and a grant the app gives up is
-//! cancelled at the wallet, not left open there.
+//! continuation routine: a failure link carries no hash, so it ends the
+//! grant only when the wallet confirms it (Rafiki confirms a cancelled
+//! grant, not a rejected or expired one, which then stay open until the
+//! person cancels them); and a grant the app gives up is cancelled at the
+//! wallet, not left open there.
 
 use std::sync::Arc;
 
@@ -94,6 +97,26 @@ impl World {
         }
     }
 
+    /// The failure link through the one continuation routine, which the
+    /// wallet does not confirm: refused, the grant still pending. The
+    /// link's `result`.
+    async fn unconfirmed(&self, finish: &str) -> String {
+        let client = signing_client(&self.sandbox, &self.key_pem);
+        let id = consent_desk_engine::grant_id_of(finish).unwrap();
+        let result = match self.flows.complete(finish, move |_| Ok(client)).await {
+            Err(consent_desk_engine::FlowError::FailureUnconfirmed { result }) => result,
+            other => panic!("expected an unconfirmed failure, got {other:?}"),
+        };
+        let record = self.flows.grant(&id).unwrap();
+        assert_eq!(record.state, GrantState::Pending, "nothing changed");
+        assert_eq!(record.outcome, None);
+        assert!(self
+            .secrets
+            .get(KEYRING_SERVICE, &format!("grant:{id}:continue"))
+            .is_ok());
+        result
+    }
+
     /// What the sandbox wallet says of a grant (`GET /admin/grants/{id}`).
     async fn at_wallet(&self, record: &GrantRecord) -> serde_json::Value {
         let continue_id = record
@@ -123,13 +146,13 @@ fn finish_step(redirect: &url::Url) -> url::Url {
     step
 }
 
+fn is_expiry(record: &GrantRecord) -> bool {
+    record.outcome.as_ref().is_some_and(GrantOutcome::is_expiry)
+}
+
 fn words(record: &GrantRecord) -> String {
     let outcome = record.outcome.as_ref().expect("a failed grant says why");
     consent_desk_engine::words::grant_outcome(outcome)
-}
-
-fn is_expiry(record: &GrantRecord) -> bool {
-    record.outcome.as_ref().is_some_and(GrantOutcome::is_expiry)
 }
 
 #[tokio::test]
@@ -141,17 +164,14 @@ async fn a_finish_before_the_person_chose_is_told_in_words() {
     http.get(redirect.clone()).send().await.unwrap();
     let back = location(&http.get(finish_step(&redirect)).send().await.unwrap());
     assert!(back.contains("result=grant_invalid"), "{back}");
-    let record = world.not_approved(&back).await;
-    assert_eq!(record.state, GrantState::Failed);
-    assert!(words(&record).contains("before you approved or rejected"));
-    assert_eq!(
-        record.outcome,
-        Some(GrantOutcome::Wallet {
-            code: WalletCode::GrantInvalid,
-            description: None
-        })
-    );
-    assert!(!is_expiry(&record));
+    // Rafiki's answer to a poll does not confirm it: the grant stays open.
+    assert_eq!(world.unconfirmed(&back).await, "grant_invalid");
+    assert_eq!(world.at_wallet(&grant).await["state"], "pending");
+    let words = consent_desk_engine::words::grant_outcome(&GrantOutcome::Wallet {
+        code: WalletCode::GrantInvalid,
+        description: None,
+    });
+    assert!(words.contains("before you approved or rejected"), "{words}");
 }
 
 #[tokio::test]
@@ -164,16 +184,9 @@ async fn a_consent_link_opened_again_after_the_choice_is_told_in_words() {
     // …and the link is opened again: the wallet no longer offers it.
     let back = location(&browser().get(redirect.clone()).send().await.unwrap());
     assert!(back.contains("result=invalid_interaction"), "{back}");
-    let record = world.not_approved(&back).await;
-    assert_eq!(
-        record.outcome,
-        Some(GrantOutcome::Wallet {
-            code: WalletCode::InvalidInteraction,
-            description: Some("invalid interaction".into())
-        })
-    );
-    assert!(words(&record).contains("no longer valid"));
-    assert!(!is_expiry(&record));
+    // The wallet holds it approved: not taken on the link's word.
+    assert_eq!(world.unconfirmed(&back).await, "invalid_interaction");
+    assert_eq!(world.at_wallet(&grant).await["state"], "approved");
 }
 
 #[tokio::test]
@@ -212,7 +225,9 @@ async fn a_finish_of_a_grant_cancelled_at_the_wallet_is_told_in_words() {
         .unwrap();
     let back = location(&http.get(step.unwrap()).send().await.unwrap());
     assert!(back.contains("result=unknown_interaction"), "{back}");
+    // The wallet confirms it (it no longer knows the grant): ended.
     let record = world.not_approved(&back).await;
+    assert_eq!(record.state, GrantState::Failed);
     assert!(words(&record).contains("no longer knows this approval"));
 }
 
@@ -232,9 +247,12 @@ async fn an_expired_approval_is_told_in_words_and_named_expired() {
             .unwrap(),
     );
     assert!(back.contains("message=interaction+expired"), "{back}");
+    // The wallet ended the grant with its interaction (Rafiki revokes it):
+    // asked, it no longer knows it, which confirms the link.
     let record = world.not_approved(&back).await;
     assert!(is_expiry(&record));
     assert!(words(&record).contains("expired"));
+    assert_eq!(world.at_wallet(&grant).await["state"], "revoked");
 }
 
 #[tokio::test]

@@ -300,16 +300,21 @@ async fn a_rejected_approval_cancels_the_payment_and_moves_nothing() {
         .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
         .await
         .unwrap();
-    // The person says no: the wallet finishes with a rejection.
+    // The person says no: the wallet finishes with a rejection, which it
+    // does not confirm when asked (Rafiki); the person then cancels.
     let finish = consent(grant.redirect.as_ref().unwrap().as_str(), "reject").await;
     let outcome = world
         .flows
         .complete(&finish, |_| {
             Ok(signing_client(&world.sandbox, &world.key_pem))
         })
-        .await
-        .unwrap();
-    assert!(matches!(outcome, Completed::NotApproved(_)));
+        .await;
+    assert!(
+        matches!(outcome, Err(FlowError::FailureUnconfirmed { .. })),
+        "{outcome:?}"
+    );
+    let cancelled = world.flows.cancel(&world.client, &grant.id).await.unwrap();
+    assert_eq!(cancelled.state, consent_desk_engine::GrantState::Cancelled);
     let ended = world
         .flows
         .send_payment(&world.client, &payment.id)

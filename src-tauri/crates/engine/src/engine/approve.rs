@@ -229,6 +229,10 @@ impl Engine {
             .map_err(|error| {
                 FlowError::Invalid(format!("the consent window could not open ({error})"))
             })?;
+        self.in_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(record.id.clone());
         self.progress(
             Some(&record.id),
             FlowStep::Waiting,
@@ -256,9 +260,10 @@ impl Engine {
                     _ = &mut stopped => None,
                 };
                 let Some(url) = url else { break };
-                // The desktop is told how it went; a refused link leaves
-                // the grant waiting, and the listener with it.
-                let _ = engine.finish(&url).await;
+                // The desktop is told how it went; a refused link (one for
+                // another grant too) leaves the grant waiting, and the
+                // listener with it.
+                let _ = engine.finish_for(Some(&grant_id), &url).await;
                 let waiting = engine
                     .flows()
                     .ok()
@@ -286,12 +291,52 @@ impl Engine {
     /// [`FlowError::AlreadyUsed`], [`FlowError::Refused`]: the approval
     /// waits on), or completing failed (the approval is pending again, so
     /// the same link can be tried again). The desktop was told either way.
+    ///
+    /// This is the way in for a link that no waiting window or listener
+    /// caught: the OS's deep link (a browser approval, a cold start) and a
+    /// link given by hand. A link for a grant whose consent window is open,
+    /// or whose loopback listener runs in this run, is refused: those links
+    /// come only through [`finish_for`](Self::finish_for). Whatever the way
+    /// in, only a pending grant is completed, an approval only with its
+    /// hash, and a failure only once the wallet confirms it.
     pub async fn finish(&self, url: &str) -> Result<Finished> {
+        let caught_elsewhere = crate::grant_id_of(url).is_some_and(|id| {
+            self.in_window
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&id)
+                || self
+                    .listeners
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .contains_key(&id)
+        });
+        if caught_elsewhere {
+            tracing::warn!(
+                "a link from outside for an approval that waits in a window or listener refused"
+            );
+            let error = FlowError::UnknownFinish;
+            self.failed(None, FlowStep::Refused, &Problem::of_flow(&error));
+            return Err(error.into());
+        }
+        self.finish_for(None, url).await
+    }
+
+    /// [`finish`](Self::finish) for a caller that waits for grant
+    /// `expected`: the consent window of that grant, its loopback listener,
+    /// the command line waiting for it. A link for any other grant is
+    /// refused and changes nothing. `None` waits for no grant in particular.
+    ///
+    /// # Errors
+    ///
+    /// As [`finish`](Self::finish).
+    pub async fn finish_for(&self, expected: Option<&str>, url: &str) -> Result<Finished> {
         let flows = self
             .flows()
             .inspect_err(|error| self.failed(None, FlowStep::Failed, &error.problem()))?;
         let result = flows
-            .complete_observed(
+            .complete_for(
+                expected,
                 url,
                 |profile| self.client(profile),
                 |id, step| {
@@ -308,10 +353,16 @@ impl Engine {
             Err(
                 error @ (FlowError::UnknownFinish
                 | FlowError::AlreadyUsed { .. }
-                | FlowError::Refused(_)),
+                | FlowError::Refused(_)
+                | FlowError::FailureUnconfirmed { .. }),
             ) => {
                 tracing::warn!(%error, "finish link refused");
-                let id = crate::grant_id_of(url);
+                // Said of the grant waiting here, never of the one a
+                // stray link names.
+                let id = match (&error, expected) {
+                    (FlowError::UnknownFinish, expected) => expected.map(str::to_owned),
+                    _ => crate::grant_id_of(url),
+                };
                 self.failed(id.as_deref(), FlowStep::Refused, &Problem::of_flow(&error));
                 return Err(error.into());
             }
@@ -366,12 +417,20 @@ impl Engine {
     /// An approval ended: its listener and window go.
     fn ended(&self, grant_id: &str) {
         self.stop_listener(grant_id);
+        self.in_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(grant_id);
         self.desktop.close_consent(grant_id);
     }
 
     /// Closing the wallet's window cancels a grant still waiting: the
     /// shell calls this when the window is gone, whoever closed it.
     pub async fn cancel_if_pending(&self, grant_id: &str) {
+        self.in_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(grant_id);
         let pressed = self
             .cancel_pressed
             .lock()

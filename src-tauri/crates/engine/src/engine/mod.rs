@@ -36,6 +36,9 @@ pub struct Engine {
     /// their consent window closes: its close then says so, not "you
     /// closed the window".
     cancel_pressed: Mutex<HashSet<String>>,
+    /// Grants whose consent window is open: their links come only through
+    /// the window ([`Engine::finish_for`]), never through the OS.
+    in_window: Mutex<HashSet<String>>,
     /// Grants whose budget the wallet called spent when paying with them
     /// in this run, and until when (`None`: a one-time budget, for good).
     /// Not offered for paying again meanwhile, whatever this run's own
@@ -116,6 +119,7 @@ impl Engine {
             flows,
             listeners: Mutex::new(HashMap::new()),
             cancel_pressed: Mutex::new(HashSet::new()),
+            in_window: Mutex::new(HashSet::new()),
             spent_budgets: Mutex::new(HashMap::new()),
             desktop,
         })

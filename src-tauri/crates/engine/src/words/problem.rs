@@ -146,6 +146,11 @@ pub enum Problem {
         /// What was wrong with it.
         reason: String,
     },
+    /// A failure link the wallet did not confirm; the approval still waits.
+    FailureUnconfirmed {
+        /// The `result` code the link carried.
+        result: String,
+    },
     /// The quote expired before the payment was sent.
     QuoteExpired,
     /// A payment that may have been made already (the engine's sentence).
@@ -234,6 +239,8 @@ pub enum ProblemCode {
     AlreadyUsed,
     /// A finish link that did not verify.
     FinishRefused,
+    /// A failure link the wallet did not confirm.
+    FailureUnconfirmed,
     /// The quote expired before sending.
     QuoteExpired,
     /// A payment that may have been made already.
@@ -279,6 +286,9 @@ impl Problem {
             },
             FlowError::Refused(reason) => Self::FinishRefused {
                 reason: reason.to_string(),
+            },
+            FlowError::FailureUnconfirmed { result } => Self::FailureUnconfirmed {
+                result: result.clone(),
             },
             FlowError::Protocol(error) => Self::of_protocol(error),
             FlowError::Store(error) => Self::Storage {
@@ -473,6 +483,7 @@ impl Problem {
             Self::UnknownFinish => C::UnknownFinish,
             Self::AlreadyUsed { .. } => C::AlreadyUsed,
             Self::FinishRefused { .. } => C::FinishRefused,
+            Self::FailureUnconfirmed { .. } => C::FailureUnconfirmed,
             Self::QuoteExpired => C::QuoteExpired,
             Self::MayHaveBeenPaid { .. } => C::MayHaveBeenPaid,
             Self::NeedsPassphrase => C::NeedsPassphrase,
@@ -594,6 +605,13 @@ impl Problem {
                                            wallet for this approval, so it was refused; the \
                                            approval is still waiting."
                 .to_owned(),
+            Self::FailureUnconfirmed { .. } => "A link came back saying this approval ended \
+                                                without approval, but your wallet does not \
+                                                confirm it, so nothing changed and the request \
+                                                is still open. If you rejected it, cancel it \
+                                                here (closing the wallet's window does too); if \
+                                                not, approve it at your wallet."
+                .to_owned(),
             Self::QuoteExpired => {
                 "The quote expired before the payment was sent. Get a new quote and confirm it; \
                  nothing was paid."
@@ -677,6 +695,9 @@ impl Problem {
             Self::RefusedUnexplained { host, status } => from(status, host),
             Self::AlreadyUsed { state } => format!("already {state}"),
             Self::FinishRefused { reason } => sentence(reason),
+            Self::FailureUnconfirmed { result } => {
+                format!("the link said {}; unconfirmed", excerpt(result))
+            }
             Self::WrongPassphrase { path } => format!("key file {path}"),
             _ => return None,
         };
@@ -874,6 +895,9 @@ mod tests {
             },
             Problem::FinishRefused {
                 reason: "the finish redirect's `hash` does not match".into(),
+            },
+            Problem::FailureUnconfirmed {
+                result: "grant_rejected".into(),
             },
             Problem::QuoteExpired,
             Problem::NeedsPassphrase,
