@@ -59,6 +59,8 @@ pub fn run(folders: Folders) {
     let app = tauri::Builder::default()
         .plugin(single_instance.build())
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::app::about,

@@ -163,25 +163,50 @@ async fn payments_in_one_and_across_currencies_settle_and_move_the_money() -> ha
     app.click("activity-open").await?;
     let verified = app.text("activity-hash-verified").await?;
     assert!(verified.starts_with("verified"), "{verified}");
+    // A payment's creation opens on what went and came back, the token's
+    // value redacted.
+    app.type_into("activity-filter", "create-outgoing-payment")
+        .await?;
+    app.click("activity-search").await?;
+    app.wait_for_attr("activity-item", "data-operation", |o| {
+        o == "create-outgoing-payment"
+    })
+    .await?;
+    app.click("activity-open").await?;
+    let sent = app.text("activity-request").await?;
+    assert!(sent.contains("authorization: GNAP (redacted)"), "{sent}");
+    assert!(sent.contains("signature-input: "), "{sent}");
+    let answer = app.text("activity-response").await?;
+    assert!(answer.starts_with("201"), "{answer}");
+    let shown = app.find_all("activity-item").await?.len();
+    // Export writes what this filter shows. The button opens the system's
+    // save dialog, which a WebDriver cannot answer: the command is given
+    // the file instead, with the filter on screen (docs/qa.md).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("activity.jsonl");
+    let exported = crate::consent::invoke(
+        &app,
+        "export_activity",
+        serde_json::json!({
+            "query": {"text": "create-outgoing-payment", "failuresOnly": false},
+            "path": path,
+        }),
+    )
+    .await;
+    assert_eq!(exported["ok"]["entries"], shown, "{exported}");
+    let text = std::fs::read_to_string(&path).expect("the export exists");
+    assert_eq!(text.lines().count(), shown, "{text}");
+    assert!(text.contains("\"create-outgoing-payment\""));
+    for (at, _) in text.match_indices("GNAP ") {
+        assert!(
+            text[at..].starts_with("GNAP (redacted)"),
+            "no Authorization value in the export"
+        );
+    }
     // A blank search shows everything again (the driver's clear alone
     // fires no input event).
     app.type_into("activity-filter", " ").await?;
     app.click("activity-search").await?;
-    app.click("activity-export").await?;
-    let exported = app.text("activity-exported").await?;
-    let path = exported
-        .split(" written to ")
-        .nth(1)
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let text = std::fs::read_to_string(&path).expect("the export exists");
-    assert!(text.lines().count() >= operations.len(), "{exported}");
-    assert!(text.contains("\"create-outgoing-payment\""));
-    assert!(
-        !text.contains("GNAP "),
-        "no Authorization value in the export"
-    );
     app.screenshot("activity").await?;
     app.close().await
 }

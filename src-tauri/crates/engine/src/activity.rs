@@ -1,12 +1,15 @@
 //! The activity log: every request the app's clients made (what, where, the
 //! status, how long, what the signature covered) and every finish link
 //! checked (which grant, whether its hash verified, how it ended). Kept in
-//! the grant store, the newest 10,000; never a token, a key or a body.
+//! the grant store, the newest 10,000. Headers and bodies are kept as the
+//! client redacted them (`consent_desk_protocol::redact`: never a token
+//! value, an interaction reference or a key), each body cut at 16 KiB.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use consent_desk_protocol::{Exchange, FinishRedirect, Observer};
+use consent_desk_protocol::redact::{cut, REDACTED};
+use consent_desk_protocol::{Exchange, FinishRedirect, Observer, MAX_FINISH_URL_BYTES};
 use rusqlite::{params, Row};
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +60,10 @@ pub struct ActivityEntry {
     pub duration_ms: Option<u64>,
     /// Answered below 400 / verified and completed.
     pub ok: bool,
-    /// A request's `signatureInput`, `withToken` and `failure`; a finish's
-    /// `grant`, `hashVerified`, `hash` and `outcome`.
+    /// A request's `signatureInput`, `withToken`, `failure`, `request` and
+    /// `response` (each `{headers: [[name, value]], body}`, redacted); a
+    /// finish's `grant`, `hashVerified`, `hash`, `outcome` and `link` (the
+    /// link as received, its `interact_ref` redacted, cut at 4 KiB).
     pub detail: serde_json::Value,
 }
 
@@ -173,6 +178,31 @@ impl Store {
     }
 }
 
+/// A finish link as the log keeps it: its `interact_ref` (which with the
+/// continuation token finishes the grant) redacted, cut at
+/// [`MAX_FINISH_URL_BYTES`] (longer ones are refused unread).
+fn shown_link(finish_url: &str) -> String {
+    let shown = match url::Url::parse(finish_url) {
+        Ok(mut url) if url.query().is_some() => {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(name, value)| {
+                    let value = if name == "interact_ref" {
+                        REDACTED.to_owned()
+                    } else {
+                        value.into_owned()
+                    };
+                    (name.into_owned(), value)
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+            url.to_string()
+        }
+        _ => finish_url.to_owned(),
+    };
+    cut(&shown, MAX_FINISH_URL_BYTES)
+}
+
 impl Flows {
     /// An [`Observer`] for clients: records every request in the log. It
     /// holds the store weakly, so a client outliving it records nothing.
@@ -202,6 +232,14 @@ impl Flows {
                 "signatureInput": exchange.signature_input,
                 "withToken": exchange.with_token,
                 "failure": exchange.failure,
+                "request": {
+                    "headers": exchange.request_headers,
+                    "body": exchange.request_body,
+                },
+                "response": exchange.status.map(|_| serde_json::json!({
+                    "headers": exchange.response_headers,
+                    "body": exchange.response_body,
+                })),
             }),
         };
         if let Err(error) = self.store().insert_activity(&entry) {
@@ -280,6 +318,7 @@ impl Flows {
                 "hashVerified": verified,
                 "hash": hash,
                 "outcome": outcome,
+                "link": shown_link(finish_url),
             }),
         };
         if let Err(error) = self.store().insert_activity(&entry) {

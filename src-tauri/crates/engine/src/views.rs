@@ -265,6 +265,61 @@ pub struct ActivityQuery {
     /// Only failures: no answer, a status of 400 or more, refused finishes.
     #[serde(default)]
     pub failures_only: bool,
+    /// Only requests, or only finish links; none for both.
+    #[serde(default)]
+    #[ts(optional, as = "Option<ActivityKindView>")]
+    pub kind: Option<ActivityKindView>,
+}
+
+/// Which kind of activity entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ActivityKindView {
+    /// A request to a wallet.
+    Request,
+    /// A finish link checked.
+    Finish,
+}
+
+/// One side of an exchange: headers and body, secrets redacted.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpMessageView {
+    /// Name and value, in the order sent or received; a credential's value
+    /// reads `(redacted)`.
+    pub headers: Vec<HeaderView>,
+    /// The body (JSON indented), tokens, interaction references and private
+    /// keys redacted, cut at 16 KiB with "… (N bytes more)".
+    pub body: Option<String>,
+}
+
+/// One header.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HeaderView {
+    /// Lower case, as HTTP/2 sends it.
+    pub name: String,
+    /// Its value, or `(redacted)`.
+    pub value: String,
+}
+
+/// What a request's signature covered (RFC 9421), read from its
+/// `Signature-Input`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureView {
+    /// The signature's label (`sig1`).
+    pub label: String,
+    /// The covered components, in order (`@method`, `@target-uri`,
+    /// `authorization`, `content-digest`, …).
+    pub components: Vec<String>,
+    /// The `keyid` parameter.
+    pub keyid: Option<String>,
+    /// The `created` parameter, seconds since 1970.
+    #[ts(type = "number | null")]
+    pub created: Option<i64>,
+    /// The `alg` parameter, when sent.
+    pub alg: Option<String>,
 }
 
 /// One thing the app did: a request to a wallet, or a finish link checked.
@@ -304,6 +359,15 @@ pub struct ActivityView {
     pub hash_verified: Option<bool>,
     /// For a finish: the `hash` it carried.
     pub hash: Option<String>,
+    /// For a finish: the link as received, its `interact_ref` redacted, cut
+    /// at 4 KiB.
+    pub link: Option<String>,
+    /// For a request: what was sent.
+    pub request: Option<HttpMessageView>,
+    /// For a request that was answered: the answer.
+    pub response: Option<HttpMessageView>,
+    /// For a signed request: what its signature covered.
+    pub signature: Option<SignatureView>,
 }
 
 /// Where the activity log was written.
@@ -512,7 +576,66 @@ impl ActivityView {
             grant: text("grant"),
             hash_verified: entry.detail["hashVerified"].as_bool(),
             hash: text("hash"),
+            link: text("link"),
+            request: HttpMessageView::of(&entry.detail["request"]),
+            response: HttpMessageView::of(&entry.detail["response"]),
+            signature: text("signatureInput")
+                .as_deref()
+                .and_then(SignatureView::parse),
         }
+    }
+}
+
+impl HttpMessageView {
+    /// `{headers: [[name, value]], body}` as the log keeps it; none when
+    /// absent (a finish, no answer, an entry from before 0.2).
+    fn of(detail: &serde_json::Value) -> Option<Self> {
+        let headers = detail.get("headers")?.as_array()?;
+        Some(Self {
+            headers: headers
+                .iter()
+                .filter_map(|pair| {
+                    Some(HeaderView {
+                        name: pair.get(0)?.as_str()?.to_owned(),
+                        value: pair.get(1)?.as_str()?.to_owned(),
+                    })
+                })
+                .collect(),
+            body: detail["body"].as_str().map(str::to_owned),
+        })
+    }
+}
+
+impl SignatureView {
+    /// Reads `sig1=("@method" "@target-uri");keyid="k";created=1`; none
+    /// for anything else.
+    #[must_use]
+    pub fn parse(input: &str) -> Option<Self> {
+        let (label, rest) = input.split_once('=')?;
+        let rest = rest.trim().strip_prefix('(')?;
+        let (list, params) = rest.split_once(')')?;
+        let components = list
+            .split_whitespace()
+            .map(|item| item.trim_matches('"').to_owned())
+            .collect();
+        let mut view = Self {
+            label: label.trim().to_owned(),
+            components,
+            keyid: None,
+            created: None,
+            alg: None,
+        };
+        for param in params.split(';').filter(|p| !p.is_empty()) {
+            let (name, value) = param.split_once('=').unwrap_or((param, ""));
+            let value = value.trim_matches('"');
+            match name.trim() {
+                "keyid" => view.keyid = Some(value.to_owned()),
+                "created" => view.created = value.parse().ok(),
+                "alg" => view.alg = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        Some(view)
     }
 }
 
@@ -523,7 +646,32 @@ impl ActivityQuery {
         crate::activity::ActivityFilter {
             text: Some(self.text.clone()).filter(|text| !text.trim().is_empty()),
             failures_only: self.failures_only,
-            kind: None,
+            kind: self.kind.map(|kind| match kind {
+                ActivityKindView::Request => crate::activity::ActivityKind::Request,
+                ActivityKindView::Finish => crate::activity::ActivityKind::Finish,
+            }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignatureView;
+
+    #[test]
+    fn a_signature_input_reads_as_its_components_key_and_time() {
+        let view = SignatureView::parse(
+            r#"sig1=("@method" "@target-uri" "authorization" "content-digest");keyid="key-1";created=1764500000"#,
+        )
+        .expect("parsed");
+        assert_eq!(view.label, "sig1");
+        assert_eq!(
+            view.components,
+            ["@method", "@target-uri", "authorization", "content-digest"]
+        );
+        assert_eq!(view.keyid.as_deref(), Some("key-1"));
+        assert_eq!(view.created, Some(1_764_500_000));
+        assert_eq!(view.alg, None);
+        assert_eq!(SignatureView::parse("not a signature input"), None);
     }
 }

@@ -33,6 +33,7 @@ use crate::payments::{
     CreateIncomingPayment, CreateOutgoingPayment, CreateQuote, GrantSpentAmounts, IncomingPayment,
     OutgoingPayment, Page, PageQuery, PublicIncomingPayment, Quote,
 };
+use crate::redact;
 use crate::secret::AccessToken;
 use crate::signature::sign_request;
 use crate::transport::{Transport, TransportError, MAX_ANSWER_BYTES};
@@ -97,8 +98,10 @@ pub struct Client<T = reqwest::Client> {
 }
 
 /// One request the client made, as an activity log shows it: what, where,
-/// the answer's status and how long it took, and what the signature covered.
-/// Never a token, a key or a body.
+/// the answer's status and how long it took, what the signature covered, and
+/// the headers and bodies both ways with their secrets redacted (see
+/// [`redact`](crate::redact)): never a token, a key or an interaction
+/// reference.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Exchange {
@@ -120,6 +123,15 @@ pub struct Exchange {
     pub with_token: bool,
     /// Why there was no answer.
     pub failure: Option<String>,
+    /// The headers sent, redacted, in the order sent.
+    pub request_headers: Vec<(String, String)>,
+    /// The body sent, redacted and cut.
+    pub request_body: Option<String>,
+    /// The answer's headers, redacted; none when there was no answer.
+    pub response_headers: Vec<(String, String)>,
+    /// The answer's body, redacted and cut; none when there was no answer
+    /// or it was empty.
+    pub response_body: Option<String>,
 }
 
 /// Called with every [`Exchange`] a client makes (see
@@ -331,6 +343,20 @@ fn host_of(url: &Url) -> String {
     url.host_str().unwrap_or("(no host)").to_owned()
 }
 
+/// Headers as an [`Exchange`] shows them.
+fn shown_headers(headers: &http::HeaderMap, secrets: &[&str]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            (
+                name.as_str().to_owned(),
+                redact::header_value(name.as_str(), &value, secrets),
+            )
+        })
+        .collect()
+}
+
 fn join(base: &Url, segment: &str) -> Result<Url, Error> {
     let text = format!("{}/{segment}", base.as_str().trim_end_matches('/'));
     Url::parse(&text).map_err(|error| Error::Config {
@@ -385,7 +411,14 @@ impl<T: Transport> Client<T> {
         let span = tracing::debug_span!("open_payments", operation, host = %host);
         let started = std::time::Instant::now();
         let mut signature_input = None;
+        let mut request_headers = Vec::new();
+        let mut request_body = None;
         let method_name = method.as_str().to_owned();
+        // The token sent is replaced wherever it shows up again.
+        let secrets: Vec<&str> = match auth {
+            Auth::Token(token) => vec![token],
+            _ => Vec::new(),
+        };
         let result = async {
             let mut builder = http::Request::builder()
                 .method(method)
@@ -410,6 +443,12 @@ impl<T: Transport> Client<T> {
                     .get("signature-input")
                     .and_then(|value| value.to_str().ok())
                     .map(str::to_owned);
+            }
+            if self.observer.is_some() {
+                request_headers = shown_headers(request.headers(), &secrets);
+                request_body = Some(request.body())
+                    .filter(|body| !body.is_empty())
+                    .map(|body| redact::body(body, &secrets));
             }
             let sent = tokio::time::timeout(self.timeout, self.transport.send(request)).await;
             let response = match sent {
@@ -468,6 +507,17 @@ impl<T: Transport> Client<T> {
                 signature_input,
                 with_token: matches!(auth, Auth::Token(_)),
                 failure: result.as_ref().err().map(ToString::to_string),
+                request_headers,
+                request_body,
+                response_headers: result
+                    .as_ref()
+                    .map(|r| shown_headers(r.headers(), &secrets))
+                    .unwrap_or_default(),
+                response_body: result
+                    .as_ref()
+                    .ok()
+                    .filter(|r| !r.body().is_empty())
+                    .map(|r| redact::body(r.body(), &secrets)),
             });
         }
         result

@@ -69,6 +69,7 @@ mod grant;
 mod interval;
 mod key;
 mod payments;
+pub mod redact;
 mod secret;
 mod signature;
 mod transport;

@@ -1,4 +1,4 @@
-import type { ActivityExport, ActivityView, Backend, UiError } from '../ipc';
+import type { ActivityExport, ActivityKindView, ActivityQuery, ActivityView, Backend, UiError } from '../ipc';
 import { toUiError } from '../ipc';
 
 /** Entries read at a time. */
@@ -11,6 +11,10 @@ export class ActivityState {
   text = $state('');
   /** Only what failed. */
   failuresOnly = $state(false);
+  /** Only requests, or only finish links; `''` for both. */
+  kind = $state<ActivityKindView | ''>('');
+  /** The filter the listed entries were read with (the form may have changed since). */
+  #shown: ActivityQuery = { text: '', failuresOnly: false };
   #entries = $state<ActivityView[]>([]);
   #more = $state(false);
   #loading = $state(false);
@@ -49,17 +53,21 @@ export class ActivityState {
     return this.#exported;
   }
 
-  #query() {
-    return { text: this.text, failuresOnly: this.failuresOnly };
+  #query(): ActivityQuery {
+    const query: ActivityQuery = { text: this.text, failuresOnly: this.failuresOnly };
+    if (this.kind) query.kind = this.kind;
+    return query;
   }
 
   /** Reads the newest page for the current filter; only the latest answer counts. */
   async load(): Promise<boolean> {
     const generation = ++this.#generation;
     this.#loading = true;
+    const query = this.#query();
     try {
-      const entries = await this.#backend.activity(this.#query(), ACTIVITY_PAGE, 0);
+      const entries = await this.#backend.activity(query, ACTIVITY_PAGE, 0);
       if (generation !== this.#generation) return false;
+      this.#shown = query;
       this.#entries = entries;
       this.#loaded = true;
       this.#more = entries.length === ACTIVITY_PAGE;
@@ -76,7 +84,7 @@ export class ActivityState {
   /** The next, older page. */
   async loadMore(): Promise<boolean> {
     try {
-      const page = await this.#backend.activity(this.#query(), ACTIVITY_PAGE, this.#entries.length);
+      const page = await this.#backend.activity(this.#shown, ACTIVITY_PAGE, this.#entries.length);
       // New entries arrive at the top meanwhile, shifting offsets: skip known ones.
       const known = new Set(this.#entries.map((entry) => entry.id));
       this.#entries = [...this.#entries, ...page.filter((entry) => !known.has(entry.id))];
@@ -92,11 +100,16 @@ export class ActivityState {
     this.#open = this.#open === id ? null : id;
   }
 
-  /** Writes the filtered log to a file for a bug report. */
+  /**
+   * Writes exactly what the list shows (its filter, every page of it) to a file the person
+   * chooses; `false` when that failed or the dialog was cancelled.
+   */
   async export(): Promise<boolean> {
     try {
-      this.#exported = await this.#backend.exportActivity(this.#query());
+      const exported = await this.#backend.exportActivity(this.#shown);
       this.#error = null;
+      if (exported === null) return false;
+      this.#exported = exported;
       return true;
     } catch (reason) {
       this.#error = toUiError(reason);

@@ -33,8 +33,11 @@ export interface Backend {
   about(): Promise<About>;
   /** The activity log, newest first: `limit` entries from `offset`, filtered. */
   activity(query: ActivityQuery, limit: number, offset: number): Promise<ActivityView[]>;
-  /** Writes the (filtered) activity log to a file for a bug report. */
-  exportActivity(query: ActivityQuery): Promise<ActivityExport>;
+  /**
+   * Writes exactly the entries `query` selects to a file for a bug report: the one the person
+   * chooses in the system's save dialog, or `path` (tests and QA). `null` when the dialog was cancelled.
+   */
+  exportActivity(query: ActivityQuery, path?: string): Promise<ActivityExport | null>;
   /** Links received through the OS since the app started, oldest first. */
   receivedLinks(): Promise<ReceivedLink[]>;
   /** Calls `handler` for each link that arrives from now on; returns an unsubscribe function. */

@@ -514,7 +514,16 @@ text: string,
 /**
  * Only failures: no answer, a status of 400 or more, refused finishes.
  */
-failuresOnly: boolean, };
+failuresOnly: boolean, 
+/**
+ * Only requests, or only finish links; none for both.
+ */
+kind?: ActivityKindView, };
+
+/**
+ * Which kind of activity entry.
+ */
+export type ActivityKindView = "request" | "finish";
 
 /**
  * One thing the app did: a request to a wallet, or a finish link checked.
@@ -580,7 +589,79 @@ hashVerified: boolean | null,
 /**
  * For a finish: the `hash` it carried.
  */
-hash: string | null, };
+hash: string | null, 
+/**
+ * For a finish: the link as received, its `interact_ref` redacted, cut
+ * at 4 KiB.
+ */
+link: string | null, 
+/**
+ * For a request: what was sent.
+ */
+request: HttpMessageView | null, 
+/**
+ * For a request that was answered: the answer.
+ */
+response: HttpMessageView | null, 
+/**
+ * For a signed request: what its signature covered.
+ */
+signature: SignatureView | null, };
+
+/**
+ * One side of an exchange: headers and body, secrets redacted.
+ */
+export type HttpMessageView = { 
+/**
+ * Name and value, in the order sent or received; a credential's value
+ * reads `(redacted)`.
+ */
+headers: Array<HeaderView>, 
+/**
+ * The body (JSON indented), tokens, interaction references and private
+ * keys redacted, cut at 16 KiB with "… (N bytes more)".
+ */
+body: string | null, };
+
+/**
+ * One header.
+ */
+export type HeaderView = { 
+/**
+ * Lower case, as HTTP/2 sends it.
+ */
+name: string, 
+/**
+ * Its value, or `(redacted)`.
+ */
+value: string, };
+
+/**
+ * What a request's signature covered (RFC 9421), read from its
+ * `Signature-Input`.
+ */
+export type SignatureView = { 
+/**
+ * The signature's label (`sig1`).
+ */
+label: string, 
+/**
+ * The covered components, in order (`@method`, `@target-uri`,
+ * `authorization`, `content-digest`, …).
+ */
+components: Array<string>, 
+/**
+ * The `keyid` parameter.
+ */
+keyid: string | null, 
+/**
+ * The `created` parameter, seconds since 1970.
+ */
+created: number | null, 
+/**
+ * The `alg` parameter, when sent.
+ */
+alg: string | null, };
 
 /**
  * Where the activity log was written.

@@ -905,6 +905,7 @@ export class MockBackend implements Backend {
     return [...this.activityLog]
       .reverse()
       .filter((entry) => !query.failuresOnly || !entry.ok)
+      .filter((entry) => !query.kind || entry.kind === query.kind)
       .filter((entry) => !text || JSON.stringify(entry).toLowerCase().includes(text));
   }
 
@@ -912,11 +913,21 @@ export class MockBackend implements Backend {
     return this.answer('activity', () => this.matching(query).slice(offset, offset + limit), { query, limit, offset });
   }
 
-  exportActivity(query: ActivityQuery) {
+  /** The file the mock save dialog answers with; `null` as when the person cancels it. */
+  exportChoice: string | null = '/home/me/consent-desk-activity.jsonl';
+  /** What the last export wrote, as the engine writes it: oldest first. */
+  exportedEntries: ActivityView[] = [];
+
+  exportActivity(query: ActivityQuery, path?: string) {
     return this.answer(
       'export_activity',
-      (): ActivityExport => ({ path: '/home/me/.local/share/dev.consentdesk.client/logs/activity.jsonl', entries: this.matching(query).length }),
-      { query },
+      (): ActivityExport | null => {
+        const file = path ?? this.exportChoice;
+        if (file === null) return null;
+        this.exportedEntries = this.matching(query).reverse();
+        return { path: file, entries: this.exportedEntries.length };
+      },
+      path === undefined ? { query } : { query, path },
     );
   }
 }

@@ -37,7 +37,7 @@ export const tauriBackend: Backend = {
   appStatus: () => call<AppStatus>('app_status'),
   about: () => call<About>('about'),
   activity: (query, limit, offset) => call<ActivityView[]>('activity', { query, limit, offset }),
-  exportActivity: (query) => call<ActivityExport>('export_activity', { query }),
+  exportActivity: (query, path) => call<ActivityExport | null>('export_activity', { query, path: path ?? null }),
   receivedLinks: () => call<ReceivedLink[]>('received_links'),
   onLinkReceived: (handler) => listen<ReceivedLink>(LINK_RECEIVED, (event) => handler(event.payload)),
 

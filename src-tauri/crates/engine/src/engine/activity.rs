@@ -25,26 +25,36 @@ impl Engine {
             .collect())
     }
 
-    /// Writes the (filtered) log as JSON lines into the app's log folder,
-    /// for a bug report.
+    /// Writes exactly the entries `query` selects (what the Activity
+    /// screen shows for it, every page) to `path` as JSON lines, oldest
+    /// first, for a bug report. Secrets were redacted when recorded.
     ///
     /// # Errors
     ///
     /// The store could not be read or the file written.
-    pub fn export_activity(&self, query: &ActivityQuery) -> Result<ActivityExport> {
-        let flows = self.flows()?;
-        let dir = self.folders.logs().to_owned();
-        let _ = std::fs::create_dir_all(&dir);
+    pub fn export_activity(
+        &self,
+        query: &ActivityQuery,
+        path: &std::path::Path,
+    ) -> Result<ActivityExport> {
+        let entries = self.flows()?.export_activity(&query.filter(), path)?;
+        Ok(ActivityExport {
+            path: path.display().to_string(),
+            entries: u32::try_from(entries).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Where an export is offered to go: the log folder, a name with the
+    /// time in it.
+    #[must_use]
+    pub fn export_suggestion(&self) -> std::path::PathBuf {
         let stamp = time::OffsetDateTime::now_utc()
             .format(time::macros::format_description!(
                 "[year][month][day]-[hour][minute][second]"
             ))
             .unwrap_or_default();
-        let path = dir.join(format!("activity-{stamp}.jsonl"));
-        let entries = flows.export_activity(&query.filter(), &path)?;
-        Ok(ActivityExport {
-            path: path.display().to_string(),
-            entries: u32::try_from(entries).unwrap_or(u32::MAX),
-        })
+        self.folders
+            .logs()
+            .join(format!("consent-desk-activity-{stamp}.jsonl"))
     }
 }
