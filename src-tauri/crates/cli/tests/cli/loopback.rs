@@ -953,8 +953,102 @@ async fn prove_confirms_ownership_through_the_loopback_finish() {
 }
 
 /// This file's tests, for `main`.
+/// The loopback wait completes only its own grant: another grant's valid
+/// link and an already used one reach its listener (any program on the
+/// computer can send them) and are ignored, with a line saying so; the wait
+/// goes on, and its own approval completes it.
+async fn the_cli_s_wait_takes_only_its_own_grant_s_link() {
+    let (session, sandbox, _sandbox_dir) = world().await;
+    let alice = sandbox.wallet_address("alice").to_string();
+    let ask = |finish: &'static str| {
+        grant_cli(
+            &session,
+            &[
+                "grant",
+                "request",
+                "--wallet",
+                &alice,
+                "--debit",
+                "1",
+                "--finish",
+                finish,
+                "--json",
+                "--passphrase-env",
+                "PW",
+                "--timeout",
+                "60",
+            ],
+        )
+    };
+    // Two other grants approved at the wallet: one left waiting for its
+    // link, one completed by hand (its link is then used).
+    let approved_link = |output: std::process::Output| {
+        let pending = json_of(&output);
+        (
+            pending["id"].as_str().unwrap().to_owned(),
+            pending["redirect"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (other, other_page) = approved_link(ask("deep-link").output().unwrap());
+    let (used, used_page) = approved_link(ask("deep-link").output().unwrap());
+    let other_link = approve(&other_page).await;
+    let used_link = approve(&used_page).await;
+    let continued = grant_cli(
+        &session,
+        &[
+            "grant",
+            "continue",
+            "--finish-url",
+            &used_link,
+            "--passphrase-env",
+            "PW",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(continued.status.success(), "{}", stderr_of(&continued));
+
+    let (mut child, mut stdout, pending) = first_event(&mut ask("loopback"));
+    let id = pending["id"].as_str().unwrap().to_owned();
+    let own = approve(pending["redirect"].as_str().unwrap()).await;
+    let listener = &own[..own.find("/finish/").unwrap()];
+    for stray in [&other_link, &used_link] {
+        let query = &stray[stray.find('?').unwrap()..];
+        let grant = if stray == &other_link { &other } else { &used };
+        let sent = reqwest::get(format!("{listener}/finish/{grant}{query}"))
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 200);
+    }
+    assert!(reqwest::get(&own).await.unwrap().status().is_success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    let granted: serde_json::Value =
+        serde_json::from_str(rest.trim()).unwrap_or_else(|_| panic!("{rest}"));
+    assert_eq!(granted["id"], id.as_str(), "its own grant, no other");
+    assert_eq!(granted["state"], "approved");
+    assert_eq!(
+        stderr.matches("ignored a link").count(),
+        2,
+        "each stray link is said: {stderr}"
+    );
+    // The other grant was not completed by the stray link.
+    let shown = grant_cli(&session, &["grant", "show", &other, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&shown)["state"], "pending");
+}
+
 pub(crate) fn tests() -> Vec<Trial> {
     vec![
+        crate::asynchronous(
+            "loopback::the_cli_s_wait_takes_only_its_own_grant_s_link",
+            the_cli_s_wait_takes_only_its_own_grant_s_link,
+        ),
         crate::asynchronous(
             "loopback::the_cli_completes_a_grant_through_its_loopback_listener",
             the_cli_completes_a_grant_through_its_loopback_listener,
