@@ -22,7 +22,7 @@ use crate::session::{private_env, Mode, Session};
 
 const PASSPHRASE: &str = "correct horse battery";
 
-fn grant_cli(session: &Session, args: &[&str]) -> Command {
+pub(crate) fn grant_cli(session: &Session, args: &[&str]) -> Command {
     let mut command = crate::consent_desk();
     command.args(args);
     private_env(&mut command, session.dir.path());
@@ -40,7 +40,7 @@ fn grant_cli(session: &Session, args: &[&str]) -> Command {
 
 /// Starts a CLI command that waits (for a finish or a confirmation) and reads
 /// the JSON event it prints first; the rest of its stdout stays readable.
-fn first_event(
+pub(crate) fn first_event(
     command: &mut Command,
 ) -> (
     std::process::Child,
@@ -65,7 +65,7 @@ fn first_event(
 
 // A private keyring session, the sandbox wallet with the `qa` client, and
 /// a profile signing as `qa` with its key in a passphrase file.
-async fn world() -> (
+pub(crate) async fn world() -> (
     Session,
     consent_desk_sandbox::RunningSandbox,
     tempfile::TempDir,

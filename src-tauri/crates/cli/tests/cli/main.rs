@@ -17,6 +17,7 @@ use libtest_mimic::{Arguments, Trial};
 #[path = "../../../engine/tests/support/browser.rs"]
 mod browser;
 mod keyring;
+mod kill;
 mod loopback;
 mod profiles;
 mod sandbox;
@@ -87,6 +88,7 @@ fn main() {
         keyring::tests(),
         loopback::tests(),
         sandbox::tests(),
+        kill::tests(),
     ]
     .into_iter()
     .flatten()
