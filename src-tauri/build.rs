@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "rotate_grant",
     "revoke_grant",
     "end_grant",
+    "waiting_approvals",
+    "reopen_approval",
     "quote_payment",
     "confirm_payment",
     "pay_with_grant",

@@ -2,6 +2,9 @@
 //! native strip that says where the page is, with every navigation to a
 //! finish link handed to the engine instead of loaded.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use consent_desk_identity::Folders;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use url::Url;
@@ -37,15 +40,16 @@ fn origin_of(url: &Url) -> Origin {
         None => false,
     };
     let text = if secure {
-        format!("{place} \u{2014} secure connection (HTTPS)")
+        format!("You are approving at {place} \u{2014} secure connection (HTTPS)")
     } else if local {
         format!(
-            "{place} \u{2014} a wallet on this computer, not encrypted ({})",
+            "You are approving at {place} \u{2014} a wallet on this computer, not encrypted ({})",
             url.scheme()
         )
     } else {
         format!(
-            "{place} \u{2014} NOT encrypted ({}): do not enter passwords unless this is your own test wallet",
+            "You are approving at {place} \u{2014} NOT encrypted ({}): do not enter passwords \
+             unless this is your own test wallet",
             url.scheme()
         )
     };
@@ -74,18 +78,54 @@ fn title_for(url: &Url) -> String {
     }
 }
 
-/// The origin strip: a native bar above the wallet's page that shows where
-/// the page is and whether the connection is encrypted. The page cannot
-/// draw over it or change it.
+/// A button of the origin strip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StripAction {
+    /// The same consent page in the system browser; the approval goes on.
+    InBrowser,
+    /// Cancel the approval (closing the window, which cancels it).
+    Cancel,
+}
+
+impl StripAction {
+    /// The strip's buttons, in order.
+    const ALL: [Self; 2] = [Self::InBrowser, Self::Cancel];
+
+    /// What the button says.
+    fn label(self) -> &'static str {
+        match self {
+            Self::InBrowser => "Open in my browser instead",
+            Self::Cancel => "Cancel",
+        }
+    }
+}
+
+/// What a strip button does, once the window is open.
+type OnAction = Arc<dyn Fn(StripAction) + Send + Sync>;
+
+/// The consent window's size: wide enough for a wallet's page in one
+/// column, as tall as the screen allows (a wallet's Approve and Reject
+/// are at the end of its page) up to 1000 logical pixels.
+fn window_size(screen: Option<tauri::LogicalSize<f64>>) -> (f64, f64) {
+    let height = screen.map_or(860.0, |screen| (screen.height - 40.0).clamp(480.0, 1000.0));
+    (760.0, height)
+}
+
+/// The origin strip: a native bar above the wallet's page that says where
+/// the page is and whether the connection is encrypted, with "Open in my
+/// browser instead" and "Cancel". The page cannot draw over it or change it.
 #[cfg(target_os = "linux")]
 mod strip {
     use gtk::prelude::*;
 
+    use super::{OnAction, StripAction};
+
     const NAME: &str = "consent-origin-strip";
 
-    /// Shows `origin` in the window's strip, adding the strip on first use.
-    /// Runs on the main thread (GTK's rule).
-    pub(super) fn show(window: &tauri::WebviewWindow, origin: super::Origin) {
+    /// Shows `origin` in the window's strip, adding the strip (and its
+    /// buttons, which call `on_action`) on first use. Runs on the main
+    /// thread (GTK's rule).
+    pub(super) fn show(window: &tauri::WebviewWindow, origin: super::Origin, on_action: OnAction) {
         let target = window.clone();
         let _ = window.run_on_main_thread(move || {
             let Ok(vbox) = target.default_vbox() else {
@@ -99,11 +139,24 @@ mod strip {
             let bar = existing.unwrap_or_else(|| {
                 let bar = gtk::InfoBar::new();
                 bar.set_widget_name(NAME);
+                // The sentence on its own line, the buttons under it: the
+                // InfoBar's own button area would squeeze the sentence.
+                let column = gtk::Box::new(gtk::Orientation::Vertical, 6);
                 let label = gtk::Label::new(None);
                 label.set_xalign(0.0);
                 label.set_line_wrap(true);
                 label.set_selectable(true);
-                bar.content_area().add(&label);
+                label.set_hexpand(true);
+                column.add(&label);
+                let buttons = gtk::Box::new(gtk::Orientation::Horizontal, 8);
+                for action in StripAction::ALL {
+                    let button = gtk::Button::with_label(action.label());
+                    let on_action = on_action.clone();
+                    button.connect_clicked(move |_| on_action(action));
+                    buttons.add(&button);
+                }
+                column.add(&buttons);
+                bar.content_area().add(&column);
                 vbox.pack_start(&bar, false, false, 0);
                 vbox.reorder_child(&bar, 0);
                 bar
@@ -117,6 +170,8 @@ mod strip {
                 .content_area()
                 .children()
                 .into_iter()
+                .filter_map(|child| child.downcast::<gtk::Box>().ok())
+                .flat_map(|column| column.children())
                 .find_map(|child| child.downcast::<gtk::Label>().ok())
             {
                 label.set_text(&origin.text);
@@ -129,7 +184,36 @@ mod strip {
 #[cfg(not(target_os = "linux"))]
 mod strip {
     /// Elsewhere the title carries the origin (no native strip yet).
-    pub(super) fn show(_window: &tauri::WebviewWindow, _origin: super::Origin) {}
+    pub(super) fn show(
+        _window: &tauri::WebviewWindow,
+        _origin: super::Origin,
+        _on_action: super::OnAction,
+    ) {
+    }
+}
+
+/// A strip button pressed in grant `grant_id`'s window. "Open in my
+/// browser instead" hands the approval to the browser and closes the window
+/// without cancelling (`handed` tells its close so); "Cancel" cancels as
+/// the main window's Cancel does (the window closes, the wallet is told).
+fn act(app: &AppHandle, grant_id: &str, handed: &AtomicBool, action: StripAction) {
+    tracing::info!(grant = %grant_id, ?action, "consent strip button");
+    match action {
+        StripAction::InBrowser => match app.engine().continue_in_browser(grant_id) {
+            Ok(_) => {
+                handed.store(true, Ordering::SeqCst);
+                close(app, grant_id);
+            }
+            // The window stays: the person can still approve in it.
+            Err(error) => {
+                tracing::warn!(grant = %grant_id, error = %error.message(), "not handed to the browser");
+            }
+        },
+        StripAction::Cancel => {
+            let (engine, id) = (app.engine(), grant_id.to_owned());
+            tauri::async_runtime::spawn(async move { engine.cancel(&id).await });
+        }
+    }
 }
 
 /// The app's own pages, which the wallet's window must never load.
@@ -163,6 +247,19 @@ pub(crate) fn open(
     let navigate = app.clone();
     let finish_uri = finish_uri.to_owned();
     let waiting = grant_id.to_owned();
+    // Set once the approval went to the browser: closing then cancels nothing.
+    let handed = Arc::new(AtomicBool::new(false));
+    let on_action: OnAction = {
+        let (app, id, handed) = (app.clone(), grant_id.to_owned(), Arc::clone(&handed));
+        Arc::new(move |action| act(&app, &id, &handed, action))
+    };
+    let screen = app
+        .primary_monitor()
+        .ok()
+        .flatten()
+        .map(|monitor| monitor.size().to_logical::<f64>(monitor.scale_factor()));
+    let (width, height) = window_size(screen);
+    let on_load = Arc::clone(&on_action);
     let mut builder =
         WebviewWindowBuilder::new(app, &label, WebviewUrl::External(redirect.clone()));
     if let Some(dir) = app.state::<Folders>().webview() {
@@ -170,7 +267,7 @@ pub(crate) fn open(
     }
     let window = builder
         .title(title_for(redirect))
-        .inner_size(560.0, 820.0)
+        .inner_size(width, height)
         // The finish redirect never loads: it is caught here and completed.
         .on_navigation(move |url| {
             if is_finish_link(url, &finish_uri) {
@@ -186,18 +283,22 @@ pub(crate) fn open(
             }
             !is_app_page(url)
         })
-        .on_page_load(|window, payload| {
+        .on_page_load(move |window, payload| {
             let _ = window.set_title(&title_for(payload.url()));
-            strip::show(&window, origin_of(payload.url()));
+            strip::show(&window, origin_of(payload.url()), Arc::clone(&on_load));
         })
         .build()?;
-    strip::show(&window, origin_of(redirect));
+    strip::show(&window, origin_of(redirect), on_action);
     let closing = app.clone();
     window.on_window_event(move |event| {
         if matches!(event, WindowEvent::CloseRequested { .. }) {
             tracing::info!(grant = %id, "consent window asked to close");
         }
         if matches!(event, WindowEvent::Destroyed) {
+            if handed.load(Ordering::SeqCst) {
+                tracing::info!(grant = %id, "consent window closed: approving in the browser");
+                return;
+            }
             tracing::info!(grant = %id, "consent window closed");
             let (engine, id) = (closing.engine(), id.clone());
             tauri::async_runtime::spawn(async move { engine.cancel_if_pending(&id).await });
@@ -228,13 +329,14 @@ mod tests {
         assert_eq!(secure.place, "wallet.example");
         assert_eq!(
             secure.text,
-            "wallet.example \u{2014} secure connection (HTTPS)"
+            "You are approving at wallet.example \u{2014} secure connection (HTTPS)"
         );
 
         let local = origin_of(&Url::parse("http://127.0.0.1:4455/consent/1").unwrap());
         assert!(!local.secure);
         assert_eq!(local.place, "127.0.0.1:4455");
-        let expected = "127.0.0.1:4455 \u{2014} a wallet on this computer, not encrypted (http)";
+        let expected = "You are approving at 127.0.0.1:4455 \u{2014} a wallet on this computer, \
+                        not encrypted (http)";
         assert_eq!(local.text, expected);
 
         let remote = origin_of(&Url::parse("http://wallet.example/consent").unwrap());
@@ -246,6 +348,26 @@ mod tests {
             title.starts_with("127.0.0.1:4455 (NOT encrypted: http)"),
             "{title}"
         );
+    }
+
+    #[test]
+    fn the_strip_offers_the_browser_and_cancel_and_the_window_fits_the_screen() {
+        let labels: Vec<&str> = StripAction::ALL.iter().map(|a| a.label()).collect();
+        assert_eq!(labels, ["Open in my browser instead", "Cancel"]);
+        let remote = origin_of(&Url::parse("http://wallet.example/consent").unwrap());
+        assert!(
+            remote
+                .text
+                .starts_with("You are approving at wallet.example"),
+            "{}",
+            remote.text
+        );
+        // A 1280×900 screen: all of its height but a margin; never taller than 1000.
+        let screen = |height| Some(tauri::LogicalSize::new(1280.0, height));
+        assert_eq!(window_size(screen(900.0)), (760.0, 860.0));
+        assert_eq!(window_size(screen(1440.0)), (760.0, 1000.0));
+        assert_eq!(window_size(screen(520.0)), (760.0, 480.0));
+        assert_eq!(window_size(None), (760.0, 860.0));
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub fn run(folders: Folders) {
             commands::grants::preview_grant,
             commands::grants::request_grant,
             commands::grants::cancel_grant,
+            commands::grants::waiting_approvals,
+            commands::grants::reopen_approval,
             commands::grants::grants,
             commands::grants::grant_detail,
             commands::grants::rotate_grant,

@@ -174,6 +174,24 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
         if daily {
             app.screenshot("consent-window").await?;
             desktop.screenshot_screen("consent-window-screen")?;
+            // The wallet's Approve and Reject show without scrolling on a
+            // 1280×900 screen: the window is as tall as the screen allows.
+            let unseen: serde_json::Value = app
+                .client()
+                .execute(
+                    r#"return ['consent-approve', 'consent-reject'].filter((id) => {
+                           const box = document.querySelector(`[data-testid="${id}"]`).getBoundingClientRect();
+                           return !(box.top >= 0 && box.bottom <= window.innerHeight);
+                       });"#,
+                    vec![],
+                )
+                .await
+                .expect("a script runs in the consent window");
+            assert_eq!(
+                unseen,
+                serde_json::json!([]),
+                "below the fold of the consent window"
+            );
         }
         app.click("consent-approve").await?;
 

@@ -39,6 +39,21 @@ pub(crate) async fn cancel_grant(app: AppHandle, id: String) -> Result<()> {
     Ok(())
 }
 
+/// Approvals that waited for the person when the app last closed.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn waiting_approvals(app: AppHandle) -> Result<Vec<GrantView>> {
+    app.engine().waiting_from_before()
+}
+
+/// Opens the wallet's page again for one of those, in the consent window
+/// or the system browser.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn reopen_approval(app: AppHandle, id: String, in_browser: bool) -> Result<GrantView> {
+    app.engine().reopen(&id, in_browser)
+}
+
 /// Grants, newest first, a page at a time (50 unless told).
 #[tauri::command]
 #[tracing::instrument(skip(app), err(Debug))]

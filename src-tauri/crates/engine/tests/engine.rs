@@ -669,3 +669,63 @@ async fn an_approval_a_killed_run_left_finishing_is_completed_and_paid_by_the_ne
     assert_eq!(app.balance("alice"), before - 200);
     assert!(flows.finishing_grants().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_approval_waiting_when_the_app_closed_is_offered_again_at_the_next_start() {
+    let mut app = app().await;
+    let alice = app.wallet("alice");
+    let form = |approve_in: &str| -> GrantForm {
+        serde_json::from_value(serde_json::json!({
+            "wallet": alice, "limit": "debit", "amount": "7.00",
+            "actions": ["create", "read"], "approveIn": approve_in,
+        }))
+        .unwrap()
+    };
+    let first = app.engine.request(&form("window")).await.unwrap();
+    let (_, page, finish_uri) = app.opened().await;
+    let second = app.engine.request(&form("window")).await.unwrap();
+    // Asked in this run: nothing "from before".
+    assert!(app.engine.waiting_from_before().unwrap().is_empty());
+
+    // The app closed while both waited; the next start lists them.
+    let mut restarted = reopen(&app);
+    let waiting: Vec<String> = restarted
+        .engine
+        .waiting_from_before()
+        .unwrap()
+        .into_iter()
+        .map(|grant| grant.id)
+        .collect();
+    assert_eq!(waiting, vec![second.id.clone(), first.id.clone()]);
+
+    // "Open my wallet's page again": the same grant, the same page.
+    let shown = restarted.engine.reopen(&first.id, false).unwrap();
+    assert_eq!(shown.id, first.id);
+    let (grant, again, finish_again) = restarted.opened().await;
+    assert_eq!(
+        (grant.as_str(), &again, finish_again.as_str()),
+        (first.id.as_str(), &page, finish_uri.as_str())
+    );
+    let link = browser::approve(again.as_str()).await;
+    let finished = restarted
+        .engine
+        .finish_for(Some(&first.id), &link)
+        .await
+        .unwrap();
+    assert!(
+        matches!(finished.completed, Completed::Approved(_)),
+        "{finished:?}"
+    );
+
+    // "Cancel it at the wallet": the other one ends there.
+    let cancelled = restarted.engine.end(&second.id).await.unwrap();
+    assert_eq!(cancelled.state, GrantStateView::Cancelled);
+    assert!(restarted.engine.waiting_from_before().unwrap().is_empty());
+    // Opening one that no longer waits says so.
+    let error = restarted.engine.reopen(&second.id, true).unwrap_err();
+    assert!(
+        error.message().contains("no longer waits"),
+        "{}",
+        error.message()
+    );
+}

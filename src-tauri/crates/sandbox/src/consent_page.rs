@@ -323,7 +323,8 @@ h1 { font-size: 1.5rem; line-height: 1.25; font-weight: 650; margin: 0 0 0.5rem;
 .detail { margin: 0.25rem 0 0; color: var(--muted); font-size: 0.9375rem; }
 .warning { margin: 0.75rem 0 0; padding: 0.75rem 0.875rem; background: var(--warn-bg); color: var(--warn-text); border: 1px solid var(--warn-border); border-left-width: 4px; border-radius: 8px; }
 .plain-list { margin: 0; padding-left: 1.25rem; }
-.decision { display: flex; flex-wrap: wrap; gap: 0.75rem; margin: 1.5rem 0 0; }
+/* Approve and Reject stay in view at the bottom of a short window: the person never scrolls to decide. */
+.decision { display: flex; flex-wrap: wrap; gap: 0.75rem; margin: 1.25rem 0 0; position: sticky; bottom: 0; z-index: 1; padding: 0.75rem 0; background: var(--bg); }
 .decision button { flex: 1 1 10rem; min-height: 48px; padding: 0.625rem 1.5rem; font: inherit; font-weight: 600; border-radius: 8px; cursor: pointer; }
 .approve { background: var(--accent); color: var(--accent-text); border: 1px solid var(--accent); }
 .approve:hover { background: var(--accent-hover); border-color: var(--accent-hover); }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MockBackend } from '../ipc/mock';
 import { AppState } from '../shell/app.svelte';
-import { byTestId, renderApp } from '../testing/html';
+import { allByTestId, byTestId, renderApp } from '../testing/html';
 
 async function home(backend = new MockBackend()) {
   backend.active = 'sandbox';
@@ -56,5 +56,53 @@ describe('Home', () => {
     html = renderApp(app);
     expect(byTestId(html, 'links')?.text).toContain('Back from your browser');
     expect(byTestId(html, 'link-url')?.text).toBe('dev.consentdesk:/finish/abc?hash=x');
+  });
+
+  it('says which approvals were waiting when the app closed, and opens one again or cancels it', async () => {
+    const backend = new MockBackend();
+    const form = {
+      wallet: 'http://127.0.0.1:4455/alice',
+      limit: 'debit' as const,
+      amount: '7',
+      receiver: null,
+      interval: null,
+      actions: ['create' as const, 'read' as const],
+      approveIn: 'window' as const,
+    };
+    const first = await backend.requestGrant(form);
+    const second = await backend.requestGrant(form);
+    backend.waitingFromBefore.add(first.id).add(second.id);
+    const { app } = await home(backend);
+    let html = renderApp(app);
+    expect(byTestId(html, 'home-waiting')?.text).toContain('2 approvals were waiting when Consent Desk closed');
+    expect(allByTestId(html, 'home-waiting-item')).toHaveLength(2);
+    // Before the approvals list: pending ones first.
+    expect(html.indexOf('data-testid="home-waiting"')).toBeLessThan(html.indexOf('data-testid="grants"'));
+
+    expect(await app.waiting.reopen(first.id)).toBe(true);
+    expect(backend.calls.find((call) => call.command === 'reopen_approval')?.args).toEqual({ id: first.id, inBrowser: false });
+    html = renderApp(app);
+    expect(byTestId(html, 'home-waiting-reopened')?.text).toContain('open again');
+    expect(await app.waiting.cancel(second.id)).toBe(true);
+    expect(backend.count('end_grant')).toBe(1);
+    expect(allByTestId(renderApp(app), 'home-waiting-item')).toHaveLength(1);
+    // The reopened one leaves once its approval ends.
+    backend.progress(first.id, 'done');
+    expect(byTestId(renderApp(app), 'home-waiting')).toBeNull();
+  });
+
+  it('says nothing about waiting approvals when none was left by a restart', async () => {
+    const backend = new MockBackend();
+    await backend.requestGrant({
+      wallet: 'http://127.0.0.1:4455/alice',
+      limit: 'debit',
+      amount: '7',
+      receiver: null,
+      interval: null,
+      actions: ['create', 'read'],
+      approveIn: 'window',
+    });
+    const { app } = await home(backend);
+    expect(byTestId(renderApp(app), 'home-waiting')).toBeNull();
   });
 });

@@ -86,6 +86,10 @@ export interface Backend {
   revokeGrant(id: string): Promise<GrantView>;
   /** Cancels the grant at the wallet. */
   endGrant(id: string): Promise<GrantView>;
+  /** Approvals that waited for the person when the app last closed (still pending, asked for by an earlier run). */
+  waitingApprovals(): Promise<GrantView[]>;
+  /** Opens the wallet's page again for one of those: the same grant, in the consent window or the browser. */
+  reopenApproval(id: string, inBrowser: boolean): Promise<GrantView>;
   /** Calls `handler` for each step of any running approval; returns an unsubscribe function. */
   onFlowProgress(handler: (progress: FlowProgress) => void): Promise<() => void>;
 

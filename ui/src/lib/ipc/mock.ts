@@ -670,6 +670,31 @@ export class MockBackend implements Backend {
     });
   }
 
+  /** Ids of pending grants an earlier run of the mock app asked for. */
+  waitingFromBefore = new Set<string>();
+
+  waitingApprovals() {
+    return this.answer('waiting_approvals', () =>
+      this.grantList.filter((grant) => grant.state === 'pending' && this.waitingFromBefore.has(grant.id)),
+    );
+  }
+
+  reopenApproval(id: string, inBrowser: boolean) {
+    return this.answer(
+      'reopen_approval',
+      (): GrantView | Promise<never> => {
+        const grant = this.grantList.find((known) => known.id === id);
+        if (grant?.state !== 'pending') {
+          return fail('grant', `this approval no longer waits (it is ${grant?.state ?? 'unknown'}); nothing to open`);
+        }
+        this.waitingFromBefore.delete(id);
+        if (this.autoProgress) this.progress(id, 'waiting');
+        return grant;
+      },
+      { id, inBrowser },
+    );
+  }
+
   async onFlowProgress(handler: (progress: FlowProgress) => void) {
     this.progressHandlers.add(handler);
     return () => this.progressHandlers.delete(handler);

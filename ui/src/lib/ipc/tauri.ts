@@ -59,6 +59,8 @@ export const tauriBackend: Backend = {
   rotateGrant: (id) => call<GrantView>('rotate_grant', { id }),
   revokeGrant: (id) => call<GrantView>('revoke_grant', { id }),
   endGrant: (id) => call<GrantView>('end_grant', { id }),
+  waitingApprovals: () => call<GrantView[]>('waiting_approvals'),
+  reopenApproval: (id, inBrowser) => call<GrantView>('reopen_approval', { id, inBrowser }),
   onFlowProgress: (handler) => listen<FlowProgress>(FLOW_PROGRESS, (event) => handler(event.payload)),
 
   quotePayment: (form) => call<PaymentView>('quote_payment', { form }),

@@ -2,6 +2,7 @@ import { defaultPayer } from '../approve/describe';
 import { GrantFlow } from '../approve/flow.svelte';
 import { ApproveForm } from '../approve/form.svelte';
 import { GrantsState } from '../grants/grants.svelte';
+import { WaitingApprovals } from '../grants/waiting.svelte';
 import type {
   About,
   AppStatus,
@@ -33,6 +34,8 @@ export class AppState {
   readonly profiles: ProfilesState;
   /** The grants Home lists. */
   readonly grants: GrantsState;
+  /** Approvals that waited when the app last closed. */
+  readonly waiting: WaitingApprovals;
   /** The Pay screen: form, quote, payment. */
   readonly pay: PayState;
   /** The activity log screen. */
@@ -55,6 +58,7 @@ export class AppState {
     this.#backend = backend;
     this.profiles = new ProfilesState(backend);
     this.grants = new GrantsState(backend);
+    this.waiting = new WaitingApprovals(backend);
     this.pay = new PayState(backend);
     this.activity = new ActivityState(backend);
   }
@@ -122,6 +126,8 @@ export class AppState {
       this.profiles.load(),
       // Its failure shows in Home's list of grants, with a retry.
       this.grants.load(),
+      // Approvals a restart left waiting: Home says so (nothing shown if unreadable).
+      this.waiting.load(),
     ]);
     return unsubscribe;
   }
@@ -292,6 +298,7 @@ export class AppState {
   #progress(progress: FlowProgress) {
     this.#flow?.receive(progress);
     this.grants.receive(progress);
+    this.waiting.receive(progress);
     this.profiles.receive(progress);
   }
 

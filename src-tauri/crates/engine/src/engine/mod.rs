@@ -7,6 +7,7 @@ mod activity;
 mod approve;
 mod grants;
 mod payments;
+mod waiting;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -45,6 +46,11 @@ pub struct Engine {
     /// count of their payments says (the wallet's count is the one that
     /// decides, and other apps may use the same grant).
     spent_budgets: Mutex<HashMap<String, Option<time::OffsetDateTime>>>,
+    /// When this run started: pending grants asked for before it waited
+    /// when the app closed ([`Engine::waiting_from_before`]).
+    started_at: time::OffsetDateTime,
+    /// Approvals from before this run put before the person again.
+    reopened: Mutex<HashSet<String>>,
     desktop: Arc<dyn Desktop>,
 }
 
@@ -121,6 +127,8 @@ impl Engine {
             cancel_pressed: Mutex::new(HashSet::new()),
             in_window: Mutex::new(HashSet::new()),
             spent_budgets: Mutex::new(HashMap::new()),
+            started_at: time::OffsetDateTime::now_utc(),
+            reopened: Mutex::new(HashSet::new()),
             desktop,
         })
     }
