@@ -366,16 +366,23 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
     let app = desktop.launch(&[]).await?;
     app.click("welcome-sandbox").await?;
 
-    // Reject in the wallet's window.
+    // Reject in the wallet's window. The link back carries no hash (by spec)
+    // and the wallet, asked, does not confirm it (Rafiki answers a rejected
+    // grant as a pending one), so the request stays open and the app says
+    // what to do; Cancel ends it, at the wallet too.
     let known = app.windows().await?;
     ask(&app, false, false).await?;
     app.switch_to_new_window(&known).await?;
     app.click("consent-reject").await?;
     app.switch_to_main().await?;
-    app.wait_for_attr("flow-result", "data-result", |r| r == "failed")
+    let said = app
+        .wait_for_text("flow-refused", |text| text.contains("does not confirm"))
         .await?;
-    let message = app.text("flow-result-message").await?;
-    assert!(message.contains("rejected"), "{message}");
+    assert!(said.contains("cancel it"), "{said}");
+    assert_eq!(app.windows().await?.len(), 2, "the wallet's window stays");
+    app.click("flow-cancel").await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
+        .await?;
     assert_eq!(app.windows().await?.len(), 1);
     app.click("nav-home").await?;
 
@@ -396,13 +403,13 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
     let message = app.text("flow-result-message").await?;
     assert!(message.contains("expired"), "{message}");
 
-    // Home names them: the newest expired, the first rejected.
+    // Home names them: the newest expired, the first cancelled.
     let states: Vec<String> = grants(&app)
         .await
         .iter()
         .map(|grant| grant["state"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(states, ["expired", "rejected"]);
+    assert_eq!(states, ["expired", "cancelled"]);
     app.close().await
 }
 

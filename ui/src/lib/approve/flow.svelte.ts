@@ -241,8 +241,11 @@ export class GrantFlow {
     if (progress.grant) this.#grant = progress.grant;
     switch (progress.step) {
       case 'refused':
-        // The link was not genuine: the grant still waits, and so do the steps.
+        // The link was not taken (not genuine, or a failure the wallet does
+        // not confirm): the grant waits again, and can still be cancelled,
+        // even though the engine had started checking the link.
         this.#refused = progress.message;
+        this.#step = 'waiting';
         return;
       case 'failed':
         this.#details = progress.details ?? null;

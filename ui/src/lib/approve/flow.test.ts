@@ -265,6 +265,14 @@ describe('Approval progress', () => {
     expect(byTestId(html, 'flow-result')).toBeNull();
     expect(app.grants.list[0]?.state).toBe('pending');
 
+    // As the engine tells it: checking a link, then refusing it. The
+    // request waits again and can still be cancelled.
+    backend.progress(id, 'verifying');
+    backend.progress(id, 'refused');
+    html = renderApp(app);
+    expect(steps(app)).toMatchObject({ waiting: 'current', verifying: 'todo' });
+    expect(byTestId(html, 'flow-cancel')).not.toBeNull();
+
     // The genuine answer follows.
     backend.progress(id, 'verifying');
     html = renderApp(app);
