@@ -306,6 +306,19 @@ pub fn payment_outcome(
              meanwhile."
                 .to_owned()
         }
+        // Approved, but the answer was lost: "not approved" would be wrong.
+        (Ok(_), PaymentState::Cancelled)
+            if matches!(
+                record.problem,
+                Some(PaymentProblem::Grant {
+                    outcome: GrantOutcome::AnswerLost
+                })
+            ) =>
+        {
+            "Your approval went through at your wallet, but its answer was lost on the way back, \
+             so it was cancelled there and nothing was paid. Pay again to approve anew."
+                .to_owned()
+        }
         (Ok(_), PaymentState::Cancelled) => {
             "Not approved at your wallet, so nothing was paid.".to_owned()
         }

@@ -424,6 +424,12 @@ async fn an_approval_whose_answer_was_lost_is_cancelled_at_the_wallet_and_said_s
     // The payment that waited is not sent, and says why.
     let payment = finished.payment.expect("the payment waited on it");
     assert_eq!(payment.payment.state, PaymentState::Cancelled);
+    let said =
+        consent_desk_engine::words::payment_outcome(&Ok(payment.payment.clone()), &payment.payment);
+    assert!(
+        said.contains("answer was lost") && said.contains("nothing was paid"),
+        "{said}"
+    );
     // At the wallet the grant is cancelled: its continuation is not found.
     let url = sandbox
         .base_url()
