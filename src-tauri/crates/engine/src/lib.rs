@@ -656,6 +656,28 @@ impl Flows {
             tracing::warn!(grant = %id, "finish for an unknown grant refused");
             FlowError::UnknownFinish
         })?;
+        if record.state == GrantState::Finishing
+            && matches!(
+                verify_finish(
+                    finish_url,
+                    &Nonce::new(record.client_nonce.clone()),
+                    &Nonce::new(record.server_nonce.clone().unwrap_or_default()),
+                    record.auth_server.as_str(),
+                ),
+                Ok(FinishOutcome::Approved { .. })
+            )
+        {
+            // Opening the approval's link again is how a person asks to go on
+            // with one a stopped run left `finishing`: taken up once no live
+            // run can be at it (see `recover`), as the wallet says.
+            let client = client_for(&record.profile)?;
+            return match self.take_up_finishing(&client, &id).await? {
+                Some(completed) => Ok(completed),
+                None => Err(FlowError::AlreadyUsed {
+                    state: "being completed".to_owned(),
+                }),
+            };
+        }
         if record.state != GrantState::Pending {
             tracing::warn!(grant = %id, state = ?record.state, "second finish refused");
             return Err(FlowError::AlreadyUsed {
@@ -1009,6 +1031,7 @@ impl Flows {
                 .secrets
                 .delete(KEYRING_SERVICE, &secret_account(&id, kind));
         }
+        self.forget_interact_ref(&id);
         Ok(self.get(&id)?.unwrap_or(record))
     }
 }

@@ -235,6 +235,47 @@ async fn an_approval_a_killed_run_left_finishing_is_continued_again_and_its_paym
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_the_link_again_takes_up_an_approval_a_killed_run_left_finishing() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let world = world_with(|builder| builder.clock(clock.clone()).wait_seconds(30)).await;
+    let (payment, grant, finish) = world.approved_at_wallet(250).await;
+    killed_while_continuing(&world, &finish, &grant).await;
+    // While a live run may be at it, the link is refused and changes nothing.
+    let early = world
+        .flows
+        .complete(&finish, |_| Ok(world.signing()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(early.contains("being completed"), "{early}");
+    assert_eq!(
+        world.flows.grant(&grant).unwrap().state,
+        GrantState::Finishing
+    );
+
+    // `consent-desk grant continue` with the same link, long after.
+    world.left_finishing_long_ago(&grant);
+    clock.advance(std::time::Duration::from_secs(60));
+    let (other, client) = world.other_run();
+    let completed = other
+        .complete(&finish, |_| {
+            Ok(client_for(&world.sandbox, &world.key_pem, &other))
+        })
+        .await
+        .unwrap();
+    assert!(matches!(completed, Completed::Approved(_)), "{completed:?}");
+    let sent = other.send_payment(&client, &payment).await.unwrap();
+    assert_eq!(sent.state, PaymentState::Completed);
+    assert!(
+        world
+            .secrets
+            .get(KEYRING_SERVICE, &format!("grant:{grant}:interact"))
+            .is_err(),
+        "the interaction reference is forgotten once the grant ended"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_whose_answer_a_killed_run_lost_is_ended_and_cancelled_at_the_wallet() {
     let world = world().await;
     let alice = world.balance("alice");
