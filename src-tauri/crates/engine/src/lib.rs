@@ -7,8 +7,12 @@
 //! finish is matched to its grant by that id, never to "the latest grant".
 //! The hash is verified before anything is sent; a finish for no pending
 //! grant, with a bad hash, or arriving a second time is refused and the
-//! pending grant is left as it was. Continuation and access tokens go to the
-//! keyring; the grant file holds no bearer token.
+//! pending grant is left as it was. A failure link (`?result=…`, no hash by
+//! spec) ends a grant only once the wallet confirms it is over
+//! ([`FlowError::FailureUnconfirmed`] otherwise), and a caller waiting for
+//! one grant takes no other's link ([`Flows::complete_for`]). Continuation
+//! and access tokens go to the keyring; the grant file holds no bearer
+//! token.
 //!
 //! ```no_run
 //! # async fn run(client: consent_desk_protocol::Client, flows: consent_desk_engine::Flows)
