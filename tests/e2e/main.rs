@@ -11,3 +11,4 @@ mod main_window;
 mod pay;
 mod profiles;
 mod sandbox;
+mod waiting;
