@@ -903,9 +903,10 @@ impl Flows {
     /// Ends an approved grant whose continuation the wallet refuses (its
     /// answer to an earlier try was lost): cancelled at the wallet, so that
     /// no access token nobody holds stays valid, and failed here with words
-    /// that say so. A payment waiting on it is not sent. When the wallet
-    /// cannot be reached to cancel it, the grant waits again, and the same
-    /// link tries once more.
+    /// that say so. A wallet that no longer knows the grant (`404`) cancelled
+    /// it itself, and it ends as such. A payment waiting on it is not sent.
+    /// When the wallet cannot be reached to cancel it, the grant waits
+    /// again, and the same link tries once more.
     async fn answer_lost(
         &self,
         client: &Client,
@@ -922,10 +923,14 @@ impl Flows {
                 return Err(error);
             }
         };
-        match cancelled {
-            // Gone at the wallet already is as good as cancelled.
-            Ok(()) => {}
-            Err(error) if error.status() == Some(404) => {}
+        let outcome = match cancelled {
+            Ok(()) => GrantOutcome::AnswerLost,
+            // The wallet no longer knows it: it was cancelled there (by the
+            // person, or as it expired), and that is why it refused.
+            Err(error) if error.status() == Some(404) => GrantOutcome::Wallet {
+                code: WalletCode::UnknownInteraction,
+                description: None,
+            },
             Err(error) => {
                 let _ = self
                     .store()
@@ -936,15 +941,9 @@ impl Flows {
                      link again to retry, or cancel the request"
                 )));
             }
-        }
-        self.store().finish(
-            id,
-            GrantState::Failed,
-            Some(&GrantOutcome::AnswerLost),
-            None,
-            None,
-            None,
-        )?;
+        };
+        self.store()
+            .finish(id, GrantState::Failed, Some(&outcome), None, None, None)?;
         self.forget_interact_ref(id);
         for kind in ["continue", "access"] {
             let _ = self
@@ -1021,7 +1020,15 @@ impl Flows {
         let id = record.id.clone();
         self.no_payment_in_flight(&id)?;
         let continuation = self.continuation(&record)?;
-        client.cancel_grant(&continuation).await?;
+        match client.cancel_grant(&continuation).await {
+            Ok(()) => {}
+            // The wallet no longer knows it (Rafiki, once it is revoked):
+            // nothing is left open there.
+            Err(error) if error.status() == Some(404) => {
+                tracing::info!(grant = %id, "the wallet no longer knows the grant: already cancelled there");
+            }
+            Err(error) => return Err(error.into()),
+        }
         self.store().finish(
             &id,
             GrantState::Cancelled,

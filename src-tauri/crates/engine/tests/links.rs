@@ -186,6 +186,33 @@ impl App {
             .detail
     }
 
+    /// Cancels `grant` at the wallet with its own continuation, as the
+    /// person could in the wallet; the app is not told.
+    async fn cancel_behind_the_app_s_back(&self, grant: &str) {
+        let client = self
+            .engine
+            .client(consent_desk_identity::SANDBOX_PROFILE)
+            .unwrap();
+        let record = self.engine.flows().unwrap().grant(grant).unwrap();
+        let token = self
+            .secrets
+            .get(
+                consent_desk_identity::KEYRING_SERVICE,
+                &format!("grant:{grant}:continue"),
+            )
+            .unwrap();
+        client
+            .cancel_grant(&consent_desk_protocol::Continue {
+                access_token: consent_desk_protocol::ContinueAccessToken {
+                    value: consent_desk_protocol::ContinueToken::new(token.as_str()),
+                },
+                uri: consent_desk_protocol::ContinueUri(record.continue_uri.clone().unwrap()),
+                wait: None,
+            })
+            .await
+            .unwrap();
+    }
+
     fn state(&self, grant: &str) -> GrantState {
         self.engine.flows().unwrap().grant(grant).unwrap().state
     }
@@ -338,34 +365,33 @@ async fn the_loopback_listener_takes_only_its_grant_and_no_unconfirmed_failure()
 }
 
 #[tokio::test]
+async fn an_approval_of_a_grant_cancelled_at_the_wallet_meanwhile_ends_as_the_wallet_says() {
+    let app = app().await;
+    let (grant, page, _) = app.waiting_in_window().await;
+    let link = browser::approve(page.as_str()).await;
+    app.cancel_behind_the_app_s_back(&grant).await;
+    let finished = app.engine.finish_for(Some(&grant), &link).await.unwrap();
+    let Completed::NotApproved(record) = finished.completed else {
+        panic!("expected the grant ended: {finished:?}")
+    };
+    assert_eq!(
+        record.outcome,
+        Some(GrantOutcome::Wallet {
+            code: consent_desk_engine::WalletCode::UnknownInteraction,
+            description: None
+        })
+    );
+    let payment = finished.payment.expect("the payment waited on it");
+    assert_eq!(payment.payment.state, PaymentState::Cancelled);
+}
+
+#[tokio::test]
 async fn a_failure_the_wallet_confirms_ends_the_grant() {
     let app = app().await;
     let (grant, _) = app.waiting_in_browser().await;
     // Cancelled at the wallet behind the app's back (the person did it in
     // the wallet): the wallet no longer knows the grant, which confirms it.
-    let flows = app.engine.flows().unwrap();
-    let client = app
-        .engine
-        .client(consent_desk_identity::SANDBOX_PROFILE)
-        .unwrap();
-    let record = flows.grant(&grant).unwrap();
-    let token = app
-        .secrets
-        .get(
-            consent_desk_identity::KEYRING_SERVICE,
-            &format!("grant:{grant}:continue"),
-        )
-        .unwrap();
-    client
-        .cancel_grant(&consent_desk_protocol::Continue {
-            access_token: consent_desk_protocol::ContinueAccessToken {
-                value: consent_desk_protocol::ContinueToken::new(token.as_str()),
-            },
-            uri: consent_desk_protocol::ContinueUri(record.continue_uri.clone().unwrap()),
-            wait: None,
-        })
-        .await
-        .unwrap();
+    app.cancel_behind_the_app_s_back(&grant).await;
     let link = format!("{}?result=unknown_interaction", deep_link(&grant));
     let finished = app.engine.finish(&link).await.unwrap();
     let Completed::NotApproved(record) = finished.completed else {

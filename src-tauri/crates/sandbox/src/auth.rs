@@ -557,6 +557,15 @@ async fn cancel_grant(
     request: SignedRequest,
 ) -> ApiResult<StatusCode> {
     let (mut grant, _client) = state.continuation(&request, &id).await?;
+    // Rafiki finds no grant once it is revoked (`getByContinue` leaves
+    // revoked ones out): cancelling twice is "unknown grant".
+    if grant.state == GrantState::Revoked {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            "unknown grant: it was already cancelled",
+        ));
+    }
     grant.state = GrantState::Revoked;
     state.store().revoke_grant(&grant)?;
     tracing::info!(grant = %grant.id, "grant cancelled");

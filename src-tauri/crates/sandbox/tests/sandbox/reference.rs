@@ -386,8 +386,8 @@ fn refusal(error: &consent_desk_protocol::Error) -> (Option<u16>, Option<&str>) 
 /// reference that is not the grant's, or a rejected or cancelled grant, is
 /// `404 invalid_continuation`; an issued grant's reference used again is
 /// `401 request_denied`; a cancelled grant is polled `404 invalid_request`;
-/// `DELETE` cancels a grant in any state but cancelled, and with it its
-/// access token.
+/// `DELETE` cancels a grant in any state but cancelled (then `404
+/// invalid_request`), and with it its access token.
 #[tokio::test]
 async fn continuing_answers_as_rafiki_in_every_state_of_the_grant() {
     use consent_desk_protocol::InteractRef;
@@ -501,4 +501,15 @@ async fn continuing_answers_as_rafiki_in_every_state_of_the_grant() {
         .await
         .unwrap_err();
     assert_eq!(refusal(&again), (Some(404), Some("invalid_continuation")));
+    // Cancelling it again: Rafiki no longer finds it.
+    let twice = world
+        .client
+        .cancel_grant(&accepted.continue_)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(&twice),
+        (Some(404), Some("invalid_request")),
+        "{twice}"
+    );
 }
