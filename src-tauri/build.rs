@@ -5,6 +5,8 @@ use std::process::Command;
 const COMMANDS: &[&str] = &[
     "app_status",
     "about",
+    "notice_settings",
+    "set_notice_settings",
     "activity",
     "export_activity",
     "received_links",

@@ -1,9 +1,12 @@
 //! The desktop the engine runs in: progress goes to the main window as
-//! events, consent pages open in windows of their own or in the browser.
+//! events, consent pages open in windows of their own or in the browser,
+//! notifications go to the system's notification service.
 
+use consent_desk_engine::notices::Notice;
 use consent_desk_engine::views::{FlowProgress, PaymentProgress};
 use consent_desk_engine::Desktop;
 use tauri::AppHandle;
+use tauri_plugin_notification::NotificationExt as _;
 use url::Url;
 
 /// [`Desktop`] over the running Tauri app.
@@ -44,5 +47,25 @@ impl Desktop for TauriDesktop {
 
     fn close_consent(&self, grant_id: &str) -> bool {
         crate::consent_window::close(&self.0, grant_id)
+    }
+
+    fn notify(&self, notice: &Notice) {
+        let app = self.0.clone();
+        let (title, body, kind) = (notice.title.clone(), notice.body.clone(), notice.kind);
+        // On Linux this is a D-Bus call that can wait for a notification
+        // service to start: never on the engine's way. Without one the
+        // notice is only logged.
+        std::thread::spawn(move || {
+            match app
+                .notification()
+                .builder()
+                .title(&title)
+                .body(&body)
+                .show()
+            {
+                Ok(()) => tracing::info!(?kind, "notification shown"),
+                Err(error) => tracing::warn!(?kind, %error, "the notification could not be shown"),
+            }
+        });
     }
 }

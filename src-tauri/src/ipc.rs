@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 // The forms and views of grants, payments and activity are the engine's.
+pub use consent_desk_engine::notices::NoticeSettings;
 pub use consent_desk_engine::views::*;
 pub use consent_desk_engine::words::ProblemCode;
 pub use consent_desk_engine::{ErrorCode, IpcError};
@@ -331,6 +332,7 @@ mod tests {
             declaration::<Tone>(&cfg),
             declaration::<About>(&cfg),
             declaration::<SandboxStatus>(&cfg),
+            declaration::<NoticeSettings>(&cfg),
             declaration::<ProfilesView>(&cfg),
             declaration::<ProfileView>(&cfg),
             declaration::<KeyStoreKind>(&cfg),

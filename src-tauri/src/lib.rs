@@ -64,6 +64,8 @@ pub fn run(folders: Folders) {
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::app::about,
+            commands::settings::notice_settings,
+            commands::settings::set_notice_settings,
             commands::activity::activity,
             commands::activity::export_activity,
             commands::links::received_links,

@@ -6,3 +6,4 @@ pub(crate) mod grants;
 pub(crate) mod links;
 pub(crate) mod payments;
 pub(crate) mod profiles;
+pub(crate) mod settings;

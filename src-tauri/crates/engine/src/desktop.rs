@@ -1,9 +1,10 @@
 //! What only the desktop can do, as the engine asks for it: show progress,
-//! open and close the wallet's consent page. The Tauri shell implements
-//! [`Desktop`]; tests and the command line use their own.
+//! open and close the wallet's consent page, show a notification. The Tauri
+//! shell implements [`Desktop`]; tests and the command line use their own.
 
 use url::Url;
 
+use crate::notices::Notice;
 use crate::views::{FlowProgress, PaymentProgress};
 
 /// The desktop around the engine.
@@ -31,4 +32,12 @@ pub trait Desktop: Send + Sync + 'static {
     /// Closes grant `grant_id`'s consent window, if it is open; whether one
     /// was. Closing it by hand calls [`Engine::cancel_if_pending`](crate::Engine::cancel_if_pending).
     fn close_consent(&self, grant_id: &str) -> bool;
+
+    /// Shows a notification the engine decided on (and the person has not
+    /// switched off). A desktop that cannot show one (no notification
+    /// service) logs it and goes on; this one, the command line's, only
+    /// logs.
+    fn notify(&self, notice: &Notice) {
+        tracing::info!(kind = ?notice.kind, title = %notice.title, "notification not shown: no desktop");
+    }
 }

@@ -37,6 +37,7 @@ pub mod history;
 pub mod keys;
 pub mod loopback;
 mod manage;
+pub mod notices;
 pub mod outcome;
 pub mod pay;
 mod recover;

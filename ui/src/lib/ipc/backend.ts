@@ -1,5 +1,6 @@
 import type {
   About,
+  NoticeSettings,
   AddProfileRequest,
   AppStatus,
   ClientFormChoice,
@@ -31,6 +32,10 @@ export interface Backend {
   appStatus(): Promise<AppStatus>;
   /** Versions and folders for the About screen. */
   about(): Promise<About>;
+  /** Which desktop notifications are on. */
+  noticeSettings(): Promise<NoticeSettings>;
+  /** Switches desktop notifications on or off; what is now kept. */
+  setNoticeSettings(settings: NoticeSettings): Promise<NoticeSettings>;
   /** The activity log, newest first: `limit` entries from `offset`, filtered. */
   activity(query: ActivityQuery, limit: number, offset: number): Promise<ActivityView[]>;
   /**

@@ -108,6 +108,23 @@ url: string, } | { "state": "stopped",
 problem: string, };
 
 /**
+ * Which notifications the person wants: each on until switched off.
+ */
+export type NoticeSettings = { 
+/**
+ * "A budget is 80 % spent".
+ */
+budgetMostlySpent: boolean, 
+/**
+ * "A budget ends within a day".
+ */
+grantEnding: boolean, 
+/**
+ * "A payment taken up after a restart has settled".
+ */
+resumedPaymentSettled: boolean, };
+
+/**
  * Profiles: who the app signs as, and whether keys can go to the keyring.
  */
 export type ProfilesView = { 

@@ -2,6 +2,7 @@ import { resolveWalletAddress } from '../format/address';
 import type { Backend } from './backend';
 import type {
   About,
+  NoticeSettings,
   ActivityExport,
   ActivityQuery,
   ActivityView,
@@ -220,6 +221,21 @@ export class MockBackend implements Backend {
   }
   about() {
     return this.answer('about', this.aboutInfo);
+  }
+  /** What the mock's settings.json holds. */
+  notices: NoticeSettings = { budgetMostlySpent: true, grantEnding: true, resumedPaymentSettled: true };
+  noticeSettings() {
+    return this.answer('notice_settings', () => this.notices);
+  }
+  setNoticeSettings(settings: NoticeSettings) {
+    return this.answer(
+      'set_notice_settings',
+      () => {
+        this.notices = { ...settings };
+        return this.notices;
+      },
+      { settings },
+    );
   }
   receivedLinks() {
     return this.answer('received_links', this.links);

@@ -8,6 +8,7 @@ import {
   type PaymentProgress,
   type PaymentView,
   type About,
+  type NoticeSettings,
   type ActivityExport,
   type ActivityView,
   type AppStatus,
@@ -36,6 +37,8 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
 export const tauriBackend: Backend = {
   appStatus: () => call<AppStatus>('app_status'),
   about: () => call<About>('about'),
+  noticeSettings: () => call<NoticeSettings>('notice_settings'),
+  setNoticeSettings: (settings) => call<NoticeSettings>('set_notice_settings', { settings }),
   activity: (query, limit, offset) => call<ActivityView[]>('activity', { query, limit, offset }),
   exportActivity: (query, path) => call<ActivityExport | null>('export_activity', { query, path: path ?? null }),
   receivedLinks: () => call<ReceivedLink[]>('received_links'),

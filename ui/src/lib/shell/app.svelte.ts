@@ -1,6 +1,7 @@
 import { defaultPayer } from '../approve/describe';
 import { GrantFlow } from '../approve/flow.svelte';
 import { ApproveForm } from '../approve/form.svelte';
+import { NoticeSettingsState } from '../about/notices.svelte';
 import { GrantsState } from '../grants/grants.svelte';
 import { WaitingApprovals } from '../grants/waiting.svelte';
 import type {
@@ -40,6 +41,8 @@ export class AppState {
   readonly pay: PayState;
   /** The activity log screen. */
   readonly activity: ActivityState;
+  /** The notification switches on the About screen. */
+  readonly notices: NoticeSettingsState;
   #screen = $state<Exclude<Screen, 'welcome'>>('home');
   #connect = $state<ConnectFlow | null>(null);
   /** Where "Cancel" in the connect steps goes back to. */
@@ -61,6 +64,7 @@ export class AppState {
     this.waiting = new WaitingApprovals(backend);
     this.pay = new PayState(backend);
     this.activity = new ActivityState(backend);
+    this.notices = new NoticeSettingsState(backend);
   }
 
   /** The screen to show. Home is the welcome screen whenever no profile is in use. */
@@ -146,7 +150,7 @@ export class AppState {
     this.#leaveApprove();
     this.profiles.dismissError();
     this.#screen = screen === 'welcome' ? 'home' : screen;
-    if (screen === 'about') await this.refreshAbout();
+    if (screen === 'about') await Promise.all([this.refreshAbout(), this.notices.load()]);
     if (screen === 'profiles' && !this.profiles.loaded) await this.profiles.load();
     // Details opened earlier would be stale: Home starts with all closed.
     if (screen === 'home') this.grants.close();

@@ -6,6 +6,7 @@
 mod activity;
 mod approve;
 mod grants;
+mod notices;
 mod payments;
 mod waiting;
 
@@ -51,6 +52,8 @@ pub struct Engine {
     started_at: time::OffsetDateTime,
     /// Approvals from before this run put before the person again.
     reopened: Mutex<HashSet<String>>,
+    /// The notifications given in this run, each once.
+    given: crate::notices::Given,
     desktop: Arc<dyn Desktop>,
 }
 
@@ -129,6 +132,7 @@ impl Engine {
             spent_budgets: Mutex::new(HashMap::new()),
             started_at: time::OffsetDateTime::now_utc(),
             reopened: Mutex::new(HashSet::new()),
+            given: crate::notices::Given::default(),
             desktop,
         })
     }

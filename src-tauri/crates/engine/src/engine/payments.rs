@@ -127,7 +127,11 @@ impl Engine {
             {
                 Err(error.into())
             }
-            result => Ok(self.announce(&record, payment_outcome(&result, &record))),
+            result => {
+                let view = self.announce(&record, payment_outcome(&result, &record));
+                self.after_payment(&record).await;
+                Ok(view)
+            }
         }
     }
 
@@ -239,6 +243,8 @@ impl Engine {
         // Approvals a stopped run left half-completed first: their payments
         // are sent or ended below.
         self.take_up_finishing().await;
+        // Budgets about to end are told once at each start.
+        self.check_endings();
         let unfinished = match flows.unfinished_payments() {
             Ok(unfinished) => unfinished,
             Err(error) => {
@@ -259,6 +265,8 @@ impl Engine {
             };
             if due {
                 tracing::info!(payment = %payment.id, state = payment.state.as_str(), "resuming a payment");
+                // Its settling is told, now or when checked later.
+                self.mark_resumed(&payment.id);
                 // The desktop is told how each went.
                 let _ = self.send(&payment.id).await;
             }
@@ -355,6 +363,7 @@ impl Engine {
         let record = flows.payment(id).unwrap_or(payment);
         let message = payment_outcome(&result, &record);
         self.announce(&record, message);
+        self.after_payment(&record).await;
         Ok(Sent {
             payment: record,
             error: result.err(),
