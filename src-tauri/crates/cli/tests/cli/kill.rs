@@ -69,6 +69,8 @@ struct Figures {
     after: BTreeMap<String, usize>,
     /// The commands the restart ran, with how they exited.
     recovery: BTreeMap<String, usize>,
+    /// Each grant's finish link, to open again.
+    links: BTreeMap<String, String>,
 }
 
 fn count(map: &mut BTreeMap<String, usize>, key: String) {
@@ -230,6 +232,7 @@ async fn iteration(
         .to_owned();
     let payment = pay.then(|| event["id"].as_str().unwrap().to_owned());
     let finish = approve(event["redirect"].as_str().unwrap()).await;
+    figures.links.insert(grant.clone(), finish.clone());
     if let Some(delay) = delay {
         // The browser following the wallet's redirect to the listener.
         let link = finish.clone();
@@ -340,9 +343,11 @@ async fn killed_anywhere_approve_and_pay_lose_nothing_pay_once_and_leave_nothing
         iteration(&session, &alice, &dave, n % 2 == 1, delay, &mut figures).await;
     }
 
-    // A killed run's lease on a payment it was sending (owner and expiry in
-    // the store) keeps other runs from sending it until it runs out: then
-    // every payment still waiting is resumed, as the next start would.
+    // A killed run's lease (owner and expiry in the store) on a payment it
+    // was sending or an approval it was completing keeps other runs away
+    // until it runs out: then every payment still waiting is resumed and
+    // every approval still finishing has its link opened again, as a person
+    // would after the next start.
     let waiting = |p: &serde_json::Value| {
         matches!(
             p["state"].as_str(),
@@ -366,7 +371,34 @@ async fn killed_anywhere_approve_and_pay_lose_nothing_pay_once_and_leave_nothing
                 swept += 1;
             }
         }
-        let still = payments(&session).into_iter().filter(waiting).count();
+        let finishing: Vec<String> = grants(&session)
+            .into_iter()
+            .filter(|g| g["state"] == "finishing")
+            .filter_map(|g| g["id"].as_str().map(str::to_owned))
+            .collect();
+        for id in &finishing {
+            let link = &figures.links[id];
+            let ran = run_saying(
+                &session,
+                &[
+                    "grant",
+                    "continue",
+                    "--finish-url",
+                    link,
+                    "--passphrase-env",
+                    "PW",
+                    "--json",
+                ],
+            );
+            if ran.0 == Some(0) {
+                swept += 1;
+            }
+        }
+        let still = payments(&session).into_iter().filter(waiting).count()
+            + grants(&session)
+                .iter()
+                .filter(|g| g["state"] == "finishing")
+                .count();
         if still == 0 || std::time::Instant::now() > deadline {
             break;
         }
@@ -452,7 +484,7 @@ async fn killed_anywhere_approve_and_pay_lose_nothing_pay_once_and_leave_nothing
     for (state, n) in &figures.after {
         println!("    {n:>4}  {state}");
     }
-    println!("  resumed after the leases ran out: {swept}; then:");
+    println!("  resumed or continued after the leases ran out: {swept}; then:");
     let mut last = BTreeMap::new();
     for grant in &grants {
         let paying = payments
@@ -512,9 +544,9 @@ async fn killed_anywhere_approve_and_pay_lose_nothing_pay_once_and_leave_nothing
     );
 }
 
-/// This file's tests, for `main`. Run by `.ci/kill-test` (`--ignored`):
-/// it takes a while, and it fails until a grant left `finishing` by a kill
-/// is taken up again by the command line (issue 15).
+/// This file's tests, for `main`. Ignored in a plain `cargo test`: a kill
+/// that holds a lease makes it wait the lease out (2 minutes).
+/// `.ci/kill-test` runs it (60 iterations unless told).
 pub(crate) fn tests() -> Vec<Trial> {
     vec![crate::asynchronous(
         "kill::killed_anywhere_approve_and_pay_lose_nothing_pay_once_and_leave_nothing_behind",
