@@ -11,4 +11,5 @@ mod main_window;
 mod pay;
 mod profiles;
 mod sandbox;
+mod soak;
 mod waiting;
