@@ -834,7 +834,7 @@ export class MockBackend implements Backend {
           // offered again, and the progress event says the same sentence.
           this.paymentProgress(id, 'quoted', engineWords.paymentProblems.budgetSpentToday, engineWords.paymentProblems.budgetSpentToday);
           payment.grantId = null;
-          this.saidSpent.add(grantId);
+          this.saidSpent.set(grantId, id);
           return payment;
         }
         payment.grantId = grantId;
@@ -848,8 +848,8 @@ export class MockBackend implements Backend {
 
   /** Grants whose budget the mock wallet calls spent. */
   budgetSpent = new Set<string>();
-  /** Grants the mock wallet called spent when paid with: no longer offered (as the core). */
-  private saidSpent = new Set<string>();
+  /** Grants the mock wallet called spent (renewing, as `budgetSpentToday` says), by the payment refused: not offered for it again (as the core). */
+  private saidSpent = new Map<string, string>();
 
   /** Grants the core would not offer for paying (no `read`, or a one-time budget used up). */
   cannotPay = new Set<string>();
@@ -865,7 +865,7 @@ export class MockBackend implements Backend {
             grant.state === 'approved' &&
             grant.wallet === payment.from &&
             !this.cannotPay.has(grant.id) &&
-            !this.saidSpent.has(grant.id),
+            this.saidSpent.get(grant.id) !== payment.id,
         );
       },
       { id },

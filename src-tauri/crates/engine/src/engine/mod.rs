@@ -42,11 +42,12 @@ pub struct Engine {
     /// the window ([`Engine::finish_for`]), never through the OS.
     in_window: Mutex<HashSet<String>>,
     /// Grants whose budget the wallet called spent when paying with them
-    /// in this run, and until when (`None`: a one-time budget, for good).
-    /// Not offered for paying again meanwhile, whatever this run's own
-    /// count of their payments says (the wallet's count is the one that
-    /// decides, and other apps may use the same grant).
-    spent_budgets: Mutex<HashMap<String, Option<time::OffsetDateTime>>>,
+    /// in this run: a one-time budget (`None`) is not offered for paying
+    /// again, whatever this run's own count of its payments says (the
+    /// wallet's count decides, and other apps may use the same grant); a
+    /// renewing one not for the payment it was refused for (`Some`), since
+    /// when its period ends is the wallet's clock's to say.
+    spent_budgets: Mutex<HashMap<String, Option<String>>>,
     /// When this run started: pending grants asked for before it waited
     /// when the app closed ([`Engine::waiting_from_before`]).
     started_at: time::OffsetDateTime,

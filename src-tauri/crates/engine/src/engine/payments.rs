@@ -107,17 +107,16 @@ impl Engine {
         let record = flows.payment(id)?;
         if let (Err(FlowError::Protocol(error)), PaymentState::Quoted) = (&result, record.state) {
             if error.is_budget_spent() {
-                // The wallet's word: not offered again until it renews.
-                let until = match &record.problem {
-                    Some(PaymentProblem::BudgetSpent {
-                        renews: Some(renewal),
-                    }) => Some(renewal.at),
-                    _ => None,
-                };
+                // The wallet's word: a one-time budget is spent for good; a
+                // renewing one for this payment (its period is the wallet's).
+                let renewing = matches!(
+                    &record.problem,
+                    Some(PaymentProblem::BudgetSpent { renews: Some(_) })
+                );
                 self.spent_budgets
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .insert(grant_id.to_owned(), until);
+                    .insert(grant_id.to_owned(), renewing.then(|| id.to_owned()));
             }
         }
         match result {
@@ -141,7 +140,6 @@ impl Engine {
     ///
     /// The store could not be read.
     pub fn payment_grants(&self, id: &str) -> Result<Vec<GrantView>> {
-        let now = time::OffsetDateTime::now_utc();
         let spent = self
             .spent_budgets
             .lock()
@@ -153,7 +151,7 @@ impl Engine {
             .iter()
             .filter(|grant| match spent.get(&grant.id) {
                 None => true,
-                Some(until) => until.is_some_and(|renews| renews <= now),
+                Some(refused) => refused.as_deref().is_some_and(|payment| payment != id),
             })
             .map(GrantView::of)
             .collect())
