@@ -173,7 +173,11 @@ async fn soak(flows: usize) {
             assert_eq!(pending.state, GrantStateView::Pending);
             let (grant, page) = desktop.take();
             let link = approve(&http, &page).await;
-            let finished = engine.finish(&link).await.expect("the finish");
+            // The consent window hands over its own grant's link.
+            let finished = engine
+                .finish_for(Some(&grant), &link)
+                .await
+                .expect("the finish");
             assert!(
                 matches!(&finished.completed, Completed::Approved(record) if record.id == grant),
                 "{finished:?}"
@@ -184,9 +188,12 @@ async fn soak(flows: usize) {
                 .confirm(&quoted.id, ApproveIn::Window)
                 .await
                 .expect("confirmed");
-            let (_, page) = desktop.take();
+            let (grant, page) = desktop.take();
             let link = approve(&http, &page).await;
-            let finished = engine.finish(&link).await.expect("the finish");
+            let finished = engine
+                .finish_for(Some(&grant), &link)
+                .await
+                .expect("the finish");
             let sent = finished.payment.expect("the payment was sent");
             assert_eq!(sent.payment.state, PaymentState::Completed, "{sent:?}");
         }
