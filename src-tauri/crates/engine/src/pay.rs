@@ -262,6 +262,10 @@ fn wallet_reason(outgoing: &OutgoingPayment) -> Option<String> {
         .map(|reason| reason.chars().take(300).collect())
 }
 
+/// What a payment used of a budget, counted in the budget's amount (see
+/// [`used_by`]).
+type UsedBy = fn(&PaymentRecord) -> Option<u64>;
+
 /// What `payment` used (or holds) of its grant's budget, by `pick` of its
 /// (debit, receive) amounts: what the wallet made for one sent, the quote
 /// for one that may have been made (`sending`: its answer was lost) or is
@@ -619,16 +623,15 @@ impl Flows {
         {
             return Err("that grant pays another receiver only".to_owned());
         }
-        let (limit, this, counted): (&Amount, &Amount, fn(&PaymentRecord) -> Option<u64>) =
-            match &limits.amount {
-                None => return Ok(()),
-                Some(LimitAmount::Debit(limit)) => (limit, &payment.quote.debit_amount, |p| {
-                    used_by(p, |amounts| amounts.0.value)
-                }),
-                Some(LimitAmount::Receive(limit)) => (limit, &payment.quote.receive_amount, |p| {
-                    used_by(p, |amounts| amounts.1.value)
-                }),
-            };
+        let (limit, this, counted): (&Amount, &Amount, UsedBy) = match &limits.amount {
+            None => return Ok(()),
+            Some(LimitAmount::Debit(limit)) => (limit, &payment.quote.debit_amount, |p| {
+                used_by(p, |amounts| amounts.0.value)
+            }),
+            Some(LimitAmount::Receive(limit)) => (limit, &payment.quote.receive_amount, |p| {
+                used_by(p, |amounts| amounts.1.value)
+            }),
+        };
         if limit.asset_code != this.asset_code || limit.asset_scale != this.asset_scale {
             return Err(format!(
                 "that grant's budget is in {}, this payment in {}",
