@@ -367,23 +367,19 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
     app.click("welcome-sandbox").await?;
 
     // Reject in the wallet's window. The link back carries no hash (by spec)
-    // and the wallet, asked, does not confirm it (Rafiki answers a rejected
-    // grant as a pending one), so the request stays open and the app says
-    // what to do; Cancel ends it, at the wallet too.
+    // and the wallet's poll cannot confirm it (Rafiki answers a rejected
+    // grant as a pending one), so the app cancels the request at the wallet
+    // before it ends it here: both ends agree, and the window closes.
     let known = app.windows().await?;
     ask(&app, false, false).await?;
     app.switch_to_new_window(&known).await?;
     app.click("consent-reject").await?;
     app.switch_to_main().await?;
-    let said = app
-        .wait_for_text("flow-refused", |text| text.contains("does not confirm"))
+    app.wait_for_attr("flow-result", "data-result", |r| r == "failed")
         .await?;
-    assert!(said.contains("cancel it"), "{said}");
-    assert_eq!(app.windows().await?.len(), 2, "the wallet's window stays");
-    app.click("flow-cancel").await?;
-    app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
-        .await?;
-    assert_eq!(app.windows().await?.len(), 1);
+    let message = app.text("flow-result-message").await?;
+    assert!(message.contains("You rejected"), "{message}");
+    assert_eq!(app.windows().await?.len(), 1, "the wallet's window closes");
     app.click("nav-home").await?;
 
     // The wallet lets the approval expire (the sandbox's fault switch).
@@ -403,13 +399,13 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
     let message = app.text("flow-result-message").await?;
     assert!(message.contains("expired"), "{message}");
 
-    // Home names them: the newest expired, the first cancelled.
+    // Home names them: the newest expired, the first rejected.
     let states: Vec<String> = grants(&app)
         .await
         .iter()
         .map(|grant| grant["state"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(states, ["expired", "cancelled"]);
+    assert_eq!(states, ["expired", "rejected"]);
     app.close().await
 }
 

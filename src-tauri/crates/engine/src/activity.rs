@@ -265,8 +265,8 @@ impl Flows {
                 true,
                 format!("ownership of {} proved", record.wallet),
             ),
-            // A failure link has no hash: it ended the grant only because
-            // the wallet confirmed it.
+            // A failure link has no hash: it ended the grant only once the
+            // wallet confirmed it or the grant was cancelled there.
             Ok(Completed::NotApproved(record)) => (
                 has_hash.then_some(true),
                 true,
@@ -279,7 +279,7 @@ impl Flows {
                     if has_hash {
                         ""
                     } else {
-                        ", confirmed by the wallet"
+                        ", made sure of at the wallet (confirmed, or cancelled there)"
                     }
                 ),
             ),

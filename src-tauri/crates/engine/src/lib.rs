@@ -8,8 +8,9 @@
 //! The hash is verified before anything is sent; a finish for no pending
 //! grant, with a bad hash, or arriving a second time is refused and the
 //! pending grant is left as it was. A failure link (`?result=…`, no hash by
-//! spec) ends a grant only once the wallet confirms it is over
-//! ([`FlowError::FailureUnconfirmed`] otherwise), and a caller waiting for
+//! spec) ends a grant only once the wallet confirms it is over or the grant
+//! is cancelled there, so both ends agree ([`FlowError::FailureUnconfirmed`]
+//! when the wallet cannot be reached), and a caller waiting for
 //! one grant takes no other's link ([`Flows::complete_for`]). Continuation
 //! and access tokens go to the keyring; the grant file holds no bearer
 //! token.
@@ -716,9 +717,10 @@ impl Flows {
             FinishOutcome::Approved { interact_ref } => interact_ref,
             FinishOutcome::Rejected { result, message } => {
                 // No hash, by spec: it is a report, taken only once the
-                // wallet confirms the grant is over (see `wallet_ended`).
+                // wallet confirms the grant is over (see `wallet_ended`), or
+                // once it is cancelled there (see `failure_confirmed`).
                 let ended = match client_for(&record.profile) {
-                    Ok(client) => self.wallet_ended(&client, &record).await,
+                    Ok(client) => self.failure_confirmed(&client, &record).await,
                     Err(_) => false,
                 };
                 if !ended {
@@ -882,8 +884,7 @@ impl Flows {
     /// it no longer knows the grant (`404`, as Rafiki answers for a
     /// cancelled one) or says the person denied it (RFC 9635 `user_denied`).
     /// Rafiki answers a poll of a pending, rejected or approved grant alike
-    /// (`401 request_denied`), so for it a rejection is not confirmed: the
-    /// grant stays pending, to be approved or cancelled by the person.
+    /// (`401 request_denied`), so for it this says nothing either way.
     async fn wallet_ended(&self, client: &Client, record: &GrantRecord) -> bool {
         let Ok(continuation) = self.continuation(record) else {
             return false;
@@ -898,6 +899,35 @@ impl Flows {
                 ended
             }
             Ok(_) => false,
+        }
+    }
+
+    /// Whether a failure link's report holds, made true with the wallet:
+    /// either the wallet confirms the grant is over ([`wallet_ended`](Self::wallet_ended)),
+    /// or, when it cannot say (Rafiki answers a poll of a rejected grant as
+    /// of a pending one), the grant is cancelled there (an authenticated
+    /// `DELETE`, `404` meaning already gone). Either way nothing stays open
+    /// at the wallet that the app no longer holds: a forged link can at
+    /// most end an approval that was waiting, at both ends, never leave a
+    /// grant approved there and failed here. Only a wallet that cannot be
+    /// reached leaves the report unconfirmed (the grant waits again).
+    async fn failure_confirmed(&self, client: &Client, record: &GrantRecord) -> bool {
+        if self.wallet_ended(client, record).await {
+            return true;
+        }
+        let Ok(continuation) = self.continuation(record) else {
+            return false;
+        };
+        match client.cancel_grant(&continuation).await {
+            Ok(()) => {
+                tracing::info!(grant = %record.id, "failure link: the grant was cancelled at the wallet");
+                true
+            }
+            Err(error) if error.status() == Some(404) => true,
+            Err(error) => {
+                tracing::warn!(grant = %record.id, %error, "failure link: the wallet could not be asked to cancel");
+                false
+            }
         }
     }
 

@@ -17,7 +17,9 @@ use consent_desk_engine::views::{
     PayForm, PaymentProgress, PaymentStateView,
 };
 use consent_desk_engine::words::Progress;
-use consent_desk_engine::{Completed, Desktop, Engine, Error, FinishVia, FlowError, PaymentState};
+use consent_desk_engine::{
+    Completed, Desktop, Engine, Error, FinishVia, Finished, FlowError, PaymentState,
+};
 use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
 use tokio::sync::mpsc;
@@ -360,7 +362,7 @@ async fn a_wallet_that_refuses_custom_schemes_finishes_through_the_loopback_list
 }
 
 #[tokio::test]
-async fn a_rejection_is_not_taken_on_the_link_s_word_and_closing_the_window_ends_it() {
+async fn a_rejection_ends_the_grant_at_both_ends_and_a_forged_hash_changes_nothing() {
     let mut app = app().await;
     let before = app.balance("alice");
     let quoted = app.engine.quote(&app.pay_form("1.00")).await.unwrap();
@@ -388,30 +390,44 @@ async fn a_rejection_is_not_taken_on_the_link_s_word_and_closing_the_window_ends
     assert_eq!(waiting[0].state, GrantStateView::Pending);
 
     // The person rejects. The link carries no hash, and the wallet, asked,
-    // does not confirm it (Rafiki answers a rejected grant as a pending
-    // one): nothing changes, and the person is told what to do.
+    // cannot say (Rafiki answers a poll of a rejected grant as of a pending
+    // one), so the engine cancels the grant there before it ends it here:
+    // both ends agree, and the waiting payment ends unpaid.
     let link = browser::consent(page.as_str(), "reject").await;
-    let unconfirmed = app.engine.finish_for(Some(&grant), &link).await;
+    let ended = app.engine.finish_for(Some(&grant), &link).await;
     assert!(
         matches!(
-            unconfirmed,
-            Err(Error::Flow(FlowError::FailureUnconfirmed { ref result })) if result == "grant_rejected"
+            ended,
+            Ok(Finished { completed: Completed::NotApproved(ref record), .. })
+                if record.id == grant
         ),
-        "{unconfirmed:?}"
+        "{ended:?}"
     );
-    let told = app.step(FlowStep::Refused).await;
-    assert!(told.message.contains("cancel it"), "{}", told.message);
-    assert_eq!(
-        app.engine.grants(10, 0).unwrap()[0].state,
-        GrantStateView::Pending
+    let failed = app.step(FlowStep::Failed).await;
+    assert!(
+        failed.message.starts_with("You rejected"),
+        "{}",
+        failed.message
     );
-    // Closing the wallet's window (what the words say) cancels it at the
-    // wallet, and the payment ends unpaid.
-    app.engine.cancel_if_pending(&grant).await;
-    let cancelled = app.step(FlowStep::Cancelled).await;
-    assert_eq!(cancelled.grant.unwrap().state, GrantStateView::Cancelled);
-    app.payment(PaymentStateView::Cancelled).await;
+    assert_eq!(failed.grant.unwrap().state, GrantStateView::Rejected);
+    let unpaid = app.payment(PaymentStateView::Cancelled).await;
+    assert!(
+        unpaid.message.contains("nothing was paid"),
+        "{}",
+        unpaid.message
+    );
     assert_eq!(app.balance("alice"), before);
+    // Nothing stays open at the wallet: its page no longer offers approval.
+    let again = browser::browser().get(page.as_str()).send().await.unwrap();
+    let location = again
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(
+        location.contains("result=") || !again.status().is_redirection(),
+        "a rejected grant's page still leads to consent: {location}"
+    );
 }
 
 #[tokio::test]

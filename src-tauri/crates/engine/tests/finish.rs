@@ -98,23 +98,24 @@ impl World {
     }
 
     /// The failure link through the one continuation routine, which the
-    /// wallet does not confirm: refused, the grant still pending. The
-    /// link's `result`.
-    async fn unconfirmed(&self, finish: &str) -> String {
-        let client = signing_client(&self.sandbox, &self.key_pem);
-        let id = consent_desk_engine::grant_id_of(finish).unwrap();
-        let result = match self.flows.complete(finish, move |_| Ok(client)).await {
-            Err(consent_desk_engine::FlowError::FailureUnconfirmed { result }) => result,
-            other => panic!("expected an unconfirmed failure, got {other:?}"),
-        };
-        let record = self.flows.grant(&id).unwrap();
-        assert_eq!(record.state, GrantState::Pending, "nothing changed");
-        assert_eq!(record.outcome, None);
-        assert!(self
-            .secrets
-            .get(KEYRING_SERVICE, &format!("grant:{id}:continue"))
-            .is_ok());
-        result
+    /// wallet's poll does not confirm (as Rafiki's does not): the grant is
+    /// cancelled at the wallet, then ended here, so both ends agree. The
+    /// grant as it ended.
+    async fn ended_at_both_ends(&self, finish: &str) -> GrantRecord {
+        let record = self.not_approved(finish).await;
+        assert_eq!(record.state, GrantState::Failed);
+        assert!(
+            self.secrets
+                .get(KEYRING_SERVICE, &format!("grant:{}:continue", record.id))
+                .is_err(),
+            "the continuation is forgotten"
+        );
+        let state = self.at_wallet(&record).await["state"].clone();
+        assert!(
+            state != "pending" && state != "approved",
+            "the grant stays open at the wallet: {state}"
+        );
+        record
     }
 
     /// What the sandbox wallet says of a grant (`GET /admin/grants/{id}`).
@@ -164,9 +165,16 @@ async fn a_finish_before_the_person_chose_is_told_in_words() {
     http.get(redirect.clone()).send().await.unwrap();
     let back = location(&http.get(finish_step(&redirect)).send().await.unwrap());
     assert!(back.contains("result=grant_invalid"), "{back}");
-    // Rafiki's answer to a poll does not confirm it: the grant stays open.
-    assert_eq!(world.unconfirmed(&back).await, "grant_invalid");
-    assert_eq!(world.at_wallet(&grant).await["state"], "pending");
+    // Rafiki's answer to a poll cannot confirm it: the grant is cancelled
+    // at the wallet, then ended here.
+    let ended = world.ended_at_both_ends(&back).await;
+    assert_eq!(
+        ended.outcome,
+        Some(GrantOutcome::Wallet {
+            code: WalletCode::GrantInvalid,
+            description: None
+        })
+    );
     let words = consent_desk_engine::words::grant_outcome(&GrantOutcome::Wallet {
         code: WalletCode::GrantInvalid,
         description: None,
@@ -184,9 +192,14 @@ async fn a_consent_link_opened_again_after_the_choice_is_told_in_words() {
     // …and the link is opened again: the wallet no longer offers it.
     let back = location(&browser().get(redirect.clone()).send().await.unwrap());
     assert!(back.contains("result=invalid_interaction"), "{back}");
-    // The wallet holds it approved: not taken on the link's word.
-    assert_eq!(world.unconfirmed(&back).await, "invalid_interaction");
-    assert_eq!(world.at_wallet(&grant).await["state"], "approved");
+    // The wallet holds it approved, with a token nobody here holds: it is
+    // cancelled there before the link is taken, so nothing stays open.
+    let ended = world.ended_at_both_ends(&back).await;
+    assert!(
+        words(&ended).contains("no longer valid"),
+        "{}",
+        words(&ended)
+    );
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ mod browser;
 
 use consent_desk_engine::views::{ApproveIn, FlowProgress, FlowStep, GrantForm, PayForm};
 use consent_desk_engine::{
-    Completed, Desktop, Engine, Error, FlowError, GrantOutcome, GrantState, PaymentState,
+    Completed, Desktop, Engine, Error, Finished, FlowError, GrantOutcome, GrantState, PaymentState,
 };
 use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
 use consent_desk_sandbox::{Faults, RouteFault, Sandbox};
@@ -216,6 +216,24 @@ impl App {
     fn state(&self, grant: &str) -> GrantState {
         self.engine.flows().unwrap().grant(grant).unwrap().state
     }
+
+    /// What the sandbox wallet says of `grant` (`GET /admin/grants/{id}`).
+    async fn wallet_state(&self, grant: &str) -> String {
+        let record = self.engine.flows().unwrap().grant(grant).unwrap();
+        let continue_id = record
+            .continue_uri
+            .unwrap()
+            .path_segments()
+            .and_then(|mut segments| segments.next_back().map(str::to_owned))
+            .unwrap();
+        let url = self
+            .wallet
+            .join(&format!("admin/grants/{continue_id}"))
+            .unwrap();
+        let body = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        body["state"].as_str().unwrap_or_default().to_owned()
+    }
 }
 
 fn rejected(finish_uri: &str) -> String {
@@ -247,49 +265,67 @@ async fn the_consent_window_hands_over_only_its_own_grant_s_links() {
     assert_eq!(app.state(&other), GrantState::Pending);
     assert_eq!(app.state(&grant), GrantState::Pending);
 
-    // A failure link for the window's own grant: the wallet does not
-    // confirm it, so nothing changes.
-    let forged = app
-        .engine
-        .finish_for(Some(&grant), &rejected(&finish_uri))
-        .await;
-    assert!(
-        matches!(
-            forged,
-            Err(Error::Flow(FlowError::FailureUnconfirmed { .. }))
-        ),
-        "{forged:?}"
-    );
-    assert_eq!(app.state(&grant), GrantState::Pending);
-    assert_eq!(app.last_finish_logged()["hashVerified"], false);
-
-    // The person still approves both at the wallet.
-    let link = browser::approve(page.as_str()).await;
-    let finished = app.engine.finish_for(Some(&grant), &link).await.unwrap();
-    assert!(matches!(finished.completed, Completed::Approved(_)));
-    let sent = finished.payment.expect("the payment waited on it");
-    assert_eq!(sent.payment.state, PaymentState::Completed);
+    // The person approves the other grant at the wallet: it comes through.
     let link = browser::approve(other_page.as_str()).await;
     let finished = app.engine.finish(&link).await.unwrap();
     assert!(matches!(finished.completed, Completed::Approved(_)));
+
+    // A failure link for the window's own grant (the wallet's own page can
+    // always say no): the wallet's poll cannot confirm it, so the grant is
+    // cancelled there before it ends here. Both ends agree; nothing is paid.
+    let ended = app
+        .engine
+        .finish_for(Some(&grant), &rejected(&finish_uri))
+        .await
+        .unwrap();
+    assert!(matches!(ended.completed, Completed::NotApproved(_)));
+    let sent = ended.payment.expect("the payment waited on it");
+    assert_eq!(sent.payment.state, PaymentState::Cancelled);
+    assert_eq!(app.state(&grant), GrantState::Failed);
+    let logged = app.last_finish_logged();
+    assert_eq!(
+        logged["hashVerified"],
+        serde_json::Value::Null,
+        "no hash to verify"
+    );
+    assert!(
+        logged["outcome"]
+            .as_str()
+            .unwrap()
+            .contains("made sure of at the wallet"),
+        "{logged}"
+    );
+    assert_eq!(app.wallet_state(&grant).await, "revoked");
+    // The wallet's page no longer offers an approval of it.
+    let again = browser::browser().get(page.as_str()).send().await.unwrap();
+    assert!(
+        !again.status().is_redirection() || browser::location(&again).contains("result="),
+        "the wallet still offers the ended grant"
+    );
 }
 
 #[tokio::test]
-async fn an_os_link_cannot_end_a_grant_on_its_own_word_nor_reach_a_window_s_grant() {
+async fn an_os_link_ends_a_grant_only_at_both_ends_and_never_reaches_a_window_s_grant() {
     let app = app().await;
     let (grant, page) = app.waiting_in_browser().await;
     let (in_window, window_page, window_finish) = app.waiting_in_window().await;
 
-    // `gio open dev.consentdesk:/finish/<grant>?result=grant_rejected`.
+    // `gio open dev.consentdesk:/finish/<grant>?result=grant_rejected`: a
+    // report, made true at the wallet (the grant is cancelled there) before
+    // it ends here, so it never leaves a grant open there and ended here.
     let forged = app.engine.finish(&rejected(&deep_link(&grant))).await;
     assert!(
         matches!(
             forged,
-            Err(Error::Flow(FlowError::FailureUnconfirmed { .. }))
+            Ok(Finished {
+                completed: Completed::NotApproved(_),
+                ..
+            })
         ),
         "{forged:?}"
     );
-    assert_eq!(app.state(&grant), GrantState::Pending);
+    assert_eq!(app.state(&grant), GrantState::Failed);
+    assert_eq!(app.wallet_state(&grant).await, "revoked");
     // The grant in a window takes links only from its window, even its own
     // real approval.
     let real = browser::approve(window_page.as_str()).await;
@@ -309,21 +345,23 @@ async fn an_os_link_cannot_end_a_grant_on_its_own_word_nor_reach_a_window_s_gran
         .unwrap();
     assert!(matches!(finished.completed, Completed::Approved(_)));
 
-    // The person approves the browser grant: its real link comes through.
-    let link = browser::approve(page.as_str()).await;
-    let finished = app.engine.finish(&link).await.unwrap();
-    assert!(matches!(finished.completed, Completed::Approved(_)));
-    // Now ended: a failure link for it changes nothing either.
+    // The browser grant has ended: its page's approval is not offered, and
+    // a link for it changes nothing.
     let late = app.engine.finish(&rejected(&deep_link(&grant))).await;
     assert!(
         matches!(late, Err(Error::Flow(FlowError::AlreadyUsed { .. }))),
         "{late:?}"
     );
-    assert_eq!(app.state(&grant), GrantState::Approved);
+    assert_eq!(app.state(&grant), GrantState::Failed);
+    let again = browser::browser().get(page.as_str()).send().await.unwrap();
+    assert!(
+        !again.status().is_redirection() || browser::location(&again).contains("result="),
+        "the wallet still offers the ended grant"
+    );
 }
 
 #[tokio::test]
-async fn the_loopback_listener_takes_only_its_grant_and_no_unconfirmed_failure() {
+async fn the_loopback_listener_takes_only_its_own_grant_s_links() {
     let app = app().await;
     let (other, _) = app.waiting_in_browser().await;
     app.engine
@@ -346,17 +384,8 @@ async fn the_loopback_listener_takes_only_its_grant_and_no_unconfirmed_failure()
     assert_eq!(refused.grant_id.as_deref(), Some(grant.as_str()));
     assert_eq!(app.state(&other), GrantState::Pending);
 
-    let own = rejected(&finish_uri);
-    assert!(reqwest::get(&own).await.unwrap().status().is_success());
-    let refused = app.step(FlowStep::Refused).await;
-    assert!(
-        refused.message.contains("does not confirm"),
-        "{}",
-        refused.message
-    );
-    assert_eq!(app.state(&grant), GrantState::Pending);
-
-    // The listener still waits, and the person's approval comes through it.
+    // The listener still waits, and the person's approval of its own grant
+    // comes through it.
     let link = browser::approve(page.as_str()).await;
     assert!(reqwest::get(&link).await.unwrap().status().is_success());
     app.step(FlowStep::Done).await;
