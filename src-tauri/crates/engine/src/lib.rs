@@ -383,7 +383,9 @@ impl Flows {
         Ok(Self {
             store: Mutex::new(Store::open(path)?),
             secrets,
-            owner: uuid::Uuid::new_v4().to_string(),
+            // The process id lets another run tell a killed holder's lease
+            // from a live one (see `recover::owner_gone`).
+            owner: format!("{}/{}", std::process::id(), uuid::Uuid::new_v4()),
             rotations: Mutex::new(std::collections::HashMap::new()),
         })
     }
@@ -679,9 +681,12 @@ impl Flows {
             let client = client_for(&record.profile)?;
             return match self.take_up_finishing(&client, &id).await? {
                 Some(completed) => Ok(completed),
-                None => Err(FlowError::AlreadyUsed {
-                    state: "being completed".to_owned(),
-                }),
+                None => Err(FlowError::Invalid(
+                    "this approval is being completed with the wallet right now by another run \
+                     of Consent Desk (the app or the command line); if that run stopped, open \
+                     this link again in two minutes and it is taken up"
+                        .to_owned(),
+                )),
             };
         }
         if record.state != GrantState::Pending {
@@ -705,10 +710,8 @@ impl Flows {
             }
         };
         // Claim the grant: of two finishes racing, only one continues.
-        if !self
-            .store()
-            .transition(&id, GrantState::Pending, GrantState::Finishing)?
-        {
+        let lease = crate::pay::lease_until(recover::finish_lease(record.continue_wait));
+        if !self.store().claim_finishing(&id, &self.owner, lease)? {
             return Err(FlowError::AlreadyUsed {
                 state: "being completed".to_owned(),
             });

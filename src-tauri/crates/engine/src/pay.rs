@@ -788,11 +788,22 @@ impl Flows {
     /// another run holds it, taken over once the holder's ran out.
     fn lease_sending(&self, id: &str) -> Result<(), FlowError> {
         let now = lease_until(std::time::Duration::ZERO);
-        if self
-            .store()
-            .lease_sending(id, &self.owner, now, lease_until(SEND_LEASE))?
-        {
+        let until = lease_until(SEND_LEASE);
+        if self.store().lease_sending(id, &self.owner, now, until)? {
             return Ok(());
+        }
+        // Held by a run that was killed: taken over at once, from it only.
+        let holder = self
+            .store()
+            .lease_owner(crate::store::Leased::Payment, id)?;
+        if let Some(holder) = holder.filter(|holder| crate::recover::owner_gone(holder)) {
+            if self
+                .store()
+                .lease_sending_from(id, &self.owner, now, until, Some(&holder))?
+            {
+                tracing::info!(payment = %id, "took over the lease of a run that ended");
+                return Ok(());
+            }
         }
         Err(FlowError::Invalid(
             "this payment is being sent right now by another run of Consent Desk (the app or the \

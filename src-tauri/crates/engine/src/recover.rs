@@ -24,6 +24,38 @@ pub(crate) const MAX_CONTINUE_WAIT: Duration = Duration::from_secs(5 * 60);
 /// 30 s, a `too_fast` retry or two), so a live run is never overtaken.
 const FINISH_LEASE: Duration = Duration::from_secs(90);
 
+/// How long a run that claimed a grant to continue it owns it: its `wait`
+/// (at most [`MAX_CONTINUE_WAIT`]) and [`FINISH_LEASE`].
+pub(crate) fn finish_lease(wait: Option<u64>) -> Duration {
+    wait.map_or(Duration::ZERO, Duration::from_secs)
+        .min(MAX_CONTINUE_WAIT)
+        + FINISH_LEASE
+}
+
+/// Whether the run holding a lease (`<process id>/<run id>`, see
+/// `Flows::owner`) has ended: its process is gone (or a zombie) on this
+/// computer. Another run in this process, or an owner this cannot tell
+/// about (another system, an older store's), counts as alive: its lease
+/// then runs out by time.
+pub(crate) fn owner_gone(owner: &str) -> bool {
+    let Some(pid) = owner
+        .split_once('/')
+        .and_then(|(pid, _)| pid.parse::<u32>().ok())
+    else {
+        return false;
+    };
+    if pid == std::process::id() || !cfg!(target_os = "linux") {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // `pid (name) S …`: the state follows the last `)`.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+        Err(error) => error.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
 /// The keyring account of a grant's `interact_ref` while it is finishing,
 /// so that a run that stopped before the wallet answered can continue again.
 fn interact_account(id: &str) -> String {
@@ -95,7 +127,7 @@ impl Flows {
     }
 
     /// Takes up grant `id` if a run left it `finishing` (it claimed it longer
-    /// ago than a continuation takes, and stopped): continues it again with
+    /// ago than a continuation takes, or its process is gone): continues it again with
     /// the finish link's reference when the wallet still takes it, and
     /// otherwise ends it as the wallet says (cancelled there when it can
     /// be). `Ok(None)` when there is nothing to take up: it is not
@@ -116,16 +148,23 @@ impl Flows {
         if record.state != GrantState::Finishing {
             return Ok(None);
         }
-        let wait = record
-            .continue_wait
-            .map_or(Duration::ZERO, Duration::from_secs)
-            .min(MAX_CONTINUE_WAIT);
-        let lease = time::Duration::try_from(wait + FINISH_LEASE).unwrap_or(time::Duration::MAX);
-        if timestamp() - record.updated_at < lease {
+        let lease = finish_lease(record.continue_wait);
+        let ran_out = timestamp() - record.updated_at
+            >= time::Duration::try_from(lease).unwrap_or(time::Duration::MAX);
+        // A holder killed a moment ago need not be waited for.
+        let holder_gone = self
+            .store()
+            .lease_owner(crate::store::Leased::Grant, id)?
+            .is_some_and(|owner| owner != self.owner && owner_gone(&owner));
+        if !ran_out && !holder_gone {
             return Ok(None);
         }
         // Of two runs taking it up together, one does.
-        if !self.store().take_up_finishing(id, record.updated_at)? {
+        let until = crate::pay::lease_until(lease);
+        if !self
+            .store()
+            .take_up_finishing(id, record.updated_at, &self.owner, until)?
+        {
             return Ok(None);
         }
         tracing::info!("taking up an approval a stopped run left finishing");
@@ -237,6 +276,20 @@ impl Flows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_holder_is_gone_once_its_process_is() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let holder = format!("{}/run", child.id());
+        assert!(!owner_gone(&holder), "a live process holds its lease");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(owner_gone(&holder), "a killed one does not");
+        // This process (another run in it), and owners it cannot tell about.
+        assert!(!owner_gone(&format!("{}/other-run", std::process::id())));
+        assert!(!owner_gone("0b7e6a52-8c1d-4c4f-9d8e-2f3a4b5c6d7e"));
+        assert!(!owner_gone("crashed"));
+    }
 
     #[test]
     fn waits_are_said_in_the_unit_people_use() {

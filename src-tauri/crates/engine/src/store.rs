@@ -550,6 +550,7 @@ pub(crate) enum Leased {
 
 /// Takes the lease of row `id` of `table` (when `condition` holds) for
 /// `owner`, in one transaction: free, already `owner`'s, or run out.
+#[allow(clippy::too_many_arguments)]
 fn lease(
     conn: &mut Connection,
     table: &str,
@@ -558,6 +559,7 @@ fn lease(
     owner: &str,
     now_ms: i64,
     until_ms: i64,
+    takeover: Option<&str>,
 ) -> Result<bool, StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let changed = tx.execute(
@@ -565,9 +567,9 @@ fn lease(
             "UPDATE {table} SET lease_owner = ?1, lease_until = ?2
              WHERE id = ?3 AND {condition}
                AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until IS NULL
-                    OR lease_until <= ?4)"
+                    OR lease_until <= ?4 OR lease_owner = ?5)"
         ),
-        params![owner, until_ms, id, now_ms],
+        params![owner, until_ms, id, now_ms, takeover],
     )?;
     tx.commit()?;
     Ok(changed == 1)
@@ -690,7 +692,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
-            "UPDATE grants SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state = ?4",
+            "UPDATE grants SET state = ?1, updated_at = ?2, lease_owner = NULL, lease_until = NULL
+             WHERE id = ?3 AND state = ?4",
             params![to.as_str(), rfc3339(now()), id, from.as_str()],
         )?;
         tx.commit()?;
@@ -710,7 +713,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE grants SET state = ?1, outcome = ?2, access = ?3, manage_uri = ?4,
-                 expires_at = ?5, updated_at = ?6 WHERE id = ?7",
+                 expires_at = ?5, updated_at = ?6, lease_owner = NULL, lease_until = NULL
+             WHERE id = ?7",
             params![
                 state.as_str(),
                 outcome.map(serde_json::to_string).transpose()?,
@@ -889,15 +893,71 @@ impl Store {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
+        self.lease_sending_from(id, owner, now_ms, until_ms, None)
+    }
+
+    /// [`lease_sending`](Self::lease_sending), also taking it from
+    /// `takeover` (a holder known to be gone) while it is still live.
+    pub(crate) fn lease_sending_from(
+        &mut self,
+        id: &str,
+        owner: &str,
+        now_ms: i64,
+        until_ms: i64,
+        takeover: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let condition = "state = 'sending'";
         lease(
             &mut self.conn,
             "payments",
-            "state = 'sending'",
+            condition,
             id,
             owner,
             now_ms,
             until_ms,
+            takeover,
         )
+    }
+
+    /// Who holds the lease of a payment's or a grant's row, if anyone.
+    pub(crate) fn lease_owner(
+        &self,
+        table: Leased,
+        id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let table = match table {
+            Leased::Payment => "payments",
+            Leased::Grant => "grants",
+        };
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT lease_owner FROM {table} WHERE id = ?1"),
+                [id],
+                |row| row.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Claims a pending grant for the run `owner` continuing it, its lease
+    /// until `until_ms`: false if it was no longer pending (of two finishes
+    /// racing, one continues).
+    pub(crate) fn claim_finishing(
+        &mut self,
+        id: &str,
+        owner: &str,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE grants SET state = 'finishing', updated_at = ?1, lease_owner = ?2,
+                 lease_until = ?3
+             WHERE id = ?4 AND state = 'pending'",
+            params![rfc3339(now()), owner, until_ms, id],
+        )?;
+        tx.commit()?;
+        Ok(changed == 1)
     }
 
     /// Takes the rotation lease of an approved grant (as
@@ -909,14 +969,16 @@ impl Store {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
+        let condition = "state = 'approved'";
         lease(
             &mut self.conn,
             "grants",
-            "state = 'approved'",
+            condition,
             id,
             owner,
             now_ms,
             until_ms,
+            None,
         )
     }
 
@@ -943,7 +1005,6 @@ impl Store {
         Ok(())
     }
 
-
     /// Grants left `finishing`, oldest first.
     pub(crate) fn finishing(&self) -> Result<Vec<GrantRecord>, StoreError> {
         let mut statement = self.conn.prepare(&format!(
@@ -956,18 +1017,20 @@ impl Store {
     }
 
     /// Takes up a `finishing` grant whose last change was at `seen` (it is
-    /// refreshed to now): false if someone changed it since (another run
-    /// took it up, or it finished).
+    /// refreshed to now, the lease `owner`'s until `until_ms`): false if
+    /// someone changed it since (another run took it up, or it finished).
     pub(crate) fn take_up_finishing(
         &mut self,
         id: &str,
         seen: OffsetDateTime,
+        owner: &str,
+        until_ms: i64,
     ) -> Result<bool, StoreError> {
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
-            "UPDATE grants SET updated_at = ?1
-             WHERE id = ?2 AND state = 'finishing' AND updated_at = ?3",
-            params![rfc3339(now()), id, rfc3339(seen)],
+            "UPDATE grants SET updated_at = ?1, lease_owner = ?2, lease_until = ?3
+             WHERE id = ?4 AND state = 'finishing' AND updated_at = ?5",
+            params![rfc3339(now()), owner, until_ms, id, rfc3339(seen)],
         )?;
         tx.commit()?;
         Ok(changed == 1)
@@ -1424,8 +1487,12 @@ mod tests {
         one.insert_payment(&record).unwrap();
         record.state = PaymentState::Sending;
         // Moving to `sending` takes the lease: once.
-        assert!(one.start_sending(&record, PaymentState::Authorizing, "one", 2_000).unwrap());
-        assert!(!other.start_sending(&record, PaymentState::Authorizing, "other", 2_000).unwrap());
+        assert!(one
+            .start_sending(&record, PaymentState::Authorizing, "one", 2_000)
+            .unwrap());
+        assert!(!other
+            .start_sending(&record, PaymentState::Authorizing, "other", 2_000)
+            .unwrap());
         // While it is live, another run cannot take it; its holder renews it.
         assert!(!other.lease_sending("x", "other", 1_000, 3_000).unwrap());
         assert!(one.lease_sending("x", "one", 1_000, 3_000).unwrap());
@@ -1434,7 +1501,10 @@ mod tests {
         assert!(!one.lease_sending("x", "one", 4_000, 6_000).unwrap());
         // Given back: free at once.
         one.release(Leased::Payment, "x", "one").unwrap();
-        assert!(!one.lease_sending("x", "one", 4_000, 6_000).unwrap(), "only its holder gives it back");
+        assert!(
+            !one.lease_sending("x", "one", 4_000, 6_000).unwrap(),
+            "only its holder gives it back"
+        );
         other.release(Leased::Payment, "x", "other").unwrap();
         assert!(one.lease_sending("x", "one", 4_000, 6_000).unwrap());
         // A payment that left `sending` has no lease to take.
@@ -1443,10 +1513,16 @@ mod tests {
         assert!(!other.lease_sending("x", "other", 9_000, 10_000).unwrap());
         let lease: (Option<String>, Option<i64>) = one
             .conn
-            .query_row("SELECT lease_owner, lease_until FROM payments WHERE id = 'x'", [], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            .query_row(
+                "SELECT lease_owner, lease_until FROM payments WHERE id = 'x'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
             .unwrap();
-        assert_eq!(lease, (None, None), "leaving `sending` gives the lease back");
+        assert_eq!(
+            lease,
+            (None, None),
+            "leaving `sending` gives the lease back"
+        );
     }
 }

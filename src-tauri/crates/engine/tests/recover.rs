@@ -440,7 +440,7 @@ async fn two_runs_resuming_one_interrupted_send_create_it_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crashed_runs_sending_lease_is_taken_over() {
+async fn a_killed_runs_sending_lease_is_taken_over_at_once() {
     let world = world().await;
     let (payment, _grant, finish) = world.approved_at_wallet(100).await;
     world
@@ -448,7 +448,94 @@ async fn a_crashed_runs_sending_lease_is_taken_over() {
         .complete(&finish, |_| Ok(world.signing()))
         .await
         .unwrap();
-    // A run took the lease and crashed before it created the payment.
+    // `consent-desk payments resume` took the lease, still live for two
+    // minutes, and is sending.
+    let mut holder = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let db = rusqlite::Connection::open(world.data.path().join(consent_desk_engine::GRANTS_FILE))
+        .unwrap();
+    db.execute(
+        "UPDATE payments SET state = 'sending', lease_owner = ?1, lease_until = ?2, \
+         record = json_set(record, '$.state', 'sending') WHERE id = ?3",
+        rusqlite::params![
+            format!("{}/its-run", holder.id()),
+            time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + 120_000,
+            payment
+        ],
+    )
+    .unwrap();
+    let held = world
+        .flows
+        .send_payment(&world.client, &payment)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(held.contains("another run"), "{held}");
+    // It is killed: its lease is taken over at once, not after it runs out.
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let taken = world
+        .flows
+        .send_payment(&world.client, &payment)
+        .await
+        .unwrap();
+    assert_eq!(taken.state, PaymentState::Completed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_whose_run_was_killed_a_moment_ago_is_taken_up_at_once() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let world = world_with(|builder| builder.clock(clock.clone()).wait_seconds(30)).await;
+    let (payment, grant, finish) = world.approved_at_wallet(150).await;
+    killed_while_continuing(&world, &finish, &grant).await;
+    // The run that claimed it was another process (`consent-desk grant
+    // request`), alive for now.
+    let mut holder = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    rusqlite::Connection::open(world.data.path().join(consent_desk_engine::GRANTS_FILE))
+        .unwrap()
+        .execute(
+            "UPDATE grants SET lease_owner = ?1 WHERE id = ?2",
+            rusqlite::params![format!("{}/its-run", holder.id()), grant],
+        )
+        .unwrap();
+    clock.advance(std::time::Duration::from_secs(60));
+    assert!(world
+        .flows
+        .take_up_finishing(&world.client, &grant)
+        .await
+        .unwrap()
+        .is_none());
+    // Killed: the restart right after takes it up, with no lease to wait out.
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let sent = world
+        .flows
+        .send_payment(&world.client, &payment)
+        .await
+        .unwrap();
+    assert_eq!(sent.state, PaymentState::Completed);
+    assert_eq!(
+        world.flows.grant(&grant).unwrap().state,
+        GrantState::Approved
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sending_lease_that_ran_out_is_taken_over() {
+    let world = world().await;
+    let (payment, _grant, finish) = world.approved_at_wallet(100).await;
+    world
+        .flows
+        .complete(&finish, |_| Ok(world.signing()))
+        .await
+        .unwrap();
+    // A run of another computer (its process cannot be looked at) took the
+    // lease and crashed before it created the payment.
     let db = rusqlite::Connection::open(world.data.path().join(consent_desk_engine::GRANTS_FILE))
         .unwrap();
     let set = |until: i64| {
