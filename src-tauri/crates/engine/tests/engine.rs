@@ -747,3 +747,43 @@ async fn an_approval_waiting_when_the_app_closed_is_offered_again_at_the_next_st
         error.message()
     );
 }
+
+#[tokio::test]
+async fn open_in_my_browser_instead_moves_the_approval_to_the_browser_and_its_link_is_taken() {
+    let mut app = app().await;
+    let form: GrantForm = serde_json::from_value(serde_json::json!({
+        "wallet": app.wallet("alice"), "limit": "debit", "amount": "2.00",
+        "actions": ["create", "read"], "approveIn": "window",
+    }))
+    .unwrap();
+    let pending = app.engine.request(&form).await.unwrap();
+    let (_, page, _) = app.opened().await;
+    // While the window shows it, a link from the OS is not taken for it.
+    let link = browser::approve(page.as_str()).await;
+    assert!(app.engine.finish(&link).await.is_err(), "taken from the OS");
+    // Pressed in the strip: the same page opens in the browser.
+    let moved = app.engine.continue_in_browser(&pending.id).unwrap();
+    assert_eq!(moved.id, pending.id);
+    let opened = app
+        .next(|told| match told {
+            Told::Browser(url) => Some(url),
+            _ => None,
+        })
+        .await;
+    assert_eq!(opened, page, "the same consent page");
+    let waiting = app.step(FlowStep::Waiting).await;
+    assert!(waiting.message.contains("browser"), "{}", waiting.message);
+    // The wallet sends the person back through the OS: taken now.
+    let finished = app.engine.finish(&link).await.unwrap();
+    assert!(
+        matches!(finished.completed, Completed::Approved(_)),
+        "{finished:?}"
+    );
+    // Nothing left to move.
+    let error = app.engine.continue_in_browser(&pending.id).unwrap_err();
+    assert!(
+        error.message().contains("no longer waits"),
+        "{}",
+        error.message()
+    );
+}
