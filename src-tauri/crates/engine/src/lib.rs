@@ -664,22 +664,29 @@ impl Flows {
             tracing::warn!(grant = %id, "finish for an unknown grant refused");
             FlowError::UnknownFinish
         })?;
-        if record.state == GrantState::Finishing
-            && matches!(
-                verify_finish(
-                    finish_url,
-                    &Nonce::new(record.client_nonce.clone()),
-                    &Nonce::new(record.server_nonce.clone().unwrap_or_default()),
-                    record.auth_server.as_str(),
-                ),
-                Ok(FinishOutcome::Approved { .. })
-            )
-        {
+        let reopened = match verify_finish(
+            finish_url,
+            &Nonce::new(record.client_nonce.clone()),
+            &Nonce::new(record.server_nonce.clone().unwrap_or_default()),
+            record.auth_server.as_str(),
+        ) {
+            Ok(FinishOutcome::Approved { interact_ref })
+                if record.state == GrantState::Finishing =>
+            {
+                Some(interact_ref)
+            }
+            _ => None,
+        };
+        if let Some(interact_ref) = reopened {
             // Opening the approval's link again is how a person asks to go on
             // with one a stopped run left `finishing`: taken up once no live
-            // run can be at it (see `recover`), as the wallet says.
+            // run can be at it (see `recover`), as the wallet says, with the
+            // link's own reference (the run may have stopped before it kept it).
             let client = client_for(&record.profile)?;
-            return match self.take_up_finishing(&client, &id).await? {
+            return match self
+                .take_up_finishing_with(&client, &id, Some(&interact_ref))
+                .await?
+            {
                 Some(completed) => Ok(completed),
                 None => Err(FlowError::Invalid(
                     "this approval is being completed with the wallet right now by another run \
@@ -709,9 +716,21 @@ impl Flows {
                 return Err(error.into());
             }
         };
+        // Kept before the claim: a run killed just after it leaves a
+        // `finishing` grant the next one can continue (see `recover`).
+        if let FinishOutcome::Approved { interact_ref } = &outcome {
+            self.keep_interact_ref(&id, interact_ref);
+        }
         // Claim the grant: of two finishes racing, only one continues.
         let lease = crate::pay::lease_until(recover::finish_lease(record.continue_wait));
         if !self.store().claim_finishing(&id, &self.owner, lease)? {
+            // Still needed only by a run finishing it.
+            if self
+                .get(&id)?
+                .is_some_and(|now| now.state != GrantState::Finishing)
+            {
+                self.forget_interact_ref(&id);
+            }
             return Err(FlowError::AlreadyUsed {
                 state: "being completed".to_owned(),
             });
@@ -756,9 +775,6 @@ impl Flows {
                 ));
             }
         };
-        // Kept until the grant ends: a run that stops before the wallet
-        // answers leaves it `finishing`, and the next one continues again.
-        self.keep_interact_ref(&id, &interact_ref);
         observer(&id, Step::Continuing);
         if let Some(seconds) = record
             .continue_wait

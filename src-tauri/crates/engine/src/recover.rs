@@ -144,6 +144,18 @@ impl Flows {
         client: &Client,
         id: &str,
     ) -> Result<Option<Completed>, FlowError> {
+        self.take_up_finishing_with(client, id, None).await
+    }
+
+    /// [`take_up_finishing`](Self::take_up_finishing) with the reference of
+    /// the approval's own link, verified by the caller (a link opened
+    /// again), used when none was kept.
+    pub(crate) async fn take_up_finishing_with(
+        &self,
+        client: &Client,
+        id: &str,
+        reference: Option<&InteractRef>,
+    ) -> Result<Option<Completed>, FlowError> {
         let record = self.grant(id)?;
         if record.state != GrantState::Finishing {
             return Ok(None);
@@ -171,14 +183,15 @@ impl Flows {
         let mut continuation = self.continuation(&record)?;
         // Its wait passed long ago.
         continuation.wait = None;
-        let answer = match self.secrets.get(KEYRING_SERVICE, &interact_account(id)) {
-            Ok(reference) => Some(
-                client
-                    .continue_grant(&continuation, &InteractRef::new(reference.as_str()))
-                    .await,
-            ),
-            Err(error) => {
-                tracing::warn!(%error, "no interaction reference kept: cannot continue again");
+        let kept = self
+            .secrets
+            .get(KEYRING_SERVICE, &interact_account(id))
+            .map(|kept| InteractRef::new(kept.as_str()));
+        let answer = match (reference, kept) {
+            (Some(reference), _) => Some(client.continue_grant(&continuation, reference).await),
+            (None, Ok(kept)) => Some(client.continue_grant(&continuation, &kept).await),
+            (None, Err(error)) => {
+                tracing::info!(%error, "no interaction reference kept: cannot continue again");
                 None
             }
         };
@@ -279,7 +292,10 @@ mod tests {
 
     #[test]
     fn a_lease_holder_is_gone_once_its_process_is() {
-        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
         let holder = format!("{}/run", child.id());
         assert!(!owner_gone(&holder), "a live process holds its lease");
         child.kill().unwrap();

@@ -253,7 +253,13 @@ async fn opening_the_link_again_takes_up_an_approval_a_killed_run_left_finishing
         GrantState::Finishing
     );
 
-    // `consent-desk grant continue` with the same link, long after.
+    // `consent-desk grant continue` with the same link, long after; the run
+    // was killed before the keyring kept the link's reference, which the
+    // link itself carries.
+    world
+        .secrets
+        .delete(KEYRING_SERVICE, &format!("grant:{grant}:interact"))
+        .unwrap();
     world.left_finishing_long_ago(&grant);
     clock.advance(std::time::Duration::from_secs(60));
     let (other, client) = world.other_run();
