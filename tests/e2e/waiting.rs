@@ -93,7 +93,16 @@ async fn a_refused_amount_shows_at_the_amount_field_and_extras_are_a_choice() ->
     ] {
         assert_eq!(app.attr(extra, "checked").await?, None, "{extra}");
     }
+    // The corrected amount removes its error line, which moves what is
+    // below: click only once the form has settled, and the section is open.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app.find_all("approve-amount-invalid").await?.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the amount error stayed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     app.click("approve-extras").await?;
+    app.wait_for_attr("approve-extras", "open", |open| open == "true")
+        .await?;
     app.click("approve-action-list-all").await?;
     let extras = app
         .wait_for_text("approve-summary-extras", |text| !text.is_empty())
