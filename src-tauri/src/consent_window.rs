@@ -9,73 +9,12 @@ use consent_desk_identity::Folders;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use url::Url;
 
+use consent_desk_engine::words::consent::{origin_of, title_for, Origin};
+
 use crate::EngineExt as _;
 
 fn window_label(grant_id: &str) -> String {
     format!("consent-{}", grant_id.replace('-', ""))
-}
-
-/// Where the consent window is, as its origin strip and title say it.
-#[derive(Debug, PartialEq, Eq)]
-struct Origin {
-    /// `host` or `host:port`.
-    place: String,
-    /// Served over HTTPS.
-    secure: bool,
-    /// The strip's sentence.
-    text: String,
-}
-
-fn origin_of(url: &Url) -> Origin {
-    let host = url.host_str().unwrap_or("an unknown place");
-    let place = match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    };
-    let secure = url.scheme() == "https";
-    let local = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost",
-        None => false,
-    };
-    let text = if secure {
-        format!("You are approving at {place} \u{2014} secure connection (HTTPS)")
-    } else if local {
-        format!(
-            "You are approving at {place} \u{2014} a wallet on this computer, not encrypted ({})",
-            url.scheme()
-        )
-    } else {
-        format!(
-            "You are approving at {place} \u{2014} NOT encrypted ({}): do not enter passwords \
-             unless this is your own test wallet",
-            url.scheme()
-        )
-    };
-    Origin {
-        place,
-        secure,
-        text,
-    }
-}
-
-/// "wallet.example (secure connection) — approve in your wallet", or a
-/// warning for plain http.
-fn title_for(url: &Url) -> String {
-    let origin = origin_of(url);
-    if origin.secure {
-        format!(
-            "{} (secure connection) \u{2014} approve in your wallet",
-            origin.place
-        )
-    } else {
-        format!(
-            "{} (NOT encrypted: {}) \u{2014} approve in your wallet",
-            origin.place,
-            url.scheme()
-        )
-    }
 }
 
 /// A button of the origin strip.
@@ -94,8 +33,8 @@ impl StripAction {
     /// What the button says.
     fn label(self) -> &'static str {
         match self {
-            Self::InBrowser => "Open in my browser instead",
-            Self::Cancel => "Cancel",
+            Self::InBrowser => consent_desk_engine::words::consent::IN_BROWSER,
+            Self::Cancel => consent_desk_engine::words::consent::CANCEL,
         }
     }
 }
@@ -321,34 +260,6 @@ pub(crate) fn close(app: &AppHandle, grant_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_strip_says_where_the_page_is_and_warns_without_https() {
-        let secure = origin_of(&Url::parse("https://wallet.example/consent/1?x=2").unwrap());
-        assert!(secure.secure);
-        assert_eq!(secure.place, "wallet.example");
-        assert_eq!(
-            secure.text,
-            "You are approving at wallet.example \u{2014} secure connection (HTTPS)"
-        );
-
-        let local = origin_of(&Url::parse("http://127.0.0.1:4455/consent/1").unwrap());
-        assert!(!local.secure);
-        assert_eq!(local.place, "127.0.0.1:4455");
-        let expected = "You are approving at 127.0.0.1:4455 \u{2014} a wallet on this computer, \
-                        not encrypted (http)";
-        assert_eq!(local.text, expected);
-
-        let remote = origin_of(&Url::parse("http://wallet.example/consent").unwrap());
-        assert!(!remote.secure);
-        let warning = "NOT encrypted (http): do not enter passwords";
-        assert!(remote.text.contains(warning), "{}", remote.text);
-        let title = title_for(&Url::parse("http://127.0.0.1:4455/").unwrap());
-        assert!(
-            title.starts_with("127.0.0.1:4455 (NOT encrypted: http)"),
-            "{title}"
-        );
-    }
 
     #[test]
     fn the_strip_offers_the_browser_and_cancel_and_the_window_fits_the_screen() {

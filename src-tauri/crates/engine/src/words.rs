@@ -4,6 +4,7 @@
 //! The UI shows these as they come; its test backend reads them from a
 //! fixture `tests/words_fixture.rs` writes from these functions.
 
+pub mod consent;
 mod problem;
 mod progress;
 
