@@ -140,6 +140,79 @@ fn a_folder_that_cannot_be_written_is_one_sentence_and_exit_73() {
 }
 
 /// This file's tests, for `main`.
+/// Every folder and file under `dir`, with its permission bits.
+fn modes(dir: &Path) -> Vec<(std::path::PathBuf, u32)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        found.push((path.clone(), meta.permissions().mode() & 0o777));
+        if meta.is_dir() {
+            found.extend(modes(&path));
+        }
+    }
+    found
+}
+
+async fn every_file_a_command_makes_is_the_person_s_alone() {
+    // Started as most desktops start programs, with a umask that lets others
+    // read: the command line must not depend on it.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+    let wallets = tempfile::tempdir().unwrap();
+    let sandbox = consent_desk_sandbox::Sandbox::builder(wallets.path())
+        .start()
+        .await
+        .unwrap();
+    let wallet = sandbox.wallet_address("alice").to_string();
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("qa");
+    let data_dir = data.to_str().unwrap();
+    let key_file = data.join("keys").join("qa.key.json");
+    let added = crate::consent_desk()
+        .args(["--data-dir", data_dir, "profile", "add", "--name", "QA"])
+        .args(["--wallet", &wallet, "--allow-http-loopback"])
+        .args(["--key-id", "qa-1", "--key-file", key_file.to_str().unwrap()])
+        .args(["--passphrase-env", "PW", "--json"])
+        .env("HOME", home.path())
+        .env("PW", "correct horse battery")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .output()
+        .unwrap();
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let listed = run(
+        home.path(),
+        &["--data-dir", data_dir, "grant", "list", "--json"],
+    );
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+
+    let made = modes(&data);
+    let names: Vec<String> = made
+        .iter()
+        .map(|(path, _)| path.strip_prefix(&data).unwrap().display().to_string())
+        .collect();
+    for expected in [
+        "qa.key.json",
+        "profiles.json",
+        "grants.sqlite3",
+        "consent-desk.",
+    ] {
+        assert!(
+            names.iter().any(|name| name.contains(expected)),
+            "{expected} was made: {names:?}"
+        );
+    }
+    for (path, mode) in made {
+        let is_dir = path.is_dir();
+        let wanted = if is_dir { 0o700 } else { 0o600 };
+        assert_eq!(
+            mode,
+            wanted,
+            "{} is {mode:o}, others could read it",
+            path.display()
+        );
+    }
+}
+
 pub(crate) fn tests() -> Vec<Trial> {
     vec![
         crate::synchronous(
@@ -157,6 +230,10 @@ pub(crate) fn tests() -> Vec<Trial> {
         crate::synchronous(
             "shell::a_folder_that_cannot_be_written_is_one_sentence_and_exit_73",
             a_folder_that_cannot_be_written_is_one_sentence_and_exit_73,
+        ),
+        crate::asynchronous(
+            "shell::every_file_a_command_makes_is_the_person_s_alone",
+            every_file_a_command_makes_is_the_person_s_alone,
         ),
     ]
 }
