@@ -5,11 +5,15 @@
 //! they must; a payment whose sending a crash interrupted is sent by the next
 //! start. What the desktop is told (progress, windows) is asserted too.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/desktop.rs"]
+mod desktop;
+
+use desktop::{FakeDesktop, Told};
 
 use consent_desk_engine::sandbox::SandboxWallet;
 use consent_desk_engine::views::{
@@ -17,65 +21,11 @@ use consent_desk_engine::views::{
     PayForm, PaymentProgress, PaymentStateView,
 };
 use consent_desk_engine::words::Progress;
-use consent_desk_engine::{
-    Completed, Desktop, Engine, Error, FinishVia, Finished, FlowError, PaymentState,
-};
+use consent_desk_engine::{Completed, Engine, Error, FinishVia, Finished, FlowError, PaymentState};
 use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
 use consent_desk_sandbox::{RunningSandbox, Sandbox};
 use tokio::sync::mpsc;
 use url::Url;
-
-/// What the engine asked of the desktop.
-#[derive(Debug)]
-enum Told {
-    Flow(FlowProgress),
-    Payment(PaymentProgress),
-    /// A consent window opened: grant, the wallet's page, the finish URI.
-    Opened(String, Url, String),
-    Browser(Url),
-    Closed(String),
-}
-
-/// A desktop that reports everything on a channel; it has a consent window
-/// open for each grant it was asked to open one for, until closed.
-struct FakeDesktop {
-    told: mpsc::UnboundedSender<Told>,
-    open: Mutex<Vec<String>>,
-}
-
-impl Desktop for FakeDesktop {
-    fn flow_progress(&self, progress: FlowProgress) {
-        let _ = self.told.send(Told::Flow(progress));
-    }
-
-    fn payment_progress(&self, progress: PaymentProgress) {
-        let _ = self.told.send(Told::Payment(progress));
-    }
-
-    fn open_consent(&self, grant_id: &str, redirect: &Url, finish_uri: &str) -> Result<(), String> {
-        self.open.lock().unwrap().push(grant_id.to_owned());
-        let _ = self.told.send(Told::Opened(
-            grant_id.to_owned(),
-            redirect.clone(),
-            finish_uri.to_owned(),
-        ));
-        Ok(())
-    }
-
-    fn open_in_browser(&self, url: &Url) {
-        let _ = self.told.send(Told::Browser(url.clone()));
-    }
-
-    fn close_consent(&self, grant_id: &str) -> bool {
-        let mut open = self.open.lock().unwrap();
-        let was = open.iter().position(|id| id == grant_id);
-        if let Some(at) = was {
-            open.remove(at);
-            let _ = self.told.send(Told::Closed(grant_id.to_owned()));
-        }
-        was.is_some()
-    }
-}
 
 /// One app: its data folder, its sandbox wallet, keys in memory.
 struct App {
@@ -140,11 +90,7 @@ fn engine_of(
     sandbox: SandboxWallet,
     secrets: &Arc<MemoryBackend>,
 ) -> App {
-    let (told, rx) = mpsc::unbounded_channel();
-    let desktop = Arc::new(FakeDesktop {
-        told,
-        open: Mutex::new(Vec::new()),
-    });
+    let (desktop, rx) = FakeDesktop::new();
     let engine = Engine::open_with_secrets(
         Folders::in_dir(data.path()),
         sandbox,

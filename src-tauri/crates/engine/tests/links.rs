@@ -12,53 +12,19 @@ use std::time::Duration;
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/desktop.rs"]
+mod desktop;
+
+use desktop::{FakeDesktop, Told};
 
 use consent_desk_engine::views::{ApproveIn, FlowProgress, FlowStep, GrantForm, PayForm};
 use consent_desk_engine::{
-    Completed, Desktop, Engine, Error, Finished, FlowError, GrantOutcome, GrantState, PaymentState,
+    Completed, Engine, Error, Finished, FlowError, GrantOutcome, GrantState, PaymentState,
 };
 use consent_desk_identity::{Folders, MemoryBackend, SecretBackend};
 use consent_desk_sandbox::{Faults, RouteFault, Sandbox};
 use tokio::sync::mpsc;
 use url::Url;
-
-/// A desktop that reports approval progress and the consent windows it was
-/// asked to open (grant, the wallet's page, the finish URI).
-struct FakeDesktop {
-    told: mpsc::UnboundedSender<Told>,
-}
-
-#[derive(Debug)]
-enum Told {
-    Flow(FlowProgress),
-    Opened(String, Url, String),
-    Browser(Url),
-}
-
-impl Desktop for FakeDesktop {
-    fn flow_progress(&self, progress: FlowProgress) {
-        let _ = self.told.send(Told::Flow(progress));
-    }
-
-    fn payment_progress(&self, _: consent_desk_engine::views::PaymentProgress) {}
-
-    fn open_consent(&self, grant_id: &str, redirect: &Url, finish_uri: &str) -> Result<(), String> {
-        let _ = self.told.send(Told::Opened(
-            grant_id.to_owned(),
-            redirect.clone(),
-            finish_uri.to_owned(),
-        ));
-        Ok(())
-    }
-
-    fn open_in_browser(&self, url: &Url) {
-        let _ = self.told.send(Told::Browser(url.clone()));
-    }
-
-    fn close_consent(&self, _: &str) -> bool {
-        false
-    }
-}
 
 /// The harness's deadline for the engine to tell something: a hang fails.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -80,13 +46,13 @@ async fn app() -> App {
         .await
         .unwrap();
     let wallet = running.base_url().clone();
-    let (told, rx) = mpsc::unbounded_channel();
+    let (desktop, rx) = FakeDesktop::new();
     let secrets = Arc::new(MemoryBackend::default());
     let engine = Engine::open_with_secrets(
         Folders::in_dir(data.path()),
         consent_desk_engine::sandbox::SandboxWallet::from(running),
         Arc::clone(&secrets) as Arc<dyn SecretBackend>,
-        Arc::new(FakeDesktop { told }),
+        desktop,
     );
     engine
         .keys()
