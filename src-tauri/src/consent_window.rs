@@ -155,11 +155,16 @@ fn act(app: &AppHandle, grant_id: &str, handed: &AtomicBool, action: StripAction
     }
 }
 
-/// The app's own pages, which the wallet's window must never load.
-fn is_app_page(url: &Url) -> bool {
-    matches!(url.scheme(), "tauri" | "ipc" | "asset")
-        || url.host_str() == Some("tauri.localhost")
-        || url.host_str() == Some("ipc.localhost")
+/// Whether the wallet's window may load `url`: a web page (http or https),
+/// never the app's own pages (`tauri:`, `ipc:`, `asset:`, or their
+/// `*.localhost` forms) nor anything else a hostile page could point it at
+/// (`file:`, `data:`, `javascript:`, other apps' schemes).
+fn may_load(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+        && !matches!(
+            url.host_str(),
+            Some("tauri.localhost" | "ipc.localhost" | "asset.localhost")
+        )
 }
 
 /// Whether the consent window's `url` is a finish link: any on the app's
@@ -220,7 +225,14 @@ pub(crate) fn open(
                 });
                 return false;
             }
-            !is_app_page(url)
+            let allowed = may_load(url);
+            if !allowed {
+                tracing::warn!(
+                    scheme = url.scheme(),
+                    "the wallet's window was kept from loading a non-web page"
+                );
+            }
+            allowed
         })
         .on_page_load(move |window, payload| {
             let _ = window.set_title(&title_for(payload.url()));
@@ -294,14 +306,21 @@ mod tests {
         assert!(!caught("http://127.0.0.1:4711/finish/abcd?hash=h"));
         assert!(!caught("http://127.0.0.1:4712/finish/abc?hash=h"));
         assert!(!caught("https://wallet.example/finish/abc"));
-        assert!(is_app_page(
-            &Url::parse("tauri://localhost/index.html").unwrap()
-        ));
-        assert!(is_app_page(
-            &Url::parse("http://ipc.localhost/grants").unwrap()
-        ));
-        assert!(!is_app_page(
-            &Url::parse("https://wallet.example/").unwrap()
+        for refused in [
+            "tauri://localhost/index.html",
+            "http://ipc.localhost/grants",
+            "ipc://localhost/grants",
+            "asset://localhost/x",
+            "file:///etc/passwd",
+            "data:text/html,<script>1</script>",
+            "javascript:alert(1)",
+            "mailto:a@b.example",
+        ] {
+            assert!(!may_load(&Url::parse(refused).unwrap()), "{refused}");
+        }
+        assert!(may_load(&Url::parse("https://wallet.example/").unwrap()));
+        assert!(may_load(
+            &Url::parse("http://127.0.0.1:4455/consent").unwrap()
         ));
     }
 }

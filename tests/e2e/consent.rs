@@ -573,3 +573,102 @@ async fn a_key_in_a_passphrase_file_signs_after_the_passphrase() -> harness::Res
         .await?;
     app.close().await
 }
+
+/// What a hostile wallet page does in the consent window: each way into the
+/// app a page has, tried from the page's own script. Resolves to a list of
+/// what each attempt saw.
+const HOSTILE_PAGE: &str = r#"
+    const done = arguments[0];
+    const seen = {};
+    const settle = (name, promise) => promise.then(
+        (value) => { seen[name] = 'answered: ' + JSON.stringify(value).slice(0, 80); },
+        (error) => { seen[name] = 'refused: ' + String(error).slice(0, 80); });
+    const tries = [];
+    const internals = window.__TAURI_INTERNALS__;
+    for (const [command, args] of [
+        ['grants', {}],
+        ['end_grant', { id: 'x' }],
+        ['export_activity', { query: { text: '', failuresOnly: false }, path: '/tmp/stolen.jsonl' }],
+        ['plugin:notification|notify', { options: { title: 'x' } }],
+    ]) {
+        try {
+            tries.push(settle('invoke ' + command, internals.invoke(command, args)));
+        } catch (error) { seen['invoke ' + command] = 'no ipc: ' + error; }
+    }
+    for (const url of ['ipc://localhost/grants', 'http://ipc.localhost/grants',
+                       'tauri://localhost/index.html', 'file:///etc/passwd']) {
+        tries.push(settle('fetch ' + url, fetch(url, { method: 'POST', body: '{}' })
+            .then((response) => response.status)));
+    }
+    try {
+        const opened = window.open('https://example.org/', '_blank');
+        seen['window.open'] = opened ? 'opened' : 'refused';
+    } catch (error) { seen['window.open'] = 'refused: ' + error; }
+    Promise.all(tries).then(() => done(seen));
+"#;
+
+#[tokio::test]
+async fn a_hostile_consent_page_reaches_nothing_in_the_app() -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    let known = app.windows().await?;
+    ask(&app, false, false).await?;
+    app.switch_to_new_window(&known).await?;
+    let page = app.client().current_url().await.expect("the wallet's page");
+
+    // Every way into the app a page's script has: none answers.
+    let seen = app
+        .client()
+        .execute_async(HOSTILE_PAGE, vec![])
+        .await
+        .expect("the page's script runs");
+    let seen = seen.as_object().expect("what each attempt saw").clone();
+    assert_eq!(seen.len(), 9, "every attempt reported: {seen:?}");
+    for (attempt, outcome) in &seen {
+        let outcome = outcome.as_str().unwrap_or_default();
+        assert!(
+            outcome.starts_with("refused") || outcome.starts_with("no ipc"),
+            "{attempt} reached the app: {outcome}"
+        );
+    }
+
+    // Navigations to the app's pages and to local files are not loaded: the
+    // window stays on the wallet's page.
+    for target in [
+        "tauri://localhost/index.html",
+        "http://ipc.localhost/grants",
+        "file:///etc/passwd",
+    ] {
+        let script = format!("window.location.href = {target:?};");
+        // The driver may or may not see the script end before a navigation
+        // would; what counts is where the window is afterwards.
+        let _ = app.client().execute(&script, vec![]).await;
+        // The page is still the wallet's and still scriptable: its own
+        // approve button is there (a navigation, had it happened, would
+        // have replaced the document).
+        app.wait_for_text("consent-amount", |text| text.contains("$13.20"))
+            .await?;
+        let now = app.client().current_url().await.expect("a page");
+        assert_eq!(now.origin(), page.origin(), "navigated to {target}: {now}");
+    }
+    assert_eq!(
+        app.windows().await?.len(),
+        known.len() + 1,
+        "no window but the wallet's opened"
+    );
+
+    // The app saw nothing of it: the approval still waits, no export was
+    // written, and the person can still approve.
+    app.switch_to_main().await?;
+    let stored = grants(&app).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["state"], "pending", "{stored:?}");
+    assert!(!std::path::Path::new("/tmp/stolen.jsonl").exists());
+    app.switch_to_new_window(&known).await?;
+    app.click("consent-approve").await?;
+    app.switch_to_main().await?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
+    app.close().await
+}
