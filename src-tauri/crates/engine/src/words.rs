@@ -5,6 +5,7 @@
 //! fixture `tests/words_fixture.rs` writes from these functions.
 
 pub mod consent;
+pub mod notice;
 mod problem;
 mod progress;
 

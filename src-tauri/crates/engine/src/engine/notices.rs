@@ -57,14 +57,7 @@ impl Engine {
             let amount = view.sent.as_deref().unwrap_or(&view.debit);
             self.notify_once(
                 format!("resumed:{}", record.id),
-                &Notice {
-                    kind: NoticeKind::ResumedPaymentSettled,
-                    title: "Payment made".to_owned(),
-                    body: format!(
-                        "{amount} to {} went through after Consent Desk restarted.",
-                        view.to
-                    ),
-                },
+                &crate::words::notice::resumed_payment_settled(amount, &view.to),
             );
         }
         // A grant asked for this one payment (its limits name this
@@ -113,14 +106,12 @@ impl Engine {
             .unwrap_or_default();
         self.notify_once(
             format!("budget:{grant_id}:{period}"),
-            &Notice {
-                kind: NoticeKind::BudgetMostlySpent,
-                title: format!("Budget {percent} % spent"),
-                body: format!(
-                    "{} of {limit} spent on your budget “{}”.",
-                    meter.spent, detail.grant.summary
-                ),
-            },
+            &crate::words::notice::budget_mostly_spent(
+                percent,
+                &meter.spent,
+                limit,
+                &detail.grant.summary,
+            ),
         );
     }
 
@@ -153,14 +144,7 @@ impl Engine {
                 let summary = crate::views::GrantView::of(record).summary;
                 self.notify_once(
                     format!("ending:{}", record.id),
-                    &Notice {
-                        kind: NoticeKind::GrantEnding,
-                        title: "A budget ends soon".to_owned(),
-                        body: format!(
-                            "Your budget “{summary}” ends {}. Set up a new one to keep paying without asking each time.",
-                            in_words(left)
-                        ),
-                    },
+                    &crate::words::notice::budget_ending(&summary, left),
                 );
             }
             if page.len() < 200 {
@@ -185,18 +169,4 @@ fn limits_of(record: &GrantRecord) -> Option<OutgoingLimits> {
 /// The interval of a grant's outgoing-payment budget.
 fn interval_of(record: &GrantRecord) -> Option<consent_desk_protocol::RepeatingInterval> {
     limits_of(record)?.interval
-}
-
-/// "in 5 hours", "in 40 minutes", "in under a minute".
-fn in_words(left: time::Duration) -> String {
-    let minutes = left.whole_minutes();
-    match minutes {
-        ..=0 => "in under a minute".to_owned(),
-        1 => "in 1 minute".to_owned(),
-        2..=89 => format!("in {minutes} minutes"),
-        _ => {
-            let hours = (minutes + 30) / 60;
-            format!("in {hours} hours")
-        }
-    }
 }
