@@ -37,9 +37,12 @@ describe('A grant’s details', () => {
     expect(byTestId(html, 'grant-revoke')?.text).toBe('Stop this approval');
     expect(byTestId(html, 'grant-end')?.text).toBe('End this budget');
     expect(byTestId(html, 'grant-pay')?.text).toBe('Pay with it');
-    for (const id of ['grant-rotate', 'grant-revoke', 'grant-end', 'grant-pay']) {
-      expect(byTestId(html, id)?.text, id).not.toMatch(/\b(grant|token|revoke)\b/i);
+    for (const id of ['grant-rotate', 'grant-revoke', 'grant-end', 'grant-pay', 'grant-token-expiry']) {
+      const shown = byTestId(html, id);
+      expect(shown, id).not.toBeNull();
+      expect(shown?.text, id).not.toMatch(/\b(grant|token|revoke)\b/i);
     }
+    expect(byTestId(html, 'grant-token-expiry')?.text).toContain('Access renews by itself');
 
     expect(await app.grants.act('rotate')).toBe(true);
     expect(backend.count('rotate_grant')).toBe(1);
