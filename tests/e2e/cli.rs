@@ -84,10 +84,21 @@ fn an_unknown_command_is_a_usage_error_not_a_window() {
 
     let twice = consent_desk(
         home.path(),
-        &["--data-dir", "/tmp/one", "grant", "list", "--data-dir", "/tmp/two"],
+        &[
+            "--data-dir",
+            "/tmp/one",
+            "grant",
+            "list",
+            "--data-dir",
+            "/tmp/two",
+        ],
     );
     assert_eq!(twice.status.code(), Some(2));
-    assert!(text(&twice.stderr).contains("given twice"), "{}", text(&twice.stderr));
+    assert!(
+        text(&twice.stderr).contains("given twice"),
+        "{}",
+        text(&twice.stderr)
+    );
 
     let bad_flag = consent_desk(home.path(), &["grant", "list", "--nope"]);
     assert_eq!(

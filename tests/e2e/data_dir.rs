@@ -84,13 +84,15 @@ async fn two_copies_with_their_own_data_folders_run_side_by_side() -> harness::R
     // The second copy is started as a person would, not through WebDriver:
     // it must stay, not hand itself over to the first.
     let log = std::fs::File::create(desktop.home().join("second-app.log"))?;
-    let mut other = KillOnDrop(Command::new(app_binary())
-        .arg("--data-dir")
-        .arg(&second)
-        .envs(desktop.env().iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(log))
-        .spawn()?);
+    let mut other = KillOnDrop(
+        Command::new(app_binary())
+            .arg("--data-dir")
+            .arg(&second)
+            .envs(desktop.env().iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()?,
+    );
     let deadline = Instant::now() + UI_TIMEOUT;
     while instances(&desktop).len() < 2 || !second.join("profiles.json").exists() {
         if let Some(status) = other.0.try_wait()? {

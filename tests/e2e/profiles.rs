@@ -136,14 +136,22 @@ async fn proving_ownership_goes_through_the_consent_window() -> harness::Result<
         .text()
         .await
         .expect("its text");
-    assert!(page.contains("wants to confirm that you own this account"), "{page}");
+    assert!(
+        page.contains("wants to confirm that you own this account"),
+        "{page}"
+    );
     app.click("consent-approve").await?;
 
     app.switch_to_main().await?;
-    app.wait_for_attr("profile-prove-result", "data-state", |state| state == "proved")
-        .await?;
+    app.wait_for_attr("profile-prove-result", "data-state", |state| {
+        state == "proved"
+    })
+    .await?;
     let said = app.text("profile-prove-result").await?;
-    assert!(said.contains(wallet.trim()), "{said} does not name {wallet}");
+    assert!(
+        said.contains(wallet.trim()),
+        "{said} does not name {wallet}"
+    );
     app.screenshot("profile-proved").await?;
     app.close().await
 }

@@ -97,7 +97,10 @@ async fn a_refused_amount_shows_at_the_amount_field_and_extras_are_a_choice() ->
     // below: click only once the form has settled, and the section is open.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !app.find_all("approve-amount-invalid").await?.is_empty() {
-        assert!(std::time::Instant::now() < deadline, "the amount error stayed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the amount error stayed"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     app.click("approve-extras").await?;
