@@ -48,6 +48,28 @@ impl Finish {
         }
     }
 
+    /// [`choose`](Self::choose), and the finish route it takes: the URI
+    /// the wallet is given and, for the loopback, the listener this command
+    /// waits on.
+    pub(crate) async fn route(
+        asked: Option<Self>,
+        profile: &Profile,
+    ) -> Result<
+        (
+            Self,
+            &'static str,
+            consent_desk_engine::FinishVia,
+            Option<consent_desk_engine::loopback::Listener>,
+        ),
+        String,
+    > {
+        let (finish, why) = Self::choose(asked, profile);
+        let (via, listener) = consent_desk_engine::loopback::finish_route(finish == Self::Loopback)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((finish, why, via, listener))
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Loopback => "loopback",
@@ -217,11 +239,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
                 interval.as_deref(),
             )
             .map_err(|e| e.to_string())?;
-            let (finish, why) = Finish::choose(finish, &profile);
-            let (via, mut listener) =
-                consent_desk_engine::loopback::finish_route(finish == Finish::Loopback)
-                    .await
-                    .map_err(|e| e.to_string())?;
+            let (finish, why, via, mut listener) = Finish::route(finish, &profile).await?;
             let pending = context
                 .flows
                 .request(&client, &profile.id, &spec, via)

@@ -155,11 +155,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
     if let Some(grant) = &args.grant {
         return pay_with_grant(context, &client, json_mode, &quoted.id, grant).await;
     }
-    let (finish, why) = Finish::choose(args.finish, &profile);
-    let (via, mut listener) =
-        consent_desk_engine::loopback::finish_route(finish == Finish::Loopback)
-            .await
-            .map_err(|e| e.to_string())?;
+    let (finish, why, via, mut listener) = Finish::route(args.finish, &profile).await?;
     let (payment, grant) = context
         .flows
         .authorize_payment(&client, &quoted.id, via)

@@ -34,11 +34,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
     let client = context.client(&profile.id).await?;
     let wallet = consent_desk_engine::typed_url(&args.wallet, "the wallet address")
         .map_err(|e| e.to_string())?;
-    let (finish, why) = Finish::choose(args.finish, &profile);
-    let (via, mut listener) =
-        consent_desk_engine::loopback::finish_route(finish == Finish::Loopback)
-            .await
-            .map_err(|e| e.to_string())?;
+    let (finish, why, via, mut listener) = Finish::route(args.finish, &profile).await?;
     let pending = context
         .flows
         .request_proof(&client, &profile.id, &wallet, via)

@@ -20,13 +20,7 @@ pub fn fill(path: &Path, count: usize) -> Result<(), StoreError> {
     let mut conn = rusqlite::Connection::open(path)?;
     let tx = conn.transaction()?;
     for n in 0..count {
-        let when = format!(
-            "2026-{:02}-{:02}T{:02}:{:02}:00Z",
-            1 + n % 12,
-            1 + n % 28,
-            n % 24,
-            n % 60
-        );
+        let when = stamp(n);
         tx.execute(
             "INSERT INTO grants (id, profile, wallet, auth_server, request, finish_uri,
                  client_nonce, state, access, manage_uri, expires_at, created_at, updated_at)
@@ -63,13 +57,7 @@ pub fn fill_release_0_1_0(path: &Path, count: usize) -> Result<(), StoreError> {
     let mut conn = crate::store::older_file(path, 4)?;
     let tx = conn.transaction()?;
     for n in 0..count {
-        let when = format!(
-            "2026-{:02}-{:02}T{:02}:{:02}:00Z",
-            1 + n % 12,
-            1 + n % 28,
-            n % 24,
-            n % 60
-        );
+        let when = stamp(n);
         let (state, problem) = match n % 4 {
             0 | 1 => ("approved", None),
             2 => ("failed", Some("invalid_interaction (interaction expired)")),
@@ -148,4 +136,15 @@ fn payment(n: usize, when: &str) -> Result<PaymentRecord, StoreError> {
         created_at: at,
         updated_at: at,
     })
+}
+
+/// A time in 2026 for the `n`th row, spread over months, days and hours.
+fn stamp(n: usize) -> String {
+    format!(
+        "2026-{:02}-{:02}T{:02}:{:02}:00Z",
+        1 + n % 12,
+        1 + n % 28,
+        n % 24,
+        n % 60
+    )
 }

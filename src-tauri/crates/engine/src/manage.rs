@@ -271,6 +271,15 @@ impl Flows {
         Ok(self.store().page(limit, offset)?)
     }
 
+    /// Grants in `state`, newest first.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    pub fn grants_in(&self, state: GrantState) -> Result<Vec<GrantRecord>, FlowError> {
+        Ok(self.store().in_state(state)?)
+    }
+
     /// Refuses while a payment made with the grant is being sent, or settles
     /// and only this grant's token can follow it: without the token it could
     /// not be followed to its end. A payment the grant cannot read (no

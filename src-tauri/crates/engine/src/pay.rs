@@ -23,8 +23,9 @@ use crate::store::{timestamp, GrantState};
 use crate::{FinishVia, FlowError, Flows, GrantRecord, GrantSpec};
 
 /// Where a payment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "PaymentStateView")]
 pub enum PaymentState {
     /// Quoted: waiting for the person to confirm the quote.
     Quoted,

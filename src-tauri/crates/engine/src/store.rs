@@ -673,11 +673,29 @@ impl Store {
     }
 
     pub(crate) fn list(&self) -> Result<Vec<GrantRecord>, StoreError> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM grants ORDER BY created_at DESC"
-        ))?;
+        self.select("ORDER BY created_at DESC", [])
+    }
+
+    /// Grants in `state`, newest first: found by SQLite, so a long history
+    /// of other grants is not read to find them.
+    pub(crate) fn in_state(&self, state: GrantState) -> Result<Vec<GrantRecord>, StoreError> {
+        self.select(
+            "WHERE state = ?1 ORDER BY created_at DESC, id",
+            [state.as_str()],
+        )
+    }
+
+    /// The grants `SELECT … FROM grants {tail}` finds, read as records.
+    fn select(
+        &self,
+        tail: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<GrantRecord>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM grants {tail}"))?;
         let rows = statement
-            .query_map([], record)?
+            .query_map(params, record)?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(parse).collect()
     }
@@ -1007,13 +1025,7 @@ impl Store {
 
     /// Grants left `finishing`, oldest first.
     pub(crate) fn finishing(&self) -> Result<Vec<GrantRecord>, StoreError> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM grants WHERE state = 'finishing' ORDER BY created_at"
-        ))?;
-        let rows = statement
-            .query_map([], record)?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(parse).collect()
+        self.select("WHERE state = 'finishing' ORDER BY created_at", [])
     }
 
     /// Takes up a `finishing` grant whose last change was at `seen` (it is
@@ -1060,19 +1072,13 @@ impl Store {
 
     /// Grants, newest first, `limit` from `offset` (one page of a long history).
     pub(crate) fn page(&self, limit: usize, offset: usize) -> Result<Vec<GrantRecord>, StoreError> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM grants ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2"
-        ))?;
-        let rows = statement
-            .query_map(
-                params![
-                    i64::try_from(limit).unwrap_or(i64::MAX),
-                    i64::try_from(offset).unwrap_or(i64::MAX)
-                ],
-                record,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(parse).collect()
+        self.select(
+            "ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2",
+            params![
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+        )
     }
 
     /// Records a rotated access token's manage URI and expiry.

@@ -446,25 +446,9 @@ pub struct PaymentView {
     pub created_at: String,
 }
 
-/// Where a payment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum PaymentStateView {
-    /// Quoted; waiting for the person's confirmation.
-    Quoted,
-    /// Waiting for approval at the wallet.
-    Authorizing,
-    /// Being sent.
-    Sending,
-    /// Sent, settling.
-    Sent,
-    /// The receiver got the money.
-    Completed,
-    /// Failed.
-    Failed,
-    /// Stopped before money moved.
-    Cancelled,
-}
+/// Where a payment is: the stored state itself, which screens show as it is
+/// (`PaymentStateView` in TypeScript).
+pub use crate::PaymentState as PaymentStateView;
 
 /// A payment moved on (sent as an event).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -503,22 +487,6 @@ impl GrantView {
     }
 }
 
-impl PaymentStateView {
-    fn of(state: crate::PaymentState) -> Self {
-        use crate::PaymentState as S;
-        match state {
-            S::Quoted => Self::Quoted,
-            S::Authorizing => Self::Authorizing,
-            S::Sending => Self::Sending,
-            S::Sent => Self::Sent,
-            S::Completed => Self::Completed,
-            S::Failed => Self::Failed,
-            // Not `_`: a new state must be given words here.
-            S::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
 impl PaymentView {
     /// What a screen shows of `record`.
     #[must_use]
@@ -526,7 +494,7 @@ impl PaymentView {
         use consent_desk_protocol::describe::format_amount_of;
         Self {
             id: record.id.clone(),
-            state: PaymentStateView::of(record.state),
+            state: record.state,
             from: record.sender.to_string(),
             to: record
                 .receiver_wallet

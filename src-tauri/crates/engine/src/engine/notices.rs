@@ -125,32 +125,22 @@ impl Engine {
             return;
         };
         let now = time::OffsetDateTime::now_utc();
-        let mut offset = 0;
-        loop {
-            let Ok(page) = flows.grants_page(200, offset) else {
-                return;
+        let Ok(approved) = flows.grants_in(GrantState::Approved) else {
+            return;
+        };
+        for record in &approved {
+            let Some(end) = interval_of(record).and_then(|i| last_period_end(&i, now)) else {
+                continue;
             };
-            for record in &page {
-                if record.state != GrantState::Approved {
-                    continue;
-                }
-                let Some(end) = interval_of(record).and_then(|i| last_period_end(&i, now)) else {
-                    continue;
-                };
-                let left = end - now;
-                if left > ENDING_NOTICE {
-                    continue;
-                }
-                let summary = crate::views::GrantView::of(record).summary;
-                self.notify_once(
-                    format!("ending:{}", record.id),
-                    &crate::words::notice::budget_ending(&summary, left),
-                );
+            let left = end - now;
+            if left > ENDING_NOTICE {
+                continue;
             }
-            if page.len() < 200 {
-                return;
-            }
-            offset += page.len();
+            let summary = crate::views::GrantView::of(record).summary;
+            self.notify_once(
+                format!("ending:{}", record.id),
+                &crate::words::notice::budget_ending(&summary, left),
+            );
         }
     }
 }

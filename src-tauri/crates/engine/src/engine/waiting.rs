@@ -26,26 +26,16 @@ impl Engine {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let mut waiting = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = flows.grants_page(200, offset)?;
-            let done = page.len() < 200;
-            offset += page.len();
-            waiting.extend(
-                page.iter()
-                    .filter(|record| {
-                        record.state == GrantState::Pending
-                            && record.created_at < self.started_at
-                            && record.redirect.is_some()
-                            && !reopened.contains(&record.id)
-                    })
-                    .map(GrantView::of),
-            );
-            if done {
-                return Ok(waiting);
-            }
-        }
+        Ok(flows
+            .grants_in(GrantState::Pending)?
+            .iter()
+            .filter(|record| {
+                record.created_at < self.started_at
+                    && record.redirect.is_some()
+                    && !reopened.contains(&record.id)
+            })
+            .map(GrantView::of)
+            .collect())
     }
 
     /// Opens the wallet's page again for an approval that waited when the
