@@ -10,18 +10,19 @@ use std::sync::Arc;
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/desk.rs"]
+mod desk;
 
 use browser::{browser, location};
+use desk::{desk_client, desk_sandbox};
 
 use consent_desk_engine::{
     Abandoned, Completed, FinishVia, Flows, GrantOutcome, GrantRecord, GrantSpec, GrantState,
     WalletCode,
 };
 use consent_desk_identity::{MemoryBackend, SecretBackend as _, KEYRING_SERVICE};
-use consent_desk_protocol::{
-    Client, Continue, ContinueAccessToken, ContinueToken, ContinueUri, KeyId, SigningKey,
-};
-use consent_desk_sandbox::{Faults, RunningSandbox, Sandbox};
+use consent_desk_protocol::{Client, Continue, ContinueAccessToken, ContinueToken, ContinueUri};
+use consent_desk_sandbox::{Faults, RunningSandbox};
 
 struct World {
     sandbox: RunningSandbox,
@@ -33,16 +34,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let key = SigningKey::generate();
-    let key_id = KeyId::new("finish-test").unwrap();
-    let sandbox_dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::builder(sandbox_dir.path())
-        .wait_seconds(0)
-        .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id))
-        .start()
-        .await
-        .unwrap();
-    let key_pem = key.to_pkcs8_pem().to_string();
+    let (sandbox, key_pem, sandbox_dir) = desk_sandbox(KEY_ID, |builder| builder).await;
     let client = signing_client(&sandbox, &key_pem);
     let data = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryBackend::default());
@@ -57,17 +49,12 @@ async fn world() -> World {
     }
 }
 
+/// The key id the tests' `desk` key is published under.
+const KEY_ID: &str = "finish-test";
+
 /// A client signing as the sandbox's `desk` wallet.
 fn signing_client(sandbox: &RunningSandbox, key_pem: &str) -> Client {
-    Client::builder()
-        .key(
-            SigningKey::from_pkcs8_pem(key_pem).unwrap(),
-            KeyId::new("finish-test").unwrap(),
-        )
-        .client_wallet(sandbox.wallet_address("desk").as_str())
-        .allow_http_loopback(true)
-        .build()
-        .unwrap()
+    desk_client(sandbox, key_pem, KEY_ID).build().unwrap()
 }
 
 impl World {

@@ -8,18 +8,19 @@ use std::sync::Arc;
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/desk.rs"]
+mod desk;
 
 use browser::{approve, consent};
+use desk::{balance, desk_client, desk_sandbox};
 
 use consent_desk_engine::outcome::Renewal;
 use consent_desk_engine::{
     Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentProblem, PaymentState,
 };
 use consent_desk_identity::MemoryBackend;
-use consent_desk_protocol::{Client, KeyId, SigningKey};
-use consent_desk_sandbox::{
-    Faults, ManualClock, RouteFault, RunningSandbox, Sandbox, SandboxBuilder,
-};
+use consent_desk_protocol::Client;
+use consent_desk_sandbox::{Faults, ManualClock, RouteFault, RunningSandbox, SandboxBuilder};
 
 struct World {
     sandbox: RunningSandbox,
@@ -32,18 +33,7 @@ struct World {
 /// The sandbox (as `configure` sets it up), a store, and the engine's
 /// client, which records what it asks in the activity log.
 async fn world_with(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> World {
-    let key = SigningKey::generate();
-    let key_id = KeyId::new("pay-test").unwrap();
-    let sandbox_dir = tempfile::tempdir().unwrap();
-    let sandbox = configure(
-        Sandbox::builder(sandbox_dir.path())
-            .wait_seconds(0)
-            .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id)),
-    )
-    .start()
-    .await
-    .unwrap();
-    let key_pem = key.to_pkcs8_pem().to_string();
+    let (sandbox, key_pem, sandbox_dir) = desk_sandbox(KEY_ID, configure).await;
     let data = tempfile::tempdir().unwrap();
     let flows = Arc::new(
         Flows::open(
@@ -65,14 +55,11 @@ async fn world_with(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) ->
     }
 }
 
+/// The key id the tests' `desk` key is published under.
+const KEY_ID: &str = "pay-test";
+
 fn client_builder(sandbox: &RunningSandbox, key_pem: &str) -> consent_desk_protocol::ClientBuilder {
-    Client::builder()
-        .key(
-            SigningKey::from_pkcs8_pem(key_pem).unwrap(),
-            KeyId::new("pay-test").unwrap(),
-        )
-        .client_wallet(sandbox.wallet_address("desk").as_str())
-        .allow_http_loopback(true)
+    desk_client(sandbox, key_pem, KEY_ID)
 }
 
 /// A client signing as the sandbox's `desk` wallet (the continuation
@@ -87,13 +74,7 @@ async fn world() -> World {
 
 impl World {
     fn balance(&self, name: &str) -> u64 {
-        self.sandbox
-            .accounts()
-            .unwrap()
-            .into_iter()
-            .find(|account| account.name == name)
-            .unwrap()
-            .balance
+        balance(&self.sandbox, name)
     }
 
     fn request(&self, to: &str, amount: Option<PayAmount>) -> PayRequest {

@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/desk.rs"]
+mod desk;
 
 use browser::approve;
+use desk::{balance, desk_client, desk_sandbox};
 
 use consent_desk_engine::activity::ActivityFilter;
 use consent_desk_engine::{
@@ -19,12 +22,9 @@ use consent_desk_engine::{
 };
 use consent_desk_identity::{MemoryBackend, SecretBackend, KEYRING_SERVICE};
 use consent_desk_protocol::{
-    Client, Continue, ContinueAccessToken, ContinueToken, ContinueUri, InteractRef, KeyId,
-    SigningKey,
+    Client, Continue, ContinueAccessToken, ContinueToken, ContinueUri, InteractRef,
 };
-use consent_desk_sandbox::{
-    Faults, ManualClock, RouteFault, RunningSandbox, Sandbox, SandboxBuilder,
-};
+use consent_desk_sandbox::{Faults, ManualClock, RouteFault, RunningSandbox, SandboxBuilder};
 
 struct World {
     sandbox: RunningSandbox,
@@ -37,22 +37,11 @@ struct World {
 }
 
 async fn world_with(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> World {
-    let key = SigningKey::generate();
-    let key_id = KeyId::new("recover-test").unwrap();
-    let sandbox_dir = tempfile::tempdir().unwrap();
-    let sandbox = configure(
-        Sandbox::builder(sandbox_dir.path())
-            .wait_seconds(0)
-            .client_wallet("desk", "Consent Desk", key.public_jwk(&key_id)),
-    )
-    .start()
-    .await
-    .unwrap();
+    let (sandbox, key_pem, sandbox_dir) = desk_sandbox(KEY_ID, configure).await;
     let data = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryBackend::default());
     let flows =
         Arc::new(Flows::open(&data.path().join("grants.sqlite3"), secrets.clone()).unwrap());
-    let key_pem = key.to_pkcs8_pem().to_string();
     let client = client_for(&sandbox, &key_pem, &flows);
     World {
         sandbox,
@@ -65,16 +54,13 @@ async fn world_with(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) ->
     }
 }
 
+/// The key id the tests' `desk` key is published under.
+const KEY_ID: &str = "recover-test";
+
 /// A client signing as the sandbox's `desk` wallet, recording what it asks
 /// in the activity log of `flows`.
 fn client_for(sandbox: &RunningSandbox, key_pem: &str, flows: &Arc<Flows>) -> Client {
-    Client::builder()
-        .key(
-            SigningKey::from_pkcs8_pem(key_pem).unwrap(),
-            KeyId::new("recover-test").unwrap(),
-        )
-        .client_wallet(sandbox.wallet_address("desk").as_str())
-        .allow_http_loopback(true)
+    desk_client(sandbox, key_pem, KEY_ID)
         .observer(flows.recorder())
         .build()
         .unwrap()
@@ -87,13 +73,7 @@ impl World {
     }
 
     fn balance(&self, name: &str) -> u64 {
-        self.sandbox
-            .accounts()
-            .unwrap()
-            .into_iter()
-            .find(|account| account.name == name)
-            .unwrap()
-            .balance
+        balance(&self.sandbox, name)
     }
 
     /// Another run on the same store and keyring (the app and the command
