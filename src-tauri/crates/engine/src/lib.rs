@@ -144,7 +144,7 @@ impl GrantSpec {
         receiver: Option<&str>,
         interval: Option<&str>,
     ) -> Result<Self, FlowError> {
-        let invalid = |what: String| FlowError::Invalid(what);
+        let invalid = |what: String| FlowError::Amount(what);
         let amount = |text: Option<&str>, name: &str| {
             text.map(|text| match Amount::parse_value(text) {
                 // A zero limit is a grant that can pay nothing.
@@ -165,7 +165,8 @@ impl GrantSpec {
                 .transpose()?,
             interval: interval
                 .map(|text| {
-                    RepeatingInterval::parse(text).map_err(|error| invalid(error.to_string()))
+                    RepeatingInterval::parse(text)
+                        .map_err(|error| FlowError::Interval(error.to_string()))
                 })
                 .transpose()?,
             actions: None,
@@ -204,6 +205,14 @@ pub enum FlowError {
     /// A value is wrong.
     #[error("{0}")]
     Invalid(String),
+    /// An amount the person typed cannot be used (the sentence says which
+    /// and why): screens show it at the amount field.
+    #[error("{0}")]
+    Amount(String),
+    /// A repeating interval the person typed cannot be read: screens show it
+    /// at the interval field.
+    #[error("{0}")]
+    Interval(String),
     /// The finish link names no grant this app is waiting for.
     #[error(
         "a finish link arrived that belongs to no approval this app is waiting for; it was \
@@ -330,7 +339,7 @@ pub enum Step {
 ///
 /// [`FlowError::Invalid`] saying what is wrong.
 pub fn parse_major_units(text: &str, scale: u8) -> Result<u64, FlowError> {
-    Amount::parse_decimal(text, scale).map_err(|error| FlowError::Invalid(error.to_string()))
+    Amount::parse_decimal(text, scale).map_err(|error| FlowError::Amount(error.to_string()))
 }
 
 /// How a completed finish ended.

@@ -277,7 +277,7 @@ export class MockBackend implements Backend {
       'use_profile',
       () => {
         const profile = this.find(id);
-        if ('code' in profile) return fail(profile.code, profile.message);
+        if ('code' in profile) return fail(profile);
         this.active = profile.id;
         return this.view();
       },
@@ -290,7 +290,7 @@ export class MockBackend implements Backend {
       'set_loopback_finish',
       () => {
         const profile = this.find(id);
-        if ('code' in profile) return fail(profile.code, profile.message);
+        if ('code' in profile) return fail(profile);
         profile.loopbackFinish = on;
         return this.view();
       },
@@ -303,7 +303,7 @@ export class MockBackend implements Backend {
       'set_client_form',
       () => {
         const profile = this.find(id);
-        if ('code' in profile) return fail(profile.code, profile.message);
+        if ('code' in profile) return fail(profile);
         profile.clientForm = form;
         return this.view();
       },
@@ -316,7 +316,7 @@ export class MockBackend implements Backend {
       'remove_profile',
       () => {
         const profile = this.find(id);
-        if ('code' in profile) return fail(profile.code, profile.message);
+        if ('code' in profile) return fail(profile);
         if (profile.sandbox) return fail(engineError('profileBuiltIn'));
         this.profileList = this.profileList.filter((known) => known.id !== id);
         if (this.active === id) this.active = this.profileList[0]?.id ?? null;
@@ -331,7 +331,7 @@ export class MockBackend implements Backend {
       'preview_wallet',
       (): WalletPreviewView | Promise<never> => {
         const parsed = parseWalletUrl(url, allowHttpLoopback);
-        if (!(parsed instanceof URL)) return fail(parsed.code, parsed.message);
+        if (!(parsed instanceof URL)) return fail(parsed);
         if (url.includes('down')) return fail(engineError('previewUnreachable', { host: parsed.host }));
         if (url.includes('nameless')) return fail(engineError('noPublicName', { url: parsed.href }));
         const last = parsed.pathname.split('/').filter(Boolean).pop() ?? parsed.hostname;
@@ -352,7 +352,7 @@ export class MockBackend implements Backend {
       'add_profile',
       (): ProfileView | Promise<never> => {
         const parsed = parseWalletUrl(request.walletAddress, request.allowHttpLoopback);
-        if (!(parsed instanceof URL)) return fail(parsed.code, parsed.message);
+        if (!(parsed instanceof URL)) return fail(parsed);
         const name = request.name.trim();
         if (!name) return fail('profile', 'a profile needs a name');
         if (this.profileList.some((profile) => profile.name === name)) {
@@ -396,7 +396,7 @@ export class MockBackend implements Backend {
       'check_registration',
       (): RegistrationView | Promise<never> => {
         const profile = this.find(id);
-        if ('code' in profile) return fail(profile.code, profile.message);
+        if ('code' in profile) return fail(profile);
         const checks = (this.registrationChecks.get(id) ?? 0) + 1;
         this.registrationChecks.set(id, checks);
         const kid = profile.keyId;
@@ -530,7 +530,7 @@ export class MockBackend implements Backend {
       'preview_grant',
       (): GrantPreview | Promise<never> => {
         const read = this.readForm(form);
-        if ('code' in read) return fail(read.code, read.message);
+        if ('code' in read) return fail(read);
         return read.preview;
       },
       { form },
@@ -542,12 +542,12 @@ export class MockBackend implements Backend {
       'request_grant',
       (): GrantView | Promise<never> => {
         const locked = this.checkPassphrase(form);
-        if (locked) return fail(locked.code, locked.message);
+        if (locked) return fail(locked);
         if (this.autoProgress) this.progress(null, 'requesting');
         const read = this.readForm(form);
         if ('code' in read) {
           if (this.autoProgress) this.progress(null, 'failed', read.message);
-          return fail(read.code, read.message);
+          return fail(read);
         }
         const grant: GrantView = {
           id: `grant-${this.nextGrant++}`,
@@ -626,7 +626,7 @@ export class MockBackend implements Backend {
       'grant_detail',
       (): GrantDetail | Promise<never> => {
         const grant = this.grantOrFail(id);
-        if ('code' in grant) return fail(grant.code, grant.message);
+        if ('code' in grant) return fail(grant);
         const limit = /\$(\d+\.\d{2})/.exec(grant.summary)?.[1];
         const spent = this.spentCents.get(id) ?? 0;
         return {
@@ -655,7 +655,7 @@ export class MockBackend implements Backend {
       command,
       (): GrantView | Promise<never> => {
         const grant = this.grantOrFail(id);
-        if ('code' in grant) return fail(grant.code, grant.message);
+        if ('code' in grant) return fail(grant);
         const refusal = change(grant);
         return refusal ? fail('grant', refusal) : grant;
       },
@@ -769,7 +769,7 @@ export class MockBackend implements Backend {
       'quote_payment',
       (): PaymentView | Promise<never> => {
         const to = parseWalletUrl(form.to, true);
-        if (!(to instanceof URL)) return fail(to.code, to.message);
+        if (!(to instanceof URL)) return fail(to);
         const value = Number.parseFloat(form.amount);
         if (!/^\d+(\.\d{1,2})?$/.test(form.amount.trim()) || !(value > 0)) {
           return fail(engineError('amountNotDecimal', { text: form.amount }));
@@ -811,7 +811,7 @@ export class MockBackend implements Backend {
       'confirm_payment',
       (): PaymentView | Promise<never> => {
         const payment = this.findPayment(id);
-        if ('code' in payment) return fail(payment.code, payment.message);
+        if ('code' in payment) return fail(payment);
         if (payment.quoteExpired) return fail(engineError('quoteExpired'));
         payment.state = 'authorizing';
         payment.grantId = `grant-${this.nextGrant++}`;
@@ -826,7 +826,7 @@ export class MockBackend implements Backend {
       'pay_with_grant',
       (): PaymentView | Promise<never> => {
         const payment = this.findPayment(id);
-        if ('code' in payment) return fail(payment.code, payment.message);
+        if ('code' in payment) return fail(payment);
         const grant = this.grantList.find((known) => known.id === grantId);
         if (grant?.state !== 'approved') return fail('grant', 'that grant is not approved; only an approved one can pay');
         if (this.budgetSpent.has(grantId)) {
@@ -859,7 +859,7 @@ export class MockBackend implements Backend {
       'payment_grants',
       (): GrantView[] | Promise<never> => {
         const payment = this.findPayment(id);
-        if ('code' in payment) return fail(payment.code, payment.message);
+        if ('code' in payment) return fail(payment);
         return this.grantList.filter(
           (grant) =>
             grant.state === 'approved' &&
@@ -877,7 +877,7 @@ export class MockBackend implements Backend {
       'requote_payment',
       (): PaymentView | Promise<never> => {
         const payment = this.findPayment(id);
-        if ('code' in payment) return fail(payment.code, payment.message);
+        if ('code' in payment) return fail(payment);
         payment.quoteExpired = false;
         payment.quoteExpiresAt = new Date(Date.now() + 5 * 60_000).toISOString();
         return payment;
@@ -891,7 +891,7 @@ export class MockBackend implements Backend {
       'check_payment',
       (): PaymentView | Promise<never> => {
         const payment = this.findPayment(id);
-        if ('code' in payment) return fail(payment.code, payment.message);
+        if ('code' in payment) return fail(payment);
         if (payment.state === 'sent' && this.settled.has(id)) {
           payment.state = 'completed';
           payment.sent = payment.debit;
@@ -910,7 +910,7 @@ export class MockBackend implements Backend {
       'cancel_payment',
       (): PaymentView | Promise<never> => {
         const payment = this.findPayment(id);
-        if ('code' in payment) return fail(payment.code, payment.message);
+        if ('code' in payment) return fail(payment);
         payment.state = 'cancelled';
         payment.problem = engineWords.paymentProblems.cancelled;
         return payment;

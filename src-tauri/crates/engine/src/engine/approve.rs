@@ -45,7 +45,7 @@ async fn spec(client: &Client, form: &GrantForm) -> Result<(GrantSpec, WalletAdd
         .map_err(FlowError::from)?;
     let amount = match (form.limit, form.amount.as_deref()) {
         (AmountLimit::None, _) => None,
-        (_, None) => return Err(FlowError::Invalid("enter an amount".to_owned()).into()),
+        (_, None) => return Err(FlowError::Amount("enter an amount".to_owned()).into()),
         (_, Some(text)) => Some(crate::parse_major_units(text, wallet.asset_scale)?.to_string()),
     };
     let (debit, receive) = match form.limit {

@@ -192,6 +192,17 @@ pub enum Problem {
         /// What is wrong.
         text: String,
     },
+    /// An amount the person typed that cannot be used (shown at its field).
+    Amount {
+        /// Which and why.
+        text: String,
+    },
+    /// A repeating interval the person typed that cannot be read (shown at
+    /// its field).
+    Interval {
+        /// What is wrong with it.
+        text: String,
+    },
 }
 
 /// The finer code of a [`Problem`], stable and snake_case: what the UI
@@ -261,6 +272,10 @@ pub enum ProblemCode {
     Storage,
     /// A value the engine refused.
     Invalid,
+    /// A typed amount that cannot be used.
+    Amount,
+    /// A typed repeating interval that cannot be read.
+    Interval,
 }
 
 impl Problem {
@@ -280,6 +295,8 @@ impl Problem {
             FlowError::Invalid(text) | FlowError::Client(text) => {
                 Self::Invalid { text: text.clone() }
             }
+            FlowError::Amount(text) => Self::Amount { text: text.clone() },
+            FlowError::Interval(text) => Self::Interval { text: text.clone() },
             FlowError::UnknownFinish => Self::UnknownFinish,
             FlowError::AlreadyUsed { state } => Self::AlreadyUsed {
                 state: state.clone(),
@@ -494,6 +511,8 @@ impl Problem {
             Self::Profile { .. } => C::Profile,
             Self::Storage { .. } => C::Storage,
             Self::Invalid { .. } => C::Invalid,
+            Self::Amount { .. } => C::Amount,
+            Self::Interval { .. } => C::Interval,
         }
     }
 
@@ -617,7 +636,10 @@ impl Problem {
                  nothing was paid."
                     .to_owned()
             }
-            Self::MayHaveBeenPaid { text } | Self::Invalid { text } => sentence(text),
+            Self::MayHaveBeenPaid { text }
+            | Self::Invalid { text }
+            | Self::Amount { text }
+            | Self::Interval { text } => sentence(text),
             Self::NeedsPassphrase => {
                 "This profile's key is protected by a passphrase: enter it to continue.".to_owned()
             }
@@ -942,6 +964,8 @@ mod tests {
                     | Problem::NeedsPassphrase
                     | Problem::WeakPassphrase
                     | Problem::Invalid { .. }
+                    | Problem::Amount { .. }
+                    | Problem::Interval { .. }
                     | Problem::NoPublicName { .. }
                     | Problem::NotHttps { .. }
             );
