@@ -331,11 +331,7 @@ impl Flows {
         let sender = client.wallet_address(&request.from).await?;
         let (incoming, receiver_wallet) = if is_incoming_payment(&request.to) {
             if matches!(request.amount, Some(PayAmount::Receive(_))) {
-                return Err(FlowError::Invalid(
-                    "for an incoming payment link, give the amount you send, or no amount to pay \
-                     what it asks for"
-                        .to_owned(),
-                ));
+                return Err(receive_amount_for_incoming_payment());
             }
             (request.to.clone(), None)
         } else {
@@ -1192,6 +1188,16 @@ impl Flows {
         self.save_payment(&payment, from)?;
         Ok(payment)
     }
+}
+
+/// An amount to receive given for an incoming payment link, which fixes
+/// what arrives itself.
+pub(crate) fn receive_amount_for_incoming_payment() -> FlowError {
+    FlowError::Amount(
+        "for an incoming payment link, give the amount you send, or no amount to pay what it \
+         asks for"
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]

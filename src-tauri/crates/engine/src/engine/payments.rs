@@ -44,12 +44,7 @@ impl Engine {
             if form.amount_kind == PayAmountKind::Receive
                 && wallet.path().contains("/incoming-payments/")
             {
-                return Err(FlowError::Invalid(
-                    "for an incoming payment link, give the amount you send, or no amount to \
-                     pay what it asks for"
-                        .to_owned(),
-                )
-                .into());
+                return Err(crate::pay::receive_amount_for_incoming_payment().into());
             }
             let scale = client
                 .wallet_address(wallet)
