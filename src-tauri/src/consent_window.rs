@@ -1,9 +1,20 @@
 //! The consent window: the wallet's page in a window of its own, under a
 //! native strip that says where the page is, with every navigation to a
 //! finish link handed to the engine instead of loaded.
+//!
+//! Consent windows are kept and reused, not made and destroyed per
+//! approval: an approval that ends hides its window and blanks its page, and
+//! the next approval shows it again. WebKitGTK keeps a file descriptor
+//! (`memfd:WebKitSharedMemory`, 4 KiB) for every web process it starts and
+//! ~175 KiB of the app's memory for every web view made and destroyed, even
+//! though the view itself is freed (measured with a bare Tauri window, no
+//! app code: +1 descriptor per window opened and closed, flat when one
+//! window is navigated instead) — a leak that would end, after a thousand
+//! approvals, in a process that can open no more files. A second window is
+//! made only while the first is in use.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use consent_desk_identity::Folders;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
@@ -13,8 +24,94 @@ use consent_desk_engine::words::consent::{origin_of, title_for, Origin};
 
 use crate::EngineExt as _;
 
-fn window_label(grant_id: &str) -> String {
-    format!("consent-{}", grant_id.replace('-', ""))
+/// The approval a consent window shows.
+#[derive(Debug, Clone)]
+struct Approval {
+    grant_id: String,
+    /// The loopback finish URL, or the app's own link, that ends it.
+    finish_uri: String,
+    /// The approval went to the browser: hiding the window cancels nothing.
+    handed: bool,
+}
+
+/// The consent windows by label, each with the approval it shows; `None`
+/// is a hidden, blank window free for the next approval.
+#[derive(Debug, Default)]
+pub(crate) struct ConsentWindows {
+    windows: Mutex<BTreeMap<String, Option<Approval>>>,
+}
+
+impl ConsentWindows {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Option<Approval>>> {
+        self.windows.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What window `label` shows now.
+    fn approval(&self, label: &str) -> Option<Approval> {
+        self.lock().get(label).cloned().flatten()
+    }
+
+    /// The window showing grant `grant_id`.
+    fn showing(&self, grant_id: &str) -> Option<String> {
+        self.lock().iter().find_map(|(label, approval)| {
+            approval
+                .as_ref()
+                .filter(|approval| approval.grant_id == grant_id)
+                .map(|_| label.clone())
+        })
+    }
+
+    /// Takes a window for `approval`: the one already showing its grant, a
+    /// free one, or a new label; whether the window exists already.
+    fn take(&self, approval: Approval) -> (String, bool) {
+        let mut windows = self.lock();
+        let existing = windows
+            .iter()
+            .find(|(_, shown)| {
+                shown
+                    .as_ref()
+                    .is_some_and(|shown| shown.grant_id == approval.grant_id)
+            })
+            .or_else(|| windows.iter().find(|(_, shown)| shown.is_none()))
+            .map(|(label, _)| label.clone());
+        let (label, exists) = match existing {
+            Some(label) => (label, true),
+            None => (
+                (0..)
+                    .map(|n| format!("consent-{n}"))
+                    .find(|label| !windows.contains_key(label))
+                    .unwrap_or_default(),
+                false,
+            ),
+        };
+        windows.insert(label.clone(), Some(approval));
+        (label, exists)
+    }
+
+    /// Ends what window `label` shows; what it showed.
+    fn free(&self, label: &str) -> Option<Approval> {
+        self.lock().get_mut(label).and_then(Option::take)
+    }
+
+    /// Window `label` is gone; what it showed.
+    fn forget(&self, label: &str) -> Option<Approval> {
+        self.lock().remove(label).flatten()
+    }
+
+    fn hand_to_browser(&self, label: &str) {
+        if let Some(Some(approval)) = self.lock().get_mut(label) {
+            approval.handed = true;
+        }
+    }
+
+    /// The windows showing nothing.
+    fn free_labels(&self) -> Vec<String> {
+        self.lock()
+            .iter()
+            .filter(|(_, shown)| shown.is_none())
+            .map(|(label, _)| label.clone())
+            .collect()
+    }
 }
 
 /// A button of the origin strip.
@@ -131,17 +228,22 @@ mod strip {
     }
 }
 
-/// A strip button pressed in grant `grant_id`'s window. "Open in my
-/// browser instead" hands the approval to the browser and closes the window
-/// without cancelling (`handed` tells its close so); "Cancel" cancels as
-/// the main window's Cancel does (the window closes, the wallet is told).
-fn act(app: &AppHandle, grant_id: &str, handed: &AtomicBool, action: StripAction) {
+/// A strip button pressed in window `label`. "Open in my browser instead"
+/// hands the approval to the browser and hides the window without
+/// cancelling; "Cancel" cancels as the main window's Cancel does (the
+/// window hides, the wallet is told).
+fn act(app: &AppHandle, label: &str, action: StripAction) {
+    let windows = app.state::<ConsentWindows>();
+    let Some(approval) = windows.approval(label) else {
+        return;
+    };
+    let grant_id = approval.grant_id;
     tracing::info!(grant = %grant_id, ?action, "consent strip button");
     match action {
-        StripAction::InBrowser => match app.engine().continue_in_browser(grant_id) {
+        StripAction::InBrowser => match app.engine().continue_in_browser(&grant_id) {
             Ok(_) => {
-                handed.store(true, Ordering::SeqCst);
-                close(app, grant_id);
+                windows.hand_to_browser(label);
+                release(app, label);
             }
             // The window stays: the person can still approve in it.
             Err(error) => {
@@ -149,8 +251,8 @@ fn act(app: &AppHandle, grant_id: &str, handed: &AtomicBool, action: StripAction
             }
         },
         StripAction::Cancel => {
-            let (engine, id) = (app.engine(), grant_id.to_owned());
-            tauri::async_runtime::spawn(async move { engine.cancel(&id).await });
+            let engine = app.engine();
+            tauri::async_runtime::spawn(async move { engine.cancel(&grant_id).await });
         }
     }
 }
@@ -180,23 +282,75 @@ fn is_finish_link(url: &Url, finish_uri: &str) -> bool {
     bare.as_str() == finish_uri
 }
 
+/// The page a free window shows: nothing, so no wallet's page runs hidden.
+const BLANK: &str = "about:blank";
+
+/// What window `label` does with a navigation to `url`: a finish link of
+/// the approval it shows goes to the engine (never loaded), a web page
+/// loads, anything else is refused. A free window loads only the blank page.
+fn navigation(app: &AppHandle, label: &str, url: &Url) -> bool {
+    let Some(approval) = app.state::<ConsentWindows>().approval(label) else {
+        return url.as_str() == BLANK;
+    };
+    if is_finish_link(url, &approval.finish_uri) {
+        // Only this window's grant: a page that navigates to another grant's
+        // link changes nothing. The engine tells the windows how it went; its
+        // answer is for the command line.
+        let (engine, url) = (app.engine(), url.to_string());
+        tauri::async_runtime::spawn(async move {
+            let _ = engine.finish_for(Some(&approval.grant_id), &url).await;
+        });
+        return false;
+    }
+    let allowed = may_load(url);
+    if !allowed {
+        tracing::warn!(
+            scheme = url.scheme(),
+            "the wallet's window was kept from loading a non-web page"
+        );
+    }
+    allowed
+}
+
+/// Shows grant `grant_id`'s consent page at `redirect` in a consent window:
+/// a free one when there is one, else a new one.
 pub(crate) fn open(
     app: &AppHandle,
     grant_id: &str,
     redirect: &Url,
     finish_uri: &str,
 ) -> tauri::Result<()> {
-    let label = window_label(grant_id);
-    let id = grant_id.to_owned();
-    let navigate = app.clone();
-    let finish_uri = finish_uri.to_owned();
-    let waiting = grant_id.to_owned();
-    // Set once the approval went to the browser: closing then cancels nothing.
-    let handed = Arc::new(AtomicBool::new(false));
+    let windows = app.state::<ConsentWindows>();
+    let (label, exists) = windows.take(Approval {
+        grant_id: grant_id.to_owned(),
+        finish_uri: finish_uri.to_owned(),
+        handed: false,
+    });
     let on_action: OnAction = {
-        let (app, id, handed) = (app.clone(), grant_id.to_owned(), Arc::clone(&handed));
-        Arc::new(move |action| act(&app, &id, &handed, action))
+        let (app, label) = (app.clone(), label.clone());
+        Arc::new(move |action| act(&app, &label, action))
     };
+    let shown = match app.get_webview_window(&label).filter(|_| exists) {
+        Some(window) => reuse(&window, redirect, on_action),
+        None => make(app, &label, redirect, on_action),
+    };
+    if shown.is_err() {
+        windows.forget(&label);
+    }
+    shown
+}
+
+/// Shows a kept window again on `redirect`.
+fn reuse(window: &tauri::WebviewWindow, redirect: &Url, on_action: OnAction) -> tauri::Result<()> {
+    window.navigate(redirect.clone())?;
+    window.set_title(&title_for(redirect))?;
+    strip::show(window, origin_of(redirect), on_action);
+    window.show()?;
+    window.set_focus()
+}
+
+/// Makes consent window `label` on `redirect`.
+fn make(app: &AppHandle, label: &str, redirect: &Url, on_action: OnAction) -> tauri::Result<()> {
     let screen = app
         .primary_monitor()
         .ok()
@@ -204,74 +358,143 @@ pub(crate) fn open(
         .map(|monitor| monitor.size().to_logical::<f64>(monitor.scale_factor()));
     let (width, height) = window_size(screen);
     let on_load = Arc::clone(&on_action);
-    let mut builder =
-        WebviewWindowBuilder::new(app, &label, WebviewUrl::External(redirect.clone()));
+    let mut builder = WebviewWindowBuilder::new(app, label, WebviewUrl::External(redirect.clone()));
     if let Some(dir) = app.state::<Folders>().webview() {
         builder = builder.data_directory(dir);
     }
+    let (navigating, loading) = (app.clone(), app.clone());
+    let (navigating_label, loading_label) = (label.to_owned(), label.to_owned());
     let window = builder
         .title(title_for(redirect))
         .inner_size(width, height)
         // The finish redirect never loads: it is caught here and completed.
-        .on_navigation(move |url| {
-            if is_finish_link(url, &finish_uri) {
-                let (engine, url) = (navigate.engine(), url.to_string());
-                // Only this window's grant: a page that navigates to another
-                // grant's link changes nothing. The engine tells the windows
-                // how it went; its answer is for the command line.
-                let waiting = waiting.clone();
-                tauri::async_runtime::spawn(async move {
-                    let _ = engine.finish_for(Some(&waiting), &url).await;
-                });
-                return false;
-            }
-            let allowed = may_load(url);
-            if !allowed {
-                tracing::warn!(
-                    scheme = url.scheme(),
-                    "the wallet's window was kept from loading a non-web page"
-                );
-            }
-            allowed
-        })
+        .on_navigation(move |url| navigation(&navigating, &navigating_label, url))
         .on_page_load(move |window, payload| {
-            let _ = window.set_title(&title_for(payload.url()));
-            strip::show(&window, origin_of(payload.url()), Arc::clone(&on_load));
+            // The blank page of a free window says nothing.
+            if loading
+                .state::<ConsentWindows>()
+                .approval(&loading_label)
+                .is_some()
+            {
+                let _ = window.set_title(&title_for(payload.url()));
+                strip::show(&window, origin_of(payload.url()), Arc::clone(&on_load));
+            }
         })
         .build()?;
     strip::show(&window, origin_of(redirect), on_action);
-    let closing = app.clone();
-    window.on_window_event(move |event| {
-        if matches!(event, WindowEvent::CloseRequested { .. }) {
-            tracing::info!(grant = %id, "consent window asked to close");
+    let (app, label) = (app.clone(), label.to_owned());
+    window.on_window_event(move |event| match event {
+        // Closing hides the window for the next approval; what it showed ends.
+        WindowEvent::CloseRequested { api, .. } if app.get_webview_window("main").is_some() => {
+            tracing::info!(window = %label, "consent window asked to close");
+            api.prevent_close();
+            release(&app, &label);
         }
-        if matches!(event, WindowEvent::Destroyed) {
-            if handed.load(Ordering::SeqCst) {
-                tracing::info!(grant = %id, "consent window closed: approving in the browser");
-                return;
-            }
-            tracing::info!(grant = %id, "consent window closed");
-            let (engine, id) = (closing.engine(), id.clone());
-            tauri::async_runtime::spawn(async move { engine.cancel_if_pending(&id).await });
+        WindowEvent::Destroyed => {
+            let shown = app.state::<ConsentWindows>().forget(&label);
+            ended(&app, shown);
         }
+        _ => {}
     });
     Ok(())
 }
 
-/// Closes grant `grant_id`'s window; whether it was open.
+/// Ends what window `label` shows: it hides on a blank page, free for the
+/// next approval, or closes when the main window is gone.
+fn release(app: &AppHandle, label: &str) {
+    let shown = app.state::<ConsentWindows>().free(label);
+    if let Some(window) = app.get_webview_window(label) {
+        if app.get_webview_window("main").is_some() {
+            let _ = window.hide();
+            if let Ok(blank) = Url::parse(BLANK) {
+                let _ = window.navigate(blank);
+            }
+        } else {
+            let _ = window.destroy();
+        }
+    }
+    ended(app, shown);
+}
+
+/// An approval left its window: unless it went to the browser, a grant
+/// still waiting is cancelled at the wallet.
+fn ended(app: &AppHandle, shown: Option<Approval>) {
+    let Some(approval) = shown else {
+        return;
+    };
+    if approval.handed {
+        tracing::info!(grant = %approval.grant_id, "consent window closed: approving in the browser");
+        return;
+    }
+    tracing::info!(grant = %approval.grant_id, "consent window closed");
+    let engine = app.engine();
+    tauri::async_runtime::spawn(async move { engine.cancel_if_pending(&approval.grant_id).await });
+}
+
+/// Hides the window showing grant `grant_id`; whether one was.
 pub(crate) fn close(app: &AppHandle, grant_id: &str) -> bool {
-    match app.get_webview_window(&window_label(grant_id)) {
-        Some(window) => {
-            let _ = window.close();
+    match app.state::<ConsentWindows>().showing(grant_id) {
+        Some(label) => {
+            release(app, &label);
             true
         }
         None => false,
     }
 }
 
+/// The main window is gone: the free consent windows go too, so the app
+/// ends with the last window the person sees.
+pub(crate) fn main_closed(app: &AppHandle) {
+    for label in app.state::<ConsentWindows>().free_labels() {
+        if let Some(window) = app.get_webview_window(&label) {
+            let _ = window.destroy();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn approval(grant_id: &str) -> Approval {
+        Approval {
+            grant_id: grant_id.to_owned(),
+            finish_uri: format!("http://127.0.0.1:4711/finish/{grant_id}"),
+            handed: false,
+        }
+    }
+
+    #[test]
+    fn an_ended_approval_s_window_is_reused_and_a_second_made_only_for_two_at_once() {
+        let windows = ConsentWindows::default();
+        assert_eq!(windows.take(approval("a")), ("consent-0".to_owned(), false));
+        // Two approvals at once: two windows.
+        assert_eq!(windows.take(approval("b")), ("consent-1".to_owned(), false));
+        assert_eq!(windows.showing("b").as_deref(), Some("consent-1"));
+        // "a" ends: its window is free and shows it no more.
+        assert_eq!(
+            windows.free("consent-0").map(|a| a.grant_id).as_deref(),
+            Some("a")
+        );
+        assert_eq!(windows.showing("a"), None);
+        assert_eq!(windows.approval("consent-0").map(|a| a.grant_id), None);
+        assert_eq!(windows.free_labels(), ["consent-0"]);
+        // The next approval takes the free window; reopening it keeps it there.
+        assert_eq!(windows.take(approval("c")), ("consent-0".to_owned(), true));
+        assert_eq!(windows.take(approval("c")), ("consent-0".to_owned(), true));
+        assert_eq!(windows.take(approval("d")), ("consent-2".to_owned(), false));
+        // A window handed to the browser says so when it ends.
+        windows.hand_to_browser("consent-1");
+        assert!(windows.free("consent-1").is_some_and(|a| a.handed));
+        assert!(windows.free("consent-1").is_none(), "ended once");
+        // A destroyed window is forgotten with what it showed.
+        assert_eq!(
+            windows.forget("consent-2").map(|a| a.grant_id).as_deref(),
+            Some("d")
+        );
+        assert_eq!(windows.take(approval("e")), ("consent-1".to_owned(), true));
+        assert_eq!(windows.take(approval("f")), ("consent-2".to_owned(), false));
+    }
 
     #[test]
     fn the_strip_offers_the_browser_and_cancel_and_the_window_fits_the_screen() {

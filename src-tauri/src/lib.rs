@@ -99,6 +99,7 @@ pub fn run(folders: Folders) {
         ])
         .setup(move |app| {
             open_main_window(app.handle(), &folders)?;
+            app.manage(consent_window::ConsentWindows::default());
             // Before any link is handled: a finish link may be what started us.
             let desktop = Arc::new(desktop::TauriDesktop(app.handle().clone()));
             let engine = tauri::async_runtime::block_on(Engine::start(folders.clone(), desktop));
@@ -126,7 +127,18 @@ pub fn run(folders: Folders) {
         .build(tauri::generate_context!());
 
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|app, event| {
+            if let tauri::RunEvent::WindowEvent {
+                label,
+                event: tauri::WindowEvent::Destroyed,
+                ..
+            } = event
+            {
+                if label == "main" {
+                    consent_window::main_closed(app);
+                }
+            }
+        }),
         Err(error) => {
             eprintln!("Consent Desk could not start: {error}");
             std::process::exit(1);

@@ -142,15 +142,21 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
     let app = desktop.launch(&[]).await?;
     app.click("welcome-sandbox").await?;
 
+    let mut kept = None;
     for daily in [true, false] {
-        let known = app.windows().await?;
         ask(&app, daily, false).await?;
         // The first step (asking the wallet) is done: the wallet answered.
         app.wait_for_attr("flow-step", "data-state", |s| s == "done")
             .await?;
 
         // The wallet's own page, in its own window, with no way into the app.
-        app.switch_to_new_window(&known).await?;
+        let window = app.switch_to_consent_window().await?;
+        // The second approval shows the first one's window again: a window
+        // made and destroyed per approval leaks in WebKitGTK.
+        if let Some(kept) = &kept {
+            assert_eq!(&window, kept, "the consent window is reused");
+        }
+        kept = Some(window.clone());
         let amount = app.text("consent-amount").await?;
         assert!(amount.contains("$13.20"), "{amount}");
         let ipc: serde_json::Value = app
@@ -171,6 +177,10 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
             ipc.starts_with("refused") || ipc.starts_with("no ipc"),
             "the wallet's page reached IPC: {ipc}"
         );
+        if !daily {
+            // The kept window, shown again: its strip names this approval's wallet.
+            desktop.screenshot_screen("consent-window-reused-screen")?;
+        }
         if daily {
             app.screenshot("consent-window").await?;
             desktop.screenshot_screen("consent-window-screen")?;
@@ -202,7 +212,13 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
         let summary = app.text("flow-result-summary").await?;
         assert!(summary.contains("$13.20"), "{summary}");
         assert_eq!(summary.contains("every day"), daily, "{summary}");
-        assert_eq!(app.windows().await?.len(), 1, "the consent window closed");
+        app.wait_for_consent_windows_closed().await?;
+        // Kept hidden on a blank page: no wallet's page runs unseen.
+        assert_eq!(
+            app.window_state(&window).await?,
+            ("about:blank".to_owned(), "hidden".to_owned()),
+            "the kept consent window"
+        );
         if daily {
             app.screenshot("flow-approved").await?;
         }
@@ -227,7 +243,13 @@ async fn approving_in_the_consent_window_grants_access() -> harness::Result<()> 
         let finish = record["finishUri"].as_str().unwrap_or_default();
         assert!(finish.starts_with("dev.consentdesk:/finish/"), "{finish}");
     }
-    app.close().await
+    // The kept window does not keep the app alive: closing the main window
+    // (as a person does, through the window manager) ends it.
+    desktop.close_window_titled("Consent Desk")?;
+    desktop.wait_until_no_instance()?;
+    // The session's browser is gone with the app.
+    let _ = app.close().await;
+    Ok(())
 }
 
 #[tokio::test]
@@ -235,15 +257,14 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[]).await?;
     app.click("welcome-sandbox").await?;
-    let known = app.windows().await?;
     ask(&app, false, false).await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.find("consent-approve").await?;
     app.switch_to_main().await?;
     app.click("flow-cancel").await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
         .await?;
-    assert_eq!(app.windows().await?.len(), 1, "the consent window is gone");
+    app.wait_for_consent_windows_closed().await?;
     // The person pressed Cancel: not "you closed the window" (issue 16).
     let said = app.text("flow-result-message").await?;
     assert!(said.starts_with("You cancelled the request"), "{said}");
@@ -253,15 +274,14 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
     // Closing the wallet's window itself (as a window manager asks) cancels too.
     app.click("nav-home").await?;
     let wallet = app.text("profile-active-wallet").await?;
-    let known = app.windows().await?;
     ask(&app, false, false).await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.find("consent-approve").await?;
     app.switch_to_main().await?;
     desktop.close_window_titled("approve in your wallet")?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
         .await?;
-    assert_eq!(app.windows().await?.len(), 1, "the consent window is gone");
+    app.wait_for_consent_windows_closed().await?;
     let said = app.text("flow-result-message").await?;
     assert!(said.contains("closed your wallet's window"), "{said}");
 
@@ -370,16 +390,15 @@ async fn rejecting_or_an_expired_approval_is_said_in_words() -> harness::Result<
     // and the wallet's poll cannot confirm it (Rafiki answers a rejected
     // grant as a pending one), so the app cancels the request at the wallet
     // before it ends it here: both ends agree, and the window closes.
-    let known = app.windows().await?;
     ask(&app, false, false).await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.click("consent-reject").await?;
     app.switch_to_main().await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "failed")
         .await?;
     let message = app.text("flow-result-message").await?;
     assert!(message.contains("You rejected"), "{message}");
-    assert_eq!(app.windows().await?.len(), 1, "the wallet's window closes");
+    app.wait_for_consent_windows_closed().await?;
     app.click("nav-home").await?;
 
     // The wallet lets the approval expire (the sandbox's fault switch).
@@ -495,7 +514,6 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
     // In the app's window the same profile returns to a loopback link, which
     // the window's navigation hook catches before it loads.
     app.click("flow-home").await?;
-    let known = app.windows().await?;
     app.click("home-approve").await?;
     app.type_into("approve-wallet", &format!("{}alice", wallet.base))
         .await?;
@@ -504,12 +522,12 @@ async fn a_profile_for_wallets_without_custom_schemes_finishes_on_loopback() -> 
     app.wait_for_text("approve-summary", |text| text.contains("$6.00"))
         .await?;
     app.click("approve-submit").await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.click("consent-approve").await?;
     app.switch_to_main().await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
         .await?;
-    assert_eq!(app.windows().await?.len(), 1, "the consent window closed");
+    app.wait_for_consent_windows_closed().await?;
     let records = desktop.command(&["grant", "list", "--json"]);
     let finishes: Vec<&str> = records
         .as_array()
@@ -559,14 +577,13 @@ async fn a_key_in_a_passphrase_file_signs_after_the_passphrase() -> harness::Res
     assert!(message.contains("passphrase"), "{message}");
     assert!(grants(&app).await.is_empty(), "no grant was requested");
 
-    let known = app.windows().await?;
     app.click("nav-approve").await?;
     app.type_into("approve-passphrase", "correct horse battery")
         .await?;
     app.wait_for_text("approve-summary", |text| text.contains("$2.50"))
         .await?;
     app.click("approve-submit").await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.click("consent-approve").await?;
     app.switch_to_main().await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
@@ -614,7 +631,7 @@ async fn a_hostile_consent_page_reaches_nothing_in_the_app() -> harness::Result<
     app.click("welcome-sandbox").await?;
     let known = app.windows().await?;
     ask(&app, false, false).await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     let page = app.client().current_url().await.expect("the wallet's page");
 
     // Every way into the app a page's script has: none answers.
@@ -665,7 +682,7 @@ async fn a_hostile_consent_page_reaches_nothing_in_the_app() -> harness::Result<
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["state"], "pending", "{stored:?}");
     assert!(!std::path::Path::new("/tmp/stolen.jsonl").exists());
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.click("consent-approve").await?;
     app.switch_to_main().await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")

@@ -179,16 +179,15 @@ async fn the_installed_app_approves_pays_and_keeps_it_all_after_a_restart() -> h
     let base = wallet.trim_end_matches("consent-desk").to_owned();
 
     // An approval in the consent window.
-    let known = app.windows().await?;
     ask(&app, false, false).await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     let amount = app.text("consent-amount").await?;
     assert!(amount.contains("$13.20"), "{amount}");
     app.click("consent-approve").await?;
     app.switch_to_main().await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
         .await?;
-    assert_eq!(app.windows().await?.len(), 1, "the consent window closed");
+    app.wait_for_consent_windows_closed().await?;
     app.click("flow-home").await?;
 
     // A payment, approved in the wallet's window, settled.

@@ -287,11 +287,8 @@ fn shrink_into_docs(from: &Path, name: &str) -> harness::Result<()> {
 }
 
 /// Waits for the consent window, approves there and returns to the app.
-async fn approve_in_wallet(
-    app: &App,
-    known: &[fantoccini::wd::WindowHandle],
-) -> harness::Result<()> {
-    app.switch_to_new_window(known).await?;
+async fn approve_in_wallet(app: &App) -> harness::Result<()> {
+    app.switch_to_consent_window().await?;
     app.click("consent-approve").await?;
     app.switch_to_main().await
 }
@@ -334,9 +331,8 @@ async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
     app.wait_for_text("approve-summary", |text| text.contains("every day"))
         .await?;
     found.screen(&app, theme, "approve").await?;
-    let known = app.windows().await?;
     app.click("approve-submit").await?;
-    approve_in_wallet(&app, &known).await?;
+    approve_in_wallet(&app).await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
         .await?;
     found.at_top(&app, theme, "approved").await?;
@@ -354,9 +350,8 @@ async fn walk(theme: &str, extra: &[(&str, &str)]) -> harness::Result<()> {
         .await?;
     found.at_top(&app, theme, "pay-quote").await?;
     found.screen(&app, theme, "pay-quote").await?;
-    let known = app.windows().await?;
     app.click("pay-confirm").await?;
-    approve_in_wallet(&app, &known).await?;
+    approve_in_wallet(&app).await?;
     app.wait_for_attr("pay-state", "data-state", |s| s == "completed")
         .await?;
     found.screen(&app, theme, "pay-done").await?;

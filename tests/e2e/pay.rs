@@ -27,9 +27,8 @@ pub(crate) async fn pay(
         .await?;
     let debit = app.text("pay-debit").await?;
     let received = app.text("pay-receive").await?;
-    let known = app.windows().await?;
     app.click("pay-confirm").await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     let asked = app.text("consent-amount").await?;
     let charged = debit.split_whitespace().next().unwrap_or_default();
     assert!(
@@ -40,7 +39,7 @@ pub(crate) async fn pay(
     app.switch_to_main().await?;
     app.wait_for_attr("pay-state", "data-state", |s| s == "completed")
         .await?;
-    assert_eq!(app.windows().await?.len(), 1, "the consent window closed");
+    app.wait_for_consent_windows_closed().await?;
     Ok((debit, received))
 }
 
@@ -294,9 +293,8 @@ async fn a_killed_app_loses_nothing_and_pays_once() -> harness::Result<()> {
     wallet
         .set_faults(serde_json::json!({"fail": {"method": "POST", "path": "/rs/outgoing-payments", "status": 503}}))
         .await;
-    let known = app.windows().await?;
     app.click("pay-confirm").await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.click("consent-approve").await?;
     app.switch_to_main().await?;
     // The protocol client names a wallet by its host alone.
@@ -371,9 +369,8 @@ async fn a_daily_grant_pays_in_two_days_and_is_refused_past_its_budget_in_one(
         t.contains("$5.00") && t.contains("every day")
     })
     .await?;
-    let known = app.windows().await?;
     app.click("approve-submit").await?;
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     app.click("consent-approve").await?;
     app.switch_to_main().await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
@@ -387,7 +384,11 @@ async fn a_daily_grant_pays_in_two_days_and_is_refused_past_its_budget_in_one(
     pay_with_grant(&app, &dave).await?;
     app.wait_for_attr("pay-state", "data-state", |s| s == "completed")
         .await?;
-    assert_eq!(app.windows().await?.len(), windows, "no consent window");
+    assert_eq!(app.windows().await?.len(), windows, "no new window");
+    assert!(
+        app.consent_windows().await?.is_empty(),
+        "no consent window shown"
+    );
 
     // Another $3.00 the same day passes the $5.00: refused, nothing paid,
     // and a new approval is offered.

@@ -124,10 +124,9 @@ async fn proving_ownership_goes_through_the_consent_window() -> harness::Result<
     app.click("welcome-sandbox").await?;
     let wallet = app.text("profile-active-wallet").await?;
     app.click("nav-profiles").await?;
-    let known = app.windows().await?;
     app.click("profile-prove").await?;
 
-    app.switch_to_new_window(&known).await?;
+    app.switch_to_consent_window().await?;
     let page = app
         .client()
         .find(fantoccini::Locator::Css("h1"))

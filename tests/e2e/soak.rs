@@ -19,37 +19,8 @@ use crate::pay::pay;
 const SAMPLE_EVERY: usize = 5;
 /// Growth past the first sample (after warm-up flows) that fails the soak:
 /// a consent window or connection leaked per flow exceeds it.
-const FD_SLACK: usize = 32;
+const FD_SLACK: usize = 12;
 const THREAD_SLACK: usize = 16;
-
-/// The app's process id, from its single-instance name on the session bus.
-fn app_pid(desktop: &Desktop) -> u32 {
-    let gdbus = |args: &[&str]| -> String {
-        let output = programs::command("gdbus")
-            .args(["call", "--session", "--dest", "org.freedesktop.DBus"])
-            .args(["--object-path", "/org/freedesktop/DBus", "--method"])
-            .args(args)
-            .envs(desktop.env().iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("gdbus runs");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    let names = gdbus(&["org.freedesktop.DBus.ListNames"]);
-    let name = names
-        .split('\'')
-        .find(|name| name.to_lowercase().contains("consentdesk"))
-        .expect("the app owns a name on the bus")
-        .to_owned();
-    gdbus(&["org.freedesktop.DBus.GetConnectionUnixProcessID", &name])
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .expect("a process id")
-}
 
 /// The app's open descriptors by what they are ("socket", "pipe",
 /// "anon_inode:[eventfd]", a file's path), counted.
@@ -113,7 +84,7 @@ async fn dozens_of_approvals_and_payments_leave_the_app_no_bigger() -> harness::
     app.click("welcome-sandbox").await?;
     let wallet = app.text("profile-active-wallet").await?;
     let dave = format!("{}dave", wallet.trim_end_matches("consent-desk"));
-    let pid = app_pid(&desktop);
+    let pid = desktop.app_pid()?;
     let warm_up = 4;
     let mut samples = Vec::new();
     let mut kinds_at_start = std::collections::BTreeMap::new();
@@ -124,9 +95,8 @@ async fn dozens_of_approvals_and_payments_leave_the_app_no_bigger() -> harness::
             kinds_at_start = fd_kinds(pid);
         }
         if n % 2 == 0 {
-            let known = app.windows().await?;
             ask(&app, false, false).await?;
-            app.switch_to_new_window(&known).await?;
+            app.switch_to_consent_window().await?;
             app.click("consent-approve").await?;
             app.switch_to_main().await?;
             app.wait_for_attr("flow-result", "data-result", |r| r == "approved")

@@ -28,9 +28,8 @@ async fn an_approval_left_waiting_by_a_restart_is_opened_again_and_approved() ->
     again.screenshot("home-waiting").await?;
 
     // The same grant's page, now in the app's window, approved there.
-    let known = again.windows().await?;
     again.click("home-waiting-reopen").await?;
-    again.switch_to_new_window(&known).await?;
+    again.switch_to_consent_window().await?;
     let url = again
         .client()
         .current_url()

@@ -320,12 +320,9 @@ impl Desktop {
         Ok(())
     }
 
-    /// Kills the running app with SIGKILL, as a crash or `kill -9` would:
-    /// no shutdown code runs. Finds it through the name its single-instance
+    /// The running app's process id, from the name its single-instance
     /// lock owns on this session's bus.
-    /// The WebDriver session of `app` is ended after it (the driver
-    /// allows one at a time).
-    pub async fn kill_app(&self, app: App) -> Result<()> {
+    pub fn app_pid(&self) -> Result<u32> {
         let gdbus = |args: &[&str]| -> Result<String> {
             let output = programs::command("gdbus")
                 .args(["call", "--session", "--dest", "org.freedesktop.DBus"])
@@ -344,13 +341,24 @@ impl Desktop {
             .to_owned();
         let answer = gdbus(&["org.freedesktop.DBus.GetConnectionUnixProcessID", &name])?;
         // `(uint32 12345,)`
-        let pid: String = answer
+        answer
             .split_whitespace()
             .nth(1)
             .unwrap_or_default()
             .chars()
             .filter(char::is_ascii_digit)
-            .collect();
+            .collect::<String>()
+            .parse()
+            .map_err(|_| Error::NotReady(format!("no process id in {answer:?}")))
+    }
+
+    /// Kills the running app with SIGKILL, as a crash or `kill -9` would:
+    /// no shutdown code runs. Finds it through the name its single-instance
+    /// lock owns on this session's bus.
+    /// The WebDriver session of `app` is ended after it (the driver
+    /// allows one at a time).
+    pub async fn kill_app(&self, app: App) -> Result<()> {
+        let pid = self.app_pid()?.to_string();
         // The app is the WebDriver's child, not ours: `Child::kill` cannot.
         let killed = programs::command("kill")
             .args(["-KILL", &pid])
@@ -366,7 +374,7 @@ impl Desktop {
 
     /// Waits (up to 20 s) until no Consent Desk instance owns a name on this
     /// session's bus (the single-instance plugin registers one per instance).
-    fn wait_until_no_instance(&self) -> Result<()> {
+    pub fn wait_until_no_instance(&self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let names = programs::command("gdbus")
@@ -887,28 +895,106 @@ impl App {
         Screenshot::decode(path, &png)
     }
 
-    /// Waits for a window other than the ones in `known` to open and
-    /// switches to it (for example the consent window), returning its handle.
-    pub async fn switch_to_new_window(
+    /// What window `handle` shows: its address and its
+    /// `document.visibilityState`, read without leaving the current window.
+    pub async fn window_state(
         &self,
-        known: &[fantoccini::wd::WindowHandle],
-    ) -> Result<fantoccini::wd::WindowHandle> {
+        handle: &fantoccini::wd::WindowHandle,
+    ) -> Result<(String, String)> {
+        let current = self
+            .client
+            .window()
+            .await
+            .doing(|| "reading the current window".into())?;
+        let read = async {
+            self.client
+                .switch_to_window(handle.clone())
+                .await
+                .doing(|| "switching to a window".into())?;
+            self.client
+                .execute(
+                    "return [location.href, document.visibilityState];",
+                    Vec::new(),
+                )
+                .await
+                .doing(|| "reading a window's address and visibility".into())
+        }
+        .await;
+        // Back where the caller was, if that window is still there.
+        let _ = self.client.switch_to_window(current).await;
+        let state = read?;
+        let field = |n: usize| {
+            state
+                .get(n)
+                .and_then(|value| value.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok((field(0), field(1)))
+    }
+
+    /// The consent windows showing a wallet's page now. Consent windows are
+    /// kept between approvals, hidden on a blank page, and WebDriver still
+    /// lists them: a window counts only when it is visible and not blank.
+    pub async fn consent_windows(&self) -> Result<Vec<fantoccini::wd::WindowHandle>> {
+        let mut showing = Vec::new();
+        for handle in self.windows().await? {
+            if handle == self.main {
+                continue;
+            }
+            // A window can go between listing and reading: not showing.
+            let Ok((href, visibility)) = self.window_state(&handle).await else {
+                continue;
+            };
+            if href != "about:blank" && visibility != "hidden" {
+                showing.push(handle);
+            }
+        }
+        Ok(showing)
+    }
+
+    /// Waits for a consent window to show a wallet's page and switches to it.
+    pub async fn switch_to_consent_window(&self) -> Result<fantoccini::wd::WindowHandle> {
         let deadline = Instant::now() + UI_TIMEOUT;
         loop {
-            let handles = self
-                .client
-                .windows()
-                .await
-                .doing(|| "listing windows".into())?;
-            if let Some(new) = handles.into_iter().find(|handle| !known.contains(handle)) {
+            if let Some(shown) = self.consent_windows().await?.into_iter().next() {
                 self.client
-                    .switch_to_window(new.clone())
+                    .switch_to_window(shown.clone())
                     .await
-                    .doing(|| "switching to the new window".into())?;
-                return Ok(new);
+                    .doing(|| "switching to the consent window".into())?;
+                return Ok(shown);
             }
             if Instant::now() > deadline {
-                return Err(Error::NotReady("no new window opened".into()));
+                return Err(Error::NotReady("no consent window showed a page".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until every consent window is closed or kept: hidden, on a
+    /// blank page, for the next approval. The main window is current after.
+    pub async fn wait_for_consent_windows_closed(&self) -> Result<()> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let mut open = Vec::new();
+            for handle in self.windows().await? {
+                if handle == self.main {
+                    continue;
+                }
+                // Gone between listing and reading: closed.
+                if let Ok(state) = self.window_state(&handle).await {
+                    if state.0 != "about:blank" || state.1 != "hidden" {
+                        open.push(state);
+                    }
+                }
+            }
+            if open.is_empty() {
+                return self.switch_to_main().await;
+            }
+            if Instant::now() > deadline {
+                return Err(Error::NotReady(format!(
+                    "consent windows still open (address, visibility): {open:?}"
+                )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -191,12 +191,36 @@ class Session {
     return this.run('POST', '/window', { handle }, 'switching windows');
   }
 
-  /** Waits for a window not in `known` and switches to it. */
-  async switchToNewWindow(known) {
-    const handle = await waitFor('the consent window to open', async () => {
-      const handles = await this.windows();
-      return handles.find((handle) => !known.includes(handle));
-    });
+  /**
+   * The consent windows showing a wallet's page. Consent Desk keeps a consent
+   * window between approvals, hidden on a blank page, and WebDriver still lists
+   * it: a window counts only when it is visible and not blank.
+   */
+  async consentWindows(mainWindow) {
+    const current = await this.window();
+    const showing = [];
+    for (const handle of await this.windows()) {
+      if (handle === mainWindow) continue;
+      try {
+        await this.switchTo(handle);
+        const [href, visibility] = await this.run(
+          'POST',
+          '/execute/sync',
+          { script: 'return [location.href, document.visibilityState];', args: [] },
+          'reading a window',
+        );
+        if (href !== 'about:blank' && visibility !== 'hidden') showing.push(handle);
+      } catch {
+        // The window went between listing and reading it: not showing.
+      }
+    }
+    await this.switchTo(current).catch(() => {});
+    return showing;
+  }
+
+  /** Waits for a consent window to show the wallet's page and switches to it. */
+  async switchToConsentWindow(mainWindow) {
+    const handle = await waitFor('the consent window to open', async () => (await this.consentWindows(mainWindow))[0]);
     await this.switchTo(handle);
     return handle;
   }
@@ -262,9 +286,8 @@ async function main() {
   step(`quote: you pay ${debit}, bob gets ${await session.text('pay-receive')}, rate ${await session.text('pay-rate')}, note "${note}"`);
 
   step('approving: the wallet opens its consent page in a window of its own');
-  const known = await session.windows();
   await session.click('pay-confirm');
-  await session.switchToNewWindow(known);
+  await session.switchToConsentWindow(mainWindow);
   const asked = await session.text('consent-amount');
   step(`consent window: the wallet asks "${asked}"`);
   const charged = debit.split(/\s/)[0];
@@ -274,7 +297,10 @@ async function main() {
   step('back in the main window: waiting for the payment to settle');
   await session.switchTo(mainWindow);
   await session.waitForAttribute('pay-state', 'data-state', (state) => state === 'completed', SETTLE_TIMEOUT_MS);
-  await waitFor('the consent window to close', async () => ((await session.windows()).length === 1 ? true : undefined));
+  await waitFor('the consent window to close', async () =>
+    (await session.consentWindows(mainWindow)).length === 0 ? true : undefined,
+  );
+  await session.switchTo(mainWindow);
   step(`paid: the payment shows "${await session.text('pay-state')}"`);
   step(`screenshot: ${await session.screenshot('paid')}`);
 }
