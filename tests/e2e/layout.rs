@@ -3,8 +3,9 @@
 //! in the middle although it would fit on a line of its own, and each new
 //! screen starts at its top. Measured in the DOM of the real app; a
 //! screenshot of each screen at each size is saved in
-//! `target/e2e-screenshots/layout-*.png`, and the main screens are written to
-//! `docs/screenshots/` for the README, so the pictures there stay true.
+//! `target/e2e-screenshots/layout-*.png`. With `UPDATE_SCREENSHOTS=1`
+//! (`npm run screenshots`) the main screens are written to
+//! `docs/screenshots/` for the README too; a plain run leaves the tree as it was.
 
 use std::{
     collections::HashMap,
@@ -164,7 +165,10 @@ impl Findings {
             } else {
                 &DOCS_DARK[..]
             };
-            if size == (1280, 900) && docs.contains(&screen) {
+            if size == (1280, 900)
+                && docs.contains(&screen)
+                && std::env::var_os("UPDATE_SCREENSHOTS").is_some()
+            {
                 let suffix = if theme == "light" { "" } else { "-dark" };
                 shrink_into_docs(&shot.path, &format!("{screen}{suffix}.png"))?;
             }
