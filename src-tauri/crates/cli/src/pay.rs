@@ -220,7 +220,11 @@ async fn pay_with_grant(
     let sent = match context.flows.pay_with_grant(client, id, grant).await {
         Ok(sent) => sent,
         Err(FlowError::Invalid(why)) => return refuse(why),
-        Err(error @ FlowError::QuoteExpired) => return refuse(error.to_string()),
+        Err(
+            error @ (FlowError::QuoteExpired
+            | FlowError::PaymentNotNow { .. }
+            | FlowError::MovedElsewhere { .. }),
+        ) => return refuse(error.to_string()),
         Err(error) => {
             let record = context.flows.payment(id).map_err(|e| e.to_string())?;
             if record.state == PaymentState::Sending {

@@ -62,7 +62,7 @@ pub use crate::desktop::Desktop;
 pub use crate::engine::{Engine, Finished, Sent};
 pub use crate::error::{Error, ErrorCode, IpcError};
 pub use crate::outcome::{GrantAsk, GrantOutcome, PaymentProblem, WalletCode};
-pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState};
+pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState, PaymentStep};
 pub use crate::store::{rfc3339, GrantRecord, GrantState, StoreError, UnreadableRow};
 use crate::store::{timestamp, Store};
 
@@ -267,6 +267,25 @@ pub enum FlowError {
     /// payment stays `sending`; never pay it again.
     #[error("{0}")]
     Unconfirmed(String),
+    /// A step on a payment its state does not allow (sending one already
+    /// settled, stopping one already sent, …).
+    #[error("this payment is {}; {}", state.as_str(), step.refusal())]
+    PaymentNotNow {
+        /// Its state.
+        state: PaymentState,
+        /// What was asked.
+        step: PaymentStep,
+    },
+    /// Another path (the app, the command line) moved the payment on
+    /// while this step ran: nothing was done here.
+    #[error(
+        "this payment was moved on elsewhere while this step ran (it is {now} now); look at it \
+         again before doing anything else"
+    )]
+    MovedElsewhere {
+        /// Its state now, or "gone".
+        now: String,
+    },
     /// A profile or its key could not give a client (no such profile, a
     /// wrong passphrase, …).
     #[error(transparent)]

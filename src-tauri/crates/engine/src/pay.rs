@@ -467,10 +467,10 @@ impl Flows {
             payment.state,
             PaymentState::Quoted | PaymentState::Authorizing
         ) {
-            return Err(FlowError::Invalid(format!(
-                "this payment is {}; only one not sent yet can get a new quote",
-                payment.state.as_str()
-            )));
+            return Err(FlowError::PaymentNotNow {
+                state: payment.state,
+                step: PaymentStep::Requote,
+            });
         }
         let sender = client.wallet_address(&payment.sender).await?;
         let incoming = payment.incoming_payment.clone();
@@ -512,10 +512,10 @@ impl Flows {
     ) -> Result<(PaymentRecord, GrantRecord), FlowError> {
         let mut payment = self.payment(id)?;
         if payment.state != PaymentState::Quoted {
-            return Err(FlowError::Invalid(format!(
-                "this payment is {}; it was already approved or ended",
-                payment.state.as_str()
-            )));
+            return Err(FlowError::PaymentNotNow {
+                state: payment.state,
+                step: PaymentStep::Approve,
+            });
         }
         if payment.quote_expired() {
             return Err(FlowError::QuoteExpired);
@@ -559,10 +559,10 @@ impl Flows {
     ) -> Result<PaymentRecord, FlowError> {
         let mut payment = self.payment(id)?;
         if payment.state != PaymentState::Quoted {
-            return Err(FlowError::Invalid(format!(
-                "this payment is {}; only a quoted one can be paid with a grant",
-                payment.state.as_str()
-            )));
+            return Err(FlowError::PaymentNotNow {
+                state: payment.state,
+                step: PaymentStep::PayWithGrant,
+            });
         }
         let grant = self.grant(grant_id)?;
         self.can_pay(&grant, &payment).map_err(FlowError::Invalid)?;
@@ -763,10 +763,10 @@ impl Flows {
             PaymentState::Sending => self.lease_sending(id)?,
             PaymentState::Sent => return self.settle_payment(client, id).await,
             state => {
-                return Err(FlowError::Invalid(format!(
-                    "this payment is {}; there is nothing to send",
-                    state.as_str()
-                )))
+                return Err(FlowError::PaymentNotNow {
+                    state,
+                    step: PaymentStep::Send,
+                })
             }
         }
         let result = self.send_leased(client, payment, resumed).await;
@@ -1034,10 +1034,10 @@ impl Flows {
             payment.state,
             PaymentState::Quoted | PaymentState::Authorizing
         ) {
-            return Err(FlowError::Invalid(format!(
-                "this payment is {}; it can no longer be stopped",
-                payment.state.as_str()
-            )));
+            return Err(FlowError::PaymentNotNow {
+                state: payment.state,
+                step: PaymentStep::Stop,
+            });
         }
         self.end_payment(payment, PaymentState::Cancelled, PaymentProblem::Cancelled)
     }
@@ -1057,7 +1057,7 @@ impl Flows {
         // From `quoted` only: a send that starts meanwhile wins.
         match self.end_payment(payment, PaymentState::Cancelled, PaymentProblem::Cancelled) {
             Ok(_) => Ok(None),
-            Err(FlowError::Invalid(_)) => Ok(Some(self.payment(id)?.state)),
+            Err(FlowError::MovedElsewhere { .. }) => Ok(Some(self.payment(id)?.state)),
             Err(error) => Err(error),
         }
     }
@@ -1169,10 +1169,9 @@ impl Flows {
             Ok(None) => "gone",
             Err(error) => return error.into(),
         };
-        FlowError::Invalid(format!(
-            "this payment was moved on elsewhere while this step ran (it is {now} now); \
-             look at it again before doing anything else"
-        ))
+        FlowError::MovedElsewhere {
+            now: now.to_owned(),
+        }
     }
 
     fn end_payment(
@@ -1187,6 +1186,36 @@ impl Flows {
         payment.updated_at = timestamp();
         self.save_payment(&payment, from)?;
         Ok(payment)
+    }
+}
+
+/// A step on a payment, refused in a state that does not allow it
+/// ([`FlowError::PaymentNotNow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStep {
+    /// A new quote.
+    Requote,
+    /// Asking the wallet to approve it.
+    Approve,
+    /// Paying it with a grant the person chose.
+    PayWithGrant,
+    /// Sending it.
+    Send,
+    /// Stopping it.
+    Stop,
+}
+
+impl PaymentStep {
+    /// Why the step cannot be taken now, after "this payment is <state>; ".
+    #[must_use]
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Self::Requote => "only one not sent yet can get a new quote",
+            Self::Approve => "it was already approved or ended",
+            Self::PayWithGrant => "only a quoted one can be paid with a grant",
+            Self::Send => "there is nothing to send",
+            Self::Stop => "it can no longer be stopped",
+        }
     }
 }
 

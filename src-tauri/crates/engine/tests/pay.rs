@@ -17,6 +17,7 @@ use desk::{balance, desk_client, desk_sandbox};
 use consent_desk_engine::outcome::Renewal;
 use consent_desk_engine::{
     Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentProblem, PaymentState,
+    PaymentStep,
 };
 use consent_desk_identity::MemoryBackend;
 use consent_desk_protocol::Client;
@@ -144,7 +145,16 @@ async fn a_same_currency_payment_settles_and_moves_the_money_once() {
 
     // Sending again does nothing: it is settled.
     let again = world.flows.send_payment(&world.client, &id).await;
-    assert!(matches!(again, Err(FlowError::Invalid(_))), "{again:?}");
+    assert!(
+        matches!(
+            again,
+            Err(FlowError::PaymentNotNow {
+                state: PaymentState::Completed,
+                step: PaymentStep::Send
+            })
+        ),
+        "{again:?}"
+    );
     assert_eq!(world.balance("alice"), alice - 1250);
     assert_eq!(world.flows.payments(10, 0).unwrap()[0].id, id);
 }

@@ -295,6 +295,9 @@ impl Problem {
             FlowError::Invalid(text) | FlowError::Client(text) => {
                 Self::Invalid { text: text.clone() }
             }
+            FlowError::PaymentNotNow { .. } | FlowError::MovedElsewhere { .. } => Self::Invalid {
+                text: error.to_string(),
+            },
             FlowError::Amount(text) => Self::Amount { text: text.clone() },
             FlowError::Interval(text) => Self::Interval { text: text.clone() },
             FlowError::UnknownFinish => Self::UnknownFinish,
