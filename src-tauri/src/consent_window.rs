@@ -32,6 +32,10 @@ struct Approval {
     finish_uri: String,
     /// The approval went to the browser: hiding the window cancels nothing.
     handed: bool,
+    /// A kept window waits, hidden, until its new page has loaded: shown
+    /// at once it would show the last approval's page until the new one
+    /// replaced it.
+    hidden: bool,
 }
 
 /// The consent windows by label, each with the approval it shows; `None`
@@ -84,7 +88,13 @@ impl ConsentWindows {
                 false,
             ),
         };
-        windows.insert(label.clone(), Some(approval));
+        windows.insert(
+            label.clone(),
+            Some(Approval {
+                hidden: exists,
+                ..approval
+            }),
+        );
         (label, exists)
     }
 
@@ -96,6 +106,18 @@ impl ConsentWindows {
     /// Window `label` is gone; what it showed.
     fn forget(&self, label: &str) -> Option<Approval> {
         self.lock().remove(label).flatten()
+    }
+
+    /// Whether window `label` is to be shown now: it waits hidden, and is
+    /// shown only once.
+    fn reveal(&self, label: &str) -> bool {
+        match self.lock().get_mut(label) {
+            Some(Some(approval)) if approval.hidden => {
+                approval.hidden = false;
+                true
+            }
+            _ => false,
+        }
     }
 
     fn hand_to_browser(&self, label: &str) {
@@ -325,13 +347,14 @@ pub(crate) fn open(
         grant_id: grant_id.to_owned(),
         finish_uri: finish_uri.to_owned(),
         handed: false,
+        hidden: false,
     });
     let on_action: OnAction = {
         let (app, label) = (app.clone(), label.clone());
         Arc::new(move |action| act(&app, &label, action))
     };
     let shown = match app.get_webview_window(&label).filter(|_| exists) {
-        Some(window) => reuse(&window, redirect, on_action),
+        Some(window) => reuse(app, &window, redirect, on_action),
         None => make(app, &label, redirect, on_action),
     };
     if shown.is_err() {
@@ -340,13 +363,38 @@ pub(crate) fn open(
     shown
 }
 
-/// Shows a kept window again on `redirect`.
-fn reuse(window: &tauri::WebviewWindow, redirect: &Url, on_action: OnAction) -> tauri::Result<()> {
+/// How long a kept window waits for its new page before it is shown
+/// anyway (a slow wallet): the person must see where to approve.
+const REVEAL_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Loads `redirect` in a kept window, which shows once the page has loaded
+/// (or after [`REVEAL_AFTER`]).
+fn reuse(
+    app: &AppHandle,
+    window: &tauri::WebviewWindow,
+    redirect: &Url,
+    on_action: OnAction,
+) -> tauri::Result<()> {
     window.navigate(redirect.clone())?;
     window.set_title(&title_for(redirect))?;
     strip::show(window, origin_of(redirect), on_action);
-    window.show()?;
-    window.set_focus()
+    let (app, label) = (app.clone(), window.label().to_owned());
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(REVEAL_AFTER).await;
+        reveal(&app, &label);
+    });
+    Ok(())
+}
+
+/// Shows window `label` if it waits to be shown.
+fn reveal(app: &AppHandle, label: &str) {
+    if !app.state::<ConsentWindows>().reveal(label) {
+        return;
+    }
+    if let Some(window) = app.get_webview_window(label) {
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
 }
 
 /// Makes consent window `label` on `redirect`.
@@ -375,9 +423,13 @@ fn make(app: &AppHandle, label: &str, redirect: &Url, on_action: OnAction) -> ta
                 .state::<ConsentWindows>()
                 .approval(&loading_label)
                 .is_some()
+                && payload.url().as_str() != BLANK
             {
                 let _ = window.set_title(&title_for(payload.url()));
                 strip::show(&window, origin_of(payload.url()), Arc::clone(&on_load));
+                if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
+                    reveal(&loading, &loading_label);
+                }
             }
         })
         .build()?;
@@ -461,6 +513,7 @@ mod tests {
             grant_id: grant_id.to_owned(),
             finish_uri: format!("http://127.0.0.1:4711/finish/{grant_id}"),
             handed: false,
+            hidden: false,
         }
     }
 
@@ -479,8 +532,15 @@ mod tests {
         assert_eq!(windows.showing("a"), None);
         assert_eq!(windows.approval("consent-0").map(|a| a.grant_id), None);
         assert_eq!(windows.free_labels(), ["consent-0"]);
-        // The next approval takes the free window; reopening it keeps it there.
+        // The next approval takes the free window, hidden until its page
+        // loaded, shown once; reopening it keeps it there.
         assert_eq!(windows.take(approval("c")), ("consent-0".to_owned(), true));
+        assert!(windows.reveal("consent-0"));
+        assert!(!windows.reveal("consent-0"), "shown once");
+        assert!(
+            !windows.reveal("consent-1"),
+            "a new window shows as it is made"
+        );
         assert_eq!(windows.take(approval("c")), ("consent-0".to_owned(), true));
         assert_eq!(windows.take(approval("d")), ("consent-2".to_owned(), false));
         // A window handed to the browser says so when it ends.
