@@ -696,6 +696,16 @@ pub struct App {
     main: fantoccini::wd::WindowHandle,
 }
 
+/// Whether the element read was replaced by a re-render (a list refreshed,
+/// a screen redrawn) after it was found.
+fn is_stale(error: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        error,
+        fantoccini::error::CmdError::Standard(webdriver)
+            if webdriver.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
+}
+
 fn by_testid(testid: &str) -> String {
     format!("[data-testid=\"{testid}\"]")
 }
@@ -754,20 +764,28 @@ impl App {
 
     /// The visible text of an element, once present.
     pub async fn text(&self, testid: &str) -> Result<String> {
-        let element = self.find(testid).await?;
-        element
-            .text()
-            .await
-            .doing(|| format!("reading the text of {testid}"))
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let element = self.find(testid).await?;
+            match element.text().await {
+                // Re-rendered between finding and reading: find it again.
+                Err(error) if is_stale(&error) && Instant::now() < deadline => {}
+                read => return read.doing(|| format!("reading the text of {testid}")),
+            }
+        }
     }
 
     /// An attribute of an element, once present.
     pub async fn attr(&self, testid: &str, name: &str) -> Result<Option<String>> {
-        let element = self.find(testid).await?;
-        element
-            .attr(name)
-            .await
-            .doing(|| format!("reading {name} of {testid}"))
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let element = self.find(testid).await?;
+            match element.attr(name).await {
+                // Re-rendered between finding and reading: find it again.
+                Err(error) if is_stale(&error) && Instant::now() < deadline => {}
+                read => return read.doing(|| format!("reading {name} of {testid}")),
+            }
+        }
     }
 
     /// Clicks an element once it is present and enabled.
