@@ -66,6 +66,9 @@ async fn payments_in_one_and_across_currencies_settle_and_move_the_money() -> ha
     let after = balances(&base).await;
     assert_eq!(after["alice"], before["alice"] - 1250);
     assert_eq!(after["dave"], before["dave"] + 1250);
+    // Who was paid, by the name dave's wallet gives.
+    let to = app.text("pay-to-shown").await?;
+    assert!(to.starts_with("Dave Sandbox"), "{to}");
     app.screenshot("pay-completed").await?;
 
     // Dollars to euros: bob receives exactly €10.00; alice pays the quote.
@@ -101,6 +104,12 @@ async fn payments_in_one_and_across_currencies_settle_and_move_the_money() -> ha
         Some("100")
     );
     assert_eq!(app.find_all("grant-payment").await?.len(), 1);
+    // The payment made with it, to whom by name, and where it is in words.
+    let made = app.text("grant-payment").await?;
+    assert!(
+        made.contains("to Bob Sandbox") && made.ends_with("· Paid"),
+        "{made}"
+    );
     // Renew: the wallet is asked (`POST` on the token's manage URI) and
     // answers 200 with a new token, which the revoke below then uses.
     assert_eq!(rotations(&app).await, Vec::<serde_json::Value>::new());

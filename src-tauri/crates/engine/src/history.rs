@@ -116,6 +116,7 @@ fn payment(n: usize, when: &str) -> Result<PaymentRecord, StoreError> {
         sender: url("alice".into()),
         resource_server: url(String::new()),
         receiver_wallet: Some(url("bob".into())),
+        receiver_name: Some("Bob's Bakery".into()),
         incoming_payment: url(format!("incoming-payments/{n}")),
         amount: None,
         note: Some("rent".into()),

@@ -102,6 +102,10 @@ pub struct PaymentRecord {
     pub resource_server: Url,
     /// The receiving wallet address, when the person gave one.
     pub receiver_wallet: Option<Url>,
+    /// Its public name, when its wallet gives one ("Bob's Bakery"):
+    /// screens name who is paid, not only where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_name: Option<String>,
     /// The incoming payment it pays.
     pub incoming_payment: Url,
     /// What the person asked for.
@@ -329,11 +333,11 @@ impl Flows {
         request: &PayRequest,
     ) -> Result<PaymentRecord, FlowError> {
         let sender = client.wallet_address(&request.from).await?;
-        let (incoming, receiver_wallet) = if is_incoming_payment(&request.to) {
+        let (incoming, receiver_wallet, receiver_name) = if is_incoming_payment(&request.to) {
             if matches!(request.amount, Some(PayAmount::Receive(_))) {
                 return Err(receive_amount_for_incoming_payment());
             }
-            (request.to.clone(), None)
+            (request.to.clone(), None, None)
         } else {
             let receiver = client.wallet_address(&request.to).await?;
             let token = token_now(
@@ -365,7 +369,7 @@ impl Flows {
                     },
                 )
                 .await?;
-            (incoming.id, Some(receiver.id))
+            (incoming.id, Some(receiver.id), receiver.public_name)
         };
         if request.amount.is_none() && receiver_wallet.is_some() {
             return Err(FlowError::Invalid(
@@ -396,6 +400,7 @@ impl Flows {
             sender: sender.id.clone(),
             resource_server: sender.resource_server.clone(),
             receiver_wallet,
+            receiver_name,
             incoming_payment: incoming,
             amount: request.amount,
             note: request.note.clone(),

@@ -424,6 +424,8 @@ pub struct PaymentView {
     pub from: String,
     /// The receiving wallet address, or the incoming payment it pays.
     pub to: String,
+    /// The receiver's public name, when its wallet gives one.
+    pub to_name: Option<String>,
     /// What leaves the wallet, fees included ("$12.63").
     pub debit: String,
     /// What the receiver gets ("€11.50").
@@ -501,6 +503,7 @@ impl PaymentView {
                 .as_ref()
                 .unwrap_or(&record.incoming_payment)
                 .to_string(),
+            to_name: record.receiver_name.clone(),
             debit: format_amount_of(&record.quote.debit_amount),
             receive: format_amount_of(&record.quote.receive_amount),
             rate: crate::words::rate(&record.quote.debit_amount, &record.quote.receive_amount),

@@ -137,6 +137,10 @@ async fn a_same_currency_payment_settles_and_moves_the_money_once() {
     let id = world.authorized("dave", Some(PayAmount::Send(1250))).await;
     let sent = world.flows.send_payment(&world.client, &id).await.unwrap();
     assert_eq!(sent.state, PaymentState::Completed, "{sent:?}");
+    // Who is paid, by the name the receiver's wallet gives.
+    let shown = consent_desk_engine::views::PaymentView::of(&sent);
+    assert_eq!(shown.to_name.as_deref(), Some("Dave Sandbox"));
+    assert_eq!(shown.to, world.sandbox.wallet_address("dave").to_string());
     let outgoing = sent.outgoing_payment.as_ref().unwrap();
     assert_eq!(outgoing.sent_amount.value, 1250);
     assert_eq!(outgoing.metadata.as_ref().unwrap()["description"], "dinner");

@@ -750,6 +750,10 @@ from: string,
  */
 to: string, 
 /**
+ * The receiver's public name, when its wallet gives one.
+ */
+toName: string | null, 
+/**
  * What leaves the wallet, fees included ("$12.63").
  */
 debit: string, 

@@ -784,6 +784,8 @@ export class MockBackend implements Backend {
           state: 'quoted',
           from: form.from,
           to: to.href,
+          // The sandbox's names: "Dave Sandbox" for …/dave.
+          toName: `${(to.pathname.split('/').pop() ?? '').replace(/^./, (c) => c.toUpperCase())} Sandbox`,
           debit: money(debit, '$'),
           receive: money(receive, euro ? '€' : '$'),
           rate: sandboxRate(debit, receive, 'USD', receiveAsset),
