@@ -115,4 +115,43 @@ mod tests {
             r#"{"code":"grant","problem":"invalid","message":"Enter an amount.","details":null}"#
         );
     }
+
+    #[test]
+    fn typed_refusals_carry_their_own_problem_code_and_sentence() {
+        use crate::refusal::{Busy, GrantStep, Missing, WalletFault};
+        let json = |error: FlowError| serde_json::to_value(Error::Flow(error)).unwrap();
+        let busy = json(FlowError::Busy(Busy::SendingElsewhere));
+        assert_eq!(
+            (&busy["code"], &busy["problem"]),
+            (&"grant".into(), &"busy".into())
+        );
+        assert!(
+            busy["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("This payment is being sent right now by another run"),
+            "{busy}"
+        );
+        let missing = json(FlowError::Missing(Missing::Payment("p-1".into())));
+        assert_eq!(missing["problem"], "missing");
+        assert_eq!(missing["message"], "There is no payment “p-1”.");
+        let not_now = json(FlowError::GrantNotNow {
+            state: "approved".into(),
+            step: GrantStep::Reopen,
+        });
+        assert_eq!(not_now["problem"], "not_now");
+        assert_eq!(
+            not_now["message"],
+            "This approval no longer waits (it is approved); nothing to open."
+        );
+        let fault = json(FlowError::Wallet(WalletFault::GrantedWithoutAsking));
+        assert_eq!(fault["problem"], "wallet_fault");
+        // No profile yet: the profile code, so a screen can send the person to Profiles.
+        let none = json(FlowError::NoProfile);
+        assert_eq!(
+            (&none["code"], &none["problem"]),
+            (&"profile".into(), &"no_profile".into())
+        );
+        assert_eq!(none["message"], "Choose a profile first (Profiles).");
+    }
 }

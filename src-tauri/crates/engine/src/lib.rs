@@ -42,6 +42,7 @@ pub mod notices;
 pub mod outcome;
 pub mod pay;
 mod recover;
+pub mod refusal;
 pub mod sandbox;
 mod store;
 pub mod views;
@@ -62,7 +63,8 @@ pub use crate::desktop::Desktop;
 pub use crate::engine::{Engine, Finished, Sent};
 pub use crate::error::{Error, ErrorCode, IpcError};
 pub use crate::outcome::{GrantAsk, GrantOutcome, PaymentProblem, WalletCode};
-pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState, PaymentStep};
+pub use crate::pay::{PayAmount, PayRequest, PaymentRecord, PaymentState};
+pub use crate::refusal::{Busy, GrantStep, Missing, PaymentStep, WalletFault};
 pub use crate::store::{rfc3339, GrantRecord, GrantState, StoreError, UnreadableRow};
 use crate::store::{timestamp, Store};
 
@@ -276,6 +278,28 @@ pub enum FlowError {
         /// What was asked.
         step: PaymentStep,
     },
+    /// A step on a grant its state does not allow (opening the consent
+    /// page of one that no longer waits, using the token of one not
+    /// approved).
+    #[error("{}", crate::words::grant_not_now(state, *step))]
+    GrantNotNow {
+        /// Its state, in words.
+        state: String,
+        /// What was asked.
+        step: GrantStep,
+    },
+    /// Another run or path is doing this right now.
+    #[error("{0}")]
+    Busy(Busy),
+    /// A grant or payment this app does not have.
+    #[error("{0}")]
+    Missing(Missing),
+    /// The wallet did something this app cannot go on with.
+    #[error("{0}")]
+    Wallet(WalletFault),
+    /// No profile is in use yet.
+    #[error("choose a profile first (Profiles)")]
+    NoProfile,
     /// Another path (the app, the command line) moved the payment on
     /// while this step ran: nothing was done here.
     #[error(
@@ -457,7 +481,7 @@ impl Flows {
     /// Unknown id, or the store failed.
     pub fn grant(&self, id: &str) -> Result<GrantRecord, FlowError> {
         self.get(id)?
-            .ok_or_else(|| FlowError::Invalid(format!("there is no grant `{id}`")))
+            .ok_or_else(|| FlowError::Missing(Missing::Grant(id.to_owned())))
     }
 
     /// The stored access token of an approved grant.
@@ -494,11 +518,7 @@ impl Flows {
         let GrantResponse::Pending(pending) =
             client.request_grant(&wallet.auth_server, &request).await?
         else {
-            return Err(FlowError::Invalid(
-                "the wallet granted an outgoing payment without asking the person; Consent Desk \
-                 refuses such grants"
-                    .to_owned(),
-            ));
+            return Err(FlowError::Wallet(WalletFault::GrantedWithoutAsking));
         };
         let request = crate::outcome::GrantAsk::Access(request);
         self.keep_pending(id, profile, &wallet, request, &finish_uri, &nonce, &pending)
@@ -535,11 +555,7 @@ impl Flows {
             .request_subject(&wallet.auth_server, &request)
             .await?
         else {
-            return Err(FlowError::Invalid(
-                "the wallet answered an ownership proof without asking the person, so it proves \
-                 nothing; it was not accepted"
-                    .to_owned(),
-            ));
+            return Err(FlowError::Wallet(WalletFault::ProofWithoutAsking));
         };
         let request = crate::outcome::GrantAsk::Subject(request);
         self.keep_pending(id, profile, &wallet, request, &finish_uri, &nonce, &pending)
@@ -604,7 +620,7 @@ impl Flows {
         let uri = record
             .continue_uri
             .clone()
-            .ok_or_else(|| FlowError::Invalid("the grant has no continuation URI".to_owned()))?;
+            .ok_or(FlowError::Wallet(WalletFault::NoContinuation))?;
         Ok(consent_desk_protocol::Continue {
             access_token: ContinueAccessToken {
                 value: ContinueToken::new(token.as_str()),
@@ -716,12 +732,7 @@ impl Flows {
                 .await?
             {
                 Some(completed) => Ok(completed),
-                None => Err(FlowError::Invalid(
-                    "this approval is being completed with the wallet right now by another run \
-                     of Consent Desk (the app or the command line); if that run stopped, open \
-                     this link again in two minutes and it is taken up"
-                        .to_owned(),
-                )),
+                None => Err(FlowError::Busy(Busy::FinishingElsewhere)),
             };
         }
         if record.state != GrantState::Pending {
@@ -798,9 +809,7 @@ impl Flows {
                 let _ = self
                     .store()
                     .transition(&id, GrantState::Finishing, GrantState::Pending);
-                return Err(FlowError::Invalid(
-                    "the finish link says something this app does not know".to_owned(),
-                ));
+                return Err(FlowError::Wallet(WalletFault::UnknownResult));
             }
         };
         observer(&id, Step::Continuing);
@@ -835,12 +844,8 @@ impl Flows {
             match response {
                 GrantResponse::Approved(approved) if !proof => Ok(Ok(approved)),
                 GrantResponse::Subject(proved) if proof => Ok(Err(proved)),
-                _ if proof => Err(FlowError::Invalid(
-                    "the wallet did not confirm that you own this wallet address".to_owned(),
-                )),
-                _ => Err(FlowError::Invalid(
-                    "the wallet did not approve the grant".to_owned(),
-                )),
+                _ if proof => Err(FlowError::Wallet(WalletFault::NotProven)),
+                _ => Err(FlowError::Wallet(WalletFault::NotApproved)),
             }
         }
         .await;
@@ -1046,13 +1051,7 @@ impl Flows {
         let ended = match record.state {
             GrantState::Cancelled => Some("was already cancelled"),
             GrantState::Failed => Some("already ended without being approved"),
-            GrantState::Finishing => {
-                return Err(FlowError::Invalid(
-                    "this approval is being completed with the wallet right now; look at it \
-                     again in a minute, and cancel it then if it was approved"
-                        .to_owned(),
-                ))
-            }
+            GrantState::Finishing => return Err(FlowError::Busy(Busy::FinishingWhileCancelling)),
             _ => None,
         };
         if let Some(ended) = ended {

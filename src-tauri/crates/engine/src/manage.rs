@@ -8,6 +8,7 @@ use consent_desk_protocol::{AccessToken, Client, GrantSpentAmounts};
 use url::Url;
 
 use crate::outcome::GrantOutcome;
+use crate::refusal::{Busy, GrantStep};
 use crate::store::GrantState;
 use crate::{expiry_after, secret_account, FlowError, Flows, GrantRecord, KEYRING_SERVICE};
 
@@ -79,11 +80,7 @@ impl Flows {
                 break;
             }
             if self.approved(grant_id).is_err() || tokio::time::Instant::now() >= deadline {
-                return Err(FlowError::Invalid(
-                    "another run of Consent Desk is renewing this grant's access token and has \
-                     not finished; try again in a minute"
-                        .to_owned(),
-                ));
+                return Err(FlowError::Busy(Busy::RenewingToken));
             }
             // Another run holds it: its rotation ends in a moment.
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -298,10 +295,7 @@ impl Flows {
                 _ => false,
             });
         if busy {
-            return Err(FlowError::Invalid(
-                "a payment made with this grant is still being sent; wait until it settles"
-                    .to_owned(),
-            ));
+            return Err(FlowError::Busy(Busy::PaymentInFlight));
         }
         Ok(())
     }
@@ -309,10 +303,10 @@ impl Flows {
     fn approved(&self, grant_id: &str) -> Result<GrantRecord, FlowError> {
         let grant = self.grant(grant_id)?;
         if grant.state != GrantState::Approved {
-            return Err(FlowError::Invalid(format!(
-                "this grant is {}; only an approved one has a token",
-                grant.state.as_str()
-            )));
+            return Err(FlowError::GrantNotNow {
+                state: grant.state.as_str().to_owned(),
+                step: GrantStep::UseToken,
+            });
         }
         Ok(grant)
     }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::outcome::{PaymentProblem, Renewal};
+use crate::refusal::{Busy, Missing, PaymentStep, WalletFault};
 use crate::store::{timestamp, GrantState};
 use crate::{FinishVia, FlowError, Flows, GrantRecord, GrantSpec};
 
@@ -184,11 +185,9 @@ async fn token_now(
     let request = GrantRequest::non_interactive(client.client_wallet().clone(), access);
     match client.request_grant(auth_server, &request).await? {
         GrantResponse::Approved(grant) => Ok(grant.access_token.value),
-        GrantResponse::Pending(_) | GrantResponse::Subject(_) => Err(FlowError::Invalid(
-            "the wallet asked for consent where none is needed (incoming payment or quote); \
-             Consent Desk cannot go on with this wallet"
-                .to_owned(),
-        )),
+        GrantResponse::Pending(_) | GrantResponse::Subject(_) => {
+            Err(FlowError::Wallet(WalletFault::ConsentNotNeeded))
+        }
     }
 }
 
@@ -372,7 +371,7 @@ impl Flows {
             (incoming.id, Some(receiver.id), receiver.public_name)
         };
         if request.amount.is_none() && receiver_wallet.is_some() {
-            return Err(FlowError::Invalid(
+            return Err(FlowError::Amount(
                 "say how much to send or how much they should receive".to_owned(),
             ));
         }
@@ -736,12 +735,7 @@ impl Flows {
                         );
                     }
                     GrantState::Finishing => {
-                        return Err(FlowError::Invalid(
-                            "your approval is being completed with the wallet right now (by this \
-                             app or another run of Consent Desk); look at the payment again in a \
-                             minute"
-                                .to_owned(),
-                        ))
+                        return Err(FlowError::Busy(Busy::CompletingPaymentApproval))
                     }
                     _ => {
                         return Err(FlowError::Invalid(
@@ -807,11 +801,7 @@ impl Flows {
                 return Ok(());
             }
         }
-        Err(FlowError::Invalid(
-            "this payment is being sent right now by another run of Consent Desk (the app or the \
-             command line); nothing was sent from here. Look at it again in a minute"
-                .to_owned(),
-        ))
+        Err(FlowError::Busy(Busy::SendingElsewhere))
     }
 
     /// The rest of [`send_payment`](Self::send_payment), with the payment
@@ -1075,7 +1065,7 @@ impl Flows {
     pub fn payment(&self, id: &str) -> Result<PaymentRecord, FlowError> {
         self.store()
             .payment(id)?
-            .ok_or_else(|| FlowError::Invalid(format!("there is no payment `{id}`")))
+            .ok_or_else(|| FlowError::Missing(Missing::Payment(id.to_owned())))
     }
 
     /// The payment a grant was requested for, if any.
@@ -1118,9 +1108,9 @@ impl Flows {
         let id = payment
             .grant_id
             .as_deref()
-            .ok_or_else(|| FlowError::Invalid("the payment has no grant yet".to_owned()))?;
+            .ok_or(FlowError::Missing(Missing::PaymentWithoutGrant))?;
         self.get(id)?
-            .ok_or_else(|| FlowError::Invalid(format!("the payment's grant `{id}` is gone")))
+            .ok_or_else(|| FlowError::Missing(Missing::PaymentGrant(id.to_owned())))
     }
 
     /// A payment the wallet already made for `quote` (found after a crash or
@@ -1191,36 +1181,6 @@ impl Flows {
         payment.updated_at = timestamp();
         self.save_payment(&payment, from)?;
         Ok(payment)
-    }
-}
-
-/// A step on a payment, refused in a state that does not allow it
-/// ([`FlowError::PaymentNotNow`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentStep {
-    /// A new quote.
-    Requote,
-    /// Asking the wallet to approve it.
-    Approve,
-    /// Paying it with a grant the person chose.
-    PayWithGrant,
-    /// Sending it.
-    Send,
-    /// Stopping it.
-    Stop,
-}
-
-impl PaymentStep {
-    /// Why the step cannot be taken now, after "this payment is <state>; ".
-    #[must_use]
-    pub fn refusal(self) -> &'static str {
-        match self {
-            Self::Requote => "only one not sent yet can get a new quote",
-            Self::Approve => "it was already approved or ended",
-            Self::PayWithGrant => "only a quoted one can be paid with a grant",
-            Self::Send => "there is nothing to send",
-            Self::Stop => "it can no longer be stopped",
-        }
     }
 }
 

@@ -8,12 +8,14 @@ pub mod consent;
 pub mod notice;
 mod problem;
 mod progress;
+mod refusal;
 
 use consent_desk_protocol::describe::{describe_interval, format_amount_of};
 use consent_desk_protocol::{AccessItem, Amount, GrantRequest, LimitAmount};
 
 pub use self::problem::{address_reason, Problem, ProblemCode};
 pub use self::progress::Progress;
+pub use self::refusal::grant_not_now;
 use crate::outcome::{GrantOutcome, PaymentProblem, WalletCode};
 use crate::views::GrantStateView;
 use crate::{FlowError, GrantRecord, GrantState, PaymentRecord, PaymentState};

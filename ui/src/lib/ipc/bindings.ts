@@ -866,7 +866,7 @@ export type ErrorCode = "storage" | "wallet" | "keyring" | "passphrase" | "profi
  * The finer code of a [`Problem`], stable and snake_case: what the UI
  * branches on beyond [`ErrorCode`].
  */
-export type ProblemCode = "wallet_unreachable" | "wallet_slow" | "wallet_unavailable" | "wallet_refused" | "wallet_answered" | "wallet_unreadable" | "answer_too_large" | "untrusted_certificate" | "unsupported_interaction" | "not_https" | "not_an_address" | "not_a_wallet" | "no_public_name" | "token_rejected" | "budget_spent" | "over_limit" | "refused_unexplained" | "unknown_finish" | "already_used" | "finish_refused" | "failure_unconfirmed" | "quote_expired" | "may_have_been_paid" | "needs_passphrase" | "wrong_passphrase" | "weak_passphrase" | "keyring" | "key" | "profile" | "storage" | "invalid" | "amount" | "interval";
+export type ProblemCode = "wallet_unreachable" | "wallet_slow" | "wallet_unavailable" | "wallet_refused" | "wallet_answered" | "wallet_unreadable" | "answer_too_large" | "untrusted_certificate" | "unsupported_interaction" | "not_https" | "not_an_address" | "not_a_wallet" | "no_public_name" | "token_rejected" | "budget_spent" | "over_limit" | "refused_unexplained" | "unknown_finish" | "already_used" | "finish_refused" | "failure_unconfirmed" | "quote_expired" | "may_have_been_paid" | "needs_passphrase" | "wrong_passphrase" | "weak_passphrase" | "keyring" | "key" | "profile" | "storage" | "busy" | "missing" | "not_now" | "wallet_fault" | "no_profile" | "invalid" | "amount" | "interval";
 
 /** Event carrying a {@link ReceivedLink}. */
 export const LINK_RECEIVED = "links://received";

@@ -574,7 +574,7 @@ export class MockBackend implements Backend {
       'prove_ownership',
       (): GrantView | Promise<never> => {
         const profile = this.profileList.find((p) => p.id === this.active);
-        if (!profile) return fail('profile', 'choose a profile first (Profiles)');
+        if (!profile) return fail(invalid('profile', 'choose a profile first (Profiles)', 'no_profile'));
         const grant: GrantView = {
           id: `grant-${this.nextGrant++}`,
           state: 'pending',
@@ -701,7 +701,9 @@ export class MockBackend implements Backend {
       (): GrantView | Promise<never> => {
         const grant = this.grantList.find((known) => known.id === id);
         if (grant?.state !== 'pending') {
-          return fail('grant', `this approval no longer waits (it is ${grant?.state ?? 'unknown'}); nothing to open`);
+          return fail(
+            invalid('grant', `this approval no longer waits (it is ${grant?.state ?? 'unknown'}); nothing to open`, 'not_now'),
+          );
         }
         this.waitingFromBefore.delete(id);
         if (this.autoProgress) this.progress(id, 'waiting');

@@ -10,6 +10,7 @@ use url::Url;
 
 use super::{Engine, Finished};
 use crate::error::{Error, Result};
+use crate::refusal::WalletFault;
 use crate::views::{
     AmountLimit, ApproveIn, FlowProgress, FlowStep, GrantAction, GrantForm, GrantPreview,
     GrantView, SecretText,
@@ -209,7 +210,7 @@ impl Engine {
         let redirect = record
             .redirect
             .clone()
-            .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
+            .ok_or(FlowError::Wallet(WalletFault::NoConsentPage))?;
         let grant = GrantView::of(record);
         if let Some(listener) = listener {
             self.listen(&record.id, listener);

@@ -208,9 +208,11 @@ impl Engine {
     ///
     /// None chosen yet, or the profiles file could not be read.
     pub fn active_profile(&self) -> Result<String> {
-        self.keys.identities.profiles()?.active.ok_or_else(|| {
-            FlowError::Invalid("choose a profile first (Profiles)".to_owned()).into()
-        })
+        self.keys
+            .identities
+            .profiles()?
+            .active
+            .ok_or_else(|| FlowError::NoProfile.into())
     }
 
     /// Tells the desktop an approval moved on.

@@ -7,6 +7,7 @@ use std::sync::{Arc, PoisonError};
 
 use super::Engine;
 use crate::error::Result;
+use crate::refusal::{GrantStep, WalletFault};
 use crate::views::{FlowStep, GrantView};
 use crate::words::Progress;
 use crate::{FlowError, GrantState};
@@ -52,10 +53,10 @@ impl Engine {
         let flows = self.flows()?;
         let record = flows.grant(id)?;
         if record.state != GrantState::Pending {
-            return Err(FlowError::Invalid(format!(
-                "this approval no longer waits (it is {}); nothing to open",
-                record.state.as_str()
-            ))
+            return Err(FlowError::GrantNotNow {
+                state: record.state.as_str().to_owned(),
+                step: GrantStep::Reopen,
+            }
             .into());
         }
         if in_browser && matches!(record.finish_uri.scheme(), "http" | "https") {
@@ -88,10 +89,10 @@ impl Engine {
         let flows = self.flows()?;
         let record = flows.grant(grant_id)?;
         if record.state != GrantState::Pending {
-            return Err(FlowError::Invalid(format!(
-                "this approval no longer waits (it is {})",
-                record.state.as_str()
-            ))
+            return Err(FlowError::GrantNotNow {
+                state: record.state.as_str().to_owned(),
+                step: GrantStep::HandToBrowser,
+            }
             .into());
         }
         let listened = self
@@ -109,7 +110,7 @@ impl Engine {
         let redirect = record
             .redirect
             .clone()
-            .ok_or_else(|| FlowError::Invalid("the wallet gave no consent page".to_owned()))?;
+            .ok_or(FlowError::Wallet(WalletFault::NoConsentPage))?;
         // Its link now comes from the OS, no longer through the window.
         self.in_window
             .lock()

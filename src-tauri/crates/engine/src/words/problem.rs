@@ -10,6 +10,7 @@ use ts_rs::TS;
 
 use super::sentence;
 use crate::error::ErrorCode;
+use crate::refusal::{Busy, Missing, WalletFault};
 use crate::{Error, FlowError};
 
 /// A failure, by what a person needs to know about it.
@@ -187,6 +188,29 @@ pub enum Problem {
         /// What went wrong.
         text: String,
     },
+    /// Another run of Consent Desk, or another path of this one, is doing
+    /// this right now: looking again in a minute may work.
+    Busy {
+        /// What it is doing.
+        what: Busy,
+    },
+    /// A grant or payment this app does not have.
+    Missing {
+        /// Which.
+        what: Missing,
+    },
+    /// A step the grant's or payment's state does not allow.
+    NotNow {
+        /// Its state and the step, in words.
+        text: String,
+    },
+    /// The wallet did something this app cannot go on with.
+    WalletFault {
+        /// What it did.
+        fault: WalletFault,
+    },
+    /// No profile is in use yet.
+    NoProfile,
     /// A value the engine refused, in the engine's own sentence.
     Invalid {
         /// What is wrong.
@@ -270,6 +294,16 @@ pub enum ProblemCode {
     Profile,
     /// The app's files or folders.
     Storage,
+    /// Another run or path is doing this right now.
+    Busy,
+    /// A grant or payment this app does not have.
+    Missing,
+    /// A step the state does not allow.
+    NotNow,
+    /// The wallet did something this app cannot go on with.
+    WalletFault,
+    /// No profile is in use yet.
+    NoProfile,
     /// A value the engine refused.
     Invalid,
     /// A typed amount that cannot be used.
@@ -295,9 +329,15 @@ impl Problem {
             FlowError::Invalid(text) | FlowError::Client(text) => {
                 Self::Invalid { text: text.clone() }
             }
-            FlowError::PaymentNotNow { .. } | FlowError::MovedElsewhere { .. } => Self::Invalid {
+            FlowError::PaymentNotNow { .. }
+            | FlowError::GrantNotNow { .. }
+            | FlowError::MovedElsewhere { .. } => Self::NotNow {
                 text: error.to_string(),
             },
+            FlowError::Busy(what) => Self::Busy { what: *what },
+            FlowError::Missing(what) => Self::Missing { what: what.clone() },
+            FlowError::Wallet(fault) => Self::WalletFault { fault: *fault },
+            FlowError::NoProfile => Self::NoProfile,
             FlowError::Amount(text) => Self::Amount { text: text.clone() },
             FlowError::Interval(text) => Self::Interval { text: text.clone() },
             FlowError::UnknownFinish => Self::UnknownFinish,
@@ -513,6 +553,11 @@ impl Problem {
             Self::Key { .. } => C::Key,
             Self::Profile { .. } => C::Profile,
             Self::Storage { .. } => C::Storage,
+            Self::Busy { .. } => C::Busy,
+            Self::Missing { .. } => C::Missing,
+            Self::NotNow { .. } => C::NotNow,
+            Self::WalletFault { .. } => C::WalletFault,
+            Self::NoProfile => C::NoProfile,
             Self::Invalid { .. } => C::Invalid,
             Self::Amount { .. } => C::Amount,
             Self::Interval { .. } => C::Interval,
@@ -536,7 +581,7 @@ impl Problem {
             }
             Self::Keyring { .. } => ErrorCode::Keyring,
             Self::Key { .. } => ErrorCode::Key,
-            Self::Profile { .. } => ErrorCode::Profile,
+            Self::Profile { .. } | Self::NoProfile => ErrorCode::Profile,
             Self::Storage { .. } => ErrorCode::Storage,
             _ => ErrorCode::Grant,
         }
@@ -639,7 +684,12 @@ impl Problem {
                  nothing was paid."
                     .to_owned()
             }
+            Self::Busy { what } => sentence(&what.to_string()),
+            Self::Missing { what } => sentence(&what.to_string()),
+            Self::WalletFault { fault } => sentence(&fault.to_string()),
+            Self::NoProfile => sentence(&FlowError::NoProfile.to_string()),
             Self::MayHaveBeenPaid { text }
+            | Self::NotNow { text }
             | Self::Invalid { text }
             | Self::Amount { text }
             | Self::Interval { text } => sentence(text),
