@@ -13,8 +13,7 @@
 //! approvals, in a process that can open no more files. A second window is
 //! made only while the first is in use.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use consent_desk_identity::Folders;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
@@ -24,117 +23,10 @@ use consent_desk_engine::words::consent::{origin_of, title_for, Origin};
 
 use crate::EngineExt as _;
 
-/// The approval a consent window shows.
-#[derive(Debug, Clone)]
-struct Approval {
-    grant_id: String,
-    /// The loopback finish URL, or the app's own link, that ends it.
-    finish_uri: String,
-    /// The approval went to the browser: hiding the window cancels nothing.
-    handed: bool,
-    /// A kept window waits, hidden, until its new page has loaded: shown
-    /// at once it would show the last approval's page until the new one
-    /// replaced it.
-    hidden: bool,
-}
+mod pool;
 
-/// The consent windows by label, each with the approval it shows; `None`
-/// is a hidden, blank window free for the next approval.
-#[derive(Debug, Default)]
-pub(crate) struct ConsentWindows {
-    windows: Mutex<BTreeMap<String, Option<Approval>>>,
-}
-
-impl ConsentWindows {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Option<Approval>>> {
-        self.windows.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// What window `label` shows now.
-    fn approval(&self, label: &str) -> Option<Approval> {
-        self.lock().get(label).cloned().flatten()
-    }
-
-    /// The window showing grant `grant_id`.
-    fn showing(&self, grant_id: &str) -> Option<String> {
-        self.lock().iter().find_map(|(label, approval)| {
-            approval
-                .as_ref()
-                .filter(|approval| approval.grant_id == grant_id)
-                .map(|_| label.clone())
-        })
-    }
-
-    /// Takes a window for `approval`: the one already showing its grant, a
-    /// free one, or a new label; whether the window exists already.
-    fn take(&self, approval: Approval) -> (String, bool) {
-        let mut windows = self.lock();
-        let existing = windows
-            .iter()
-            .find(|(_, shown)| {
-                shown
-                    .as_ref()
-                    .is_some_and(|shown| shown.grant_id == approval.grant_id)
-            })
-            .or_else(|| windows.iter().find(|(_, shown)| shown.is_none()))
-            .map(|(label, _)| label.clone());
-        let (label, exists) = match existing {
-            Some(label) => (label, true),
-            None => (
-                (0..)
-                    .map(|n| format!("consent-{n}"))
-                    .find(|label| !windows.contains_key(label))
-                    .unwrap_or_default(),
-                false,
-            ),
-        };
-        windows.insert(
-            label.clone(),
-            Some(Approval {
-                hidden: exists,
-                ..approval
-            }),
-        );
-        (label, exists)
-    }
-
-    /// Ends what window `label` shows; what it showed.
-    fn free(&self, label: &str) -> Option<Approval> {
-        self.lock().get_mut(label).and_then(Option::take)
-    }
-
-    /// Window `label` is gone; what it showed.
-    fn forget(&self, label: &str) -> Option<Approval> {
-        self.lock().remove(label).flatten()
-    }
-
-    /// Whether window `label` is to be shown now: it waits hidden, and is
-    /// shown only once.
-    fn reveal(&self, label: &str) -> bool {
-        match self.lock().get_mut(label) {
-            Some(Some(approval)) if approval.hidden => {
-                approval.hidden = false;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn hand_to_browser(&self, label: &str) {
-        if let Some(Some(approval)) = self.lock().get_mut(label) {
-            approval.handed = true;
-        }
-    }
-
-    /// The windows showing nothing.
-    fn free_labels(&self) -> Vec<String> {
-        self.lock()
-            .iter()
-            .filter(|(_, shown)| shown.is_none())
-            .map(|(label, _)| label.clone())
-            .collect()
-    }
-}
+use pool::Approval;
+pub(crate) use pool::ConsentWindows;
 
 /// A button of the origin strip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,10 +209,20 @@ fn navigation(app: &AppHandle, label: &str, url: &Url) -> bool {
     if is_finish_link(url, &approval.finish_uri) {
         // Only this window's grant: a page that navigates to another grant's
         // link changes nothing. The engine tells the windows how it went; its
-        // answer is for the command line.
-        let (engine, url) = (app.engine(), url.to_string());
+        // answer is for the command line. Closed meanwhile, the window
+        // leaves the cancel to this completion: a grant still waiting after
+        // it (the link was refused, the wallet is down) is cancelled then,
+        // one being approved is not.
+        let windows = app.state::<ConsentWindows>();
+        windows.finishing(label, approval.turn, true);
+        let (app, label, url) = (app.clone(), label.to_owned(), url.to_string());
         tauri::async_runtime::spawn(async move {
+            let engine = app.engine();
             let _ = engine.finish_for(Some(&approval.grant_id), &url).await;
+            let windows = app.state::<ConsentWindows>();
+            if !windows.finishing(&label, approval.turn, false) {
+                engine.cancel_if_pending(&approval.grant_id).await;
+            }
         });
         return false;
     }
@@ -343,36 +245,42 @@ pub(crate) fn open(
     finish_uri: &str,
 ) -> tauri::Result<()> {
     let windows = app.state::<ConsentWindows>();
-    let (label, exists) = windows.take(Approval {
-        grant_id: grant_id.to_owned(),
-        finish_uri: finish_uri.to_owned(),
-        handed: false,
-        hidden: false,
-    });
+    let taken = windows.take(grant_id, finish_uri);
     let on_action: OnAction = {
-        let (app, label) = (app.clone(), label.clone());
+        let (app, label) = (app.clone(), taken.label.clone());
         Arc::new(move |action| act(&app, &label, action))
     };
-    let shown = match app.get_webview_window(&label).filter(|_| exists) {
-        Some(window) => reuse(app, &window, redirect, on_action),
-        None => make(app, &label, redirect, on_action),
-    };
-    if shown.is_err() {
-        windows.forget(&label);
+    match app
+        .get_webview_window(&taken.label)
+        .filter(|_| taken.exists)
+    {
+        Some(window) => {
+            let shown = reuse(app, &window, redirect, taken.turn, on_action);
+            if shown.is_err() {
+                // Not kept in a state nobody knows: it goes (its close
+                // cancels nothing, the engine says the window failed).
+                windows.free(&taken.label);
+                let _ = window.destroy();
+            }
+            shown
+        }
+        None => make(app, &taken.label, redirect, on_action).inspect_err(|_| {
+            windows.forget(&taken.label);
+        }),
     }
-    shown
 }
 
 /// How long a kept window waits for its new page before it is shown
 /// anyway (a slow wallet): the person must see where to approve.
 const REVEAL_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Loads `redirect` in a kept window, which shows once the page has loaded
-/// (or after [`REVEAL_AFTER`]).
+/// Loads `redirect` in a kept window for its turn `turn`; it shows once
+/// the page has replaced the last approval's (or after [`REVEAL_AFTER`]).
 fn reuse(
     app: &AppHandle,
     window: &tauri::WebviewWindow,
     redirect: &Url,
+    turn: u64,
     on_action: OnAction,
 ) -> tauri::Result<()> {
     window.navigate(redirect.clone())?;
@@ -381,16 +289,15 @@ fn reuse(
     let (app, label) = (app.clone(), window.label().to_owned());
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(REVEAL_AFTER).await;
-        reveal(&app, &label);
+        if app.state::<ConsentWindows>().reveal_late(&label, turn) {
+            show(&app, &label);
+        }
     });
     Ok(())
 }
 
-/// Shows window `label` if it waits to be shown.
-fn reveal(app: &AppHandle, label: &str) {
-    if !app.state::<ConsentWindows>().reveal(label) {
-        return;
-    }
+/// Puts window `label` on screen, in front.
+fn show(app: &AppHandle, label: &str) {
     if let Some(window) = app.get_webview_window(label) {
         let _ = window.show();
         let _ = window.set_focus();
@@ -419,16 +326,19 @@ fn make(app: &AppHandle, label: &str, redirect: &Url, on_action: OnAction) -> ta
         .on_navigation(move |url| navigation(&navigating, &navigating_label, url))
         .on_page_load(move |window, payload| {
             // The blank page of a free window says nothing.
-            if loading
-                .state::<ConsentWindows>()
-                .approval(&loading_label)
-                .is_some()
-                && payload.url().as_str() != BLANK
-            {
+            let windows = loading.state::<ConsentWindows>();
+            if windows.approval(&loading_label).is_some() && payload.url().as_str() != BLANK {
                 let _ = window.set_title(&title_for(payload.url()));
                 strip::show(&window, origin_of(payload.url()), Arc::clone(&on_load));
-                if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
-                    reveal(&loading, &loading_label);
+                // `Started` is WebKit's "committed": the new page replaced
+                // the last one. Shown when it has loaded too.
+                match payload.event() {
+                    tauri::webview::PageLoadEvent::Started => windows.committed(&loading_label),
+                    tauri::webview::PageLoadEvent::Finished => {
+                        if windows.reveal_loaded(&loading_label) {
+                            show(&loading, &loading_label);
+                        }
+                    }
                 }
             }
         })
@@ -478,6 +388,10 @@ fn ended(app: &AppHandle, shown: Option<Approval>) {
         tracing::info!(grant = %approval.grant_id, "consent window closed: approving in the browser");
         return;
     }
+    if approval.finishing {
+        tracing::info!(grant = %approval.grant_id, "consent window closed while its link completes");
+        return;
+    }
     tracing::info!(grant = %approval.grant_id, "consent window closed");
     let engine = app.engine();
     tauri::async_runtime::spawn(async move { engine.cancel_if_pending(&approval.grant_id).await });
@@ -507,54 +421,6 @@ pub(crate) fn main_closed(app: &AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn approval(grant_id: &str) -> Approval {
-        Approval {
-            grant_id: grant_id.to_owned(),
-            finish_uri: format!("http://127.0.0.1:4711/finish/{grant_id}"),
-            handed: false,
-            hidden: false,
-        }
-    }
-
-    #[test]
-    fn an_ended_approval_s_window_is_reused_and_a_second_made_only_for_two_at_once() {
-        let windows = ConsentWindows::default();
-        assert_eq!(windows.take(approval("a")), ("consent-0".to_owned(), false));
-        // Two approvals at once: two windows.
-        assert_eq!(windows.take(approval("b")), ("consent-1".to_owned(), false));
-        assert_eq!(windows.showing("b").as_deref(), Some("consent-1"));
-        // "a" ends: its window is free and shows it no more.
-        assert_eq!(
-            windows.free("consent-0").map(|a| a.grant_id).as_deref(),
-            Some("a")
-        );
-        assert_eq!(windows.showing("a"), None);
-        assert_eq!(windows.approval("consent-0").map(|a| a.grant_id), None);
-        assert_eq!(windows.free_labels(), ["consent-0"]);
-        // The next approval takes the free window, hidden until its page
-        // loaded, shown once; reopening it keeps it there.
-        assert_eq!(windows.take(approval("c")), ("consent-0".to_owned(), true));
-        assert!(windows.reveal("consent-0"));
-        assert!(!windows.reveal("consent-0"), "shown once");
-        assert!(
-            !windows.reveal("consent-1"),
-            "a new window shows as it is made"
-        );
-        assert_eq!(windows.take(approval("c")), ("consent-0".to_owned(), true));
-        assert_eq!(windows.take(approval("d")), ("consent-2".to_owned(), false));
-        // A window handed to the browser says so when it ends.
-        windows.hand_to_browser("consent-1");
-        assert!(windows.free("consent-1").is_some_and(|a| a.handed));
-        assert!(windows.free("consent-1").is_none(), "ended once");
-        // A destroyed window is forgotten with what it showed.
-        assert_eq!(
-            windows.forget("consent-2").map(|a| a.grant_id).as_deref(),
-            Some("d")
-        );
-        assert_eq!(windows.take(approval("e")), ("consent-1".to_owned(), true));
-        assert_eq!(windows.take(approval("f")), ("consent-2".to_owned(), false));
-    }
 
     #[test]
     fn the_strip_offers_the_browser_and_cancel_and_the_window_fits_the_screen() {
