@@ -466,6 +466,8 @@ async fn a_payment_with_a_wallet_fee_is_paid_the_moment_it_arrives() -> harness:
     let (debit, received) = pay(&app, &format!("{base}dave"), "5", false).await?;
     assert!(debit.starts_with("$5.00"), "{debit}");
     assert_eq!(received, "$4.85");
+    // The quote said what the wallet keeps.
+    assert_eq!(app.text("pay-fee").await?, "$0.15");
     assert_eq!(app.text("pay-sent").await?, "$4.85");
     let message = app.text("pay-message").await?;
     assert!(message.starts_with("Paid"), "{message}");

@@ -430,6 +430,9 @@ pub struct PaymentView {
     pub debit: String,
     /// What the receiver gets ("€11.50").
     pub receive: String,
+    /// What the wallet keeps, in words ("$0.11", or that it is part of the
+    /// rate across currencies).
+    pub fee: String,
     /// The exchange rate in words, across currencies only.
     pub rate: Option<String>,
     /// When the quote stops being valid (RFC 3339).
@@ -506,6 +509,7 @@ impl PaymentView {
             to_name: record.receiver_name.clone(),
             debit: format_amount_of(&record.quote.debit_amount),
             receive: format_amount_of(&record.quote.receive_amount),
+            fee: crate::words::fee(&record.quote.debit_amount, &record.quote.receive_amount),
             rate: crate::words::rate(&record.quote.debit_amount, &record.quote.receive_amount),
             quote_expires_at: record.quote.expires_at.clone(),
             quote_expired: !record.state.is_final()

@@ -291,6 +291,24 @@ pub fn rate(debit: &Amount, receive: &Amount) -> Option<String> {
     ))
 }
 
+/// The fee of a quote, in words: what leaves the payer beyond what arrives,
+/// when both are in one asset ("$0.11"); across assets the quote gives no
+/// fee of its own: it is part of the rate.
+#[must_use]
+pub fn fee(debit: &Amount, receive: &Amount) -> String {
+    if debit.asset_code == receive.asset_code && debit.asset_scale == receive.asset_scale {
+        format_amount_of(&Amount {
+            value: debit.value.saturating_sub(receive.value),
+            ..debit.clone()
+        })
+    } else {
+        FEE_IN_RATE.to_owned()
+    }
+}
+
+/// The fee of a quote across assets.
+pub const FEE_IN_RATE: &str = "Included in the rate";
+
 /// "1 USD ≈ 0.9083 EUR (fees included)" from its parts.
 #[must_use]
 pub fn rate_words(debit_asset: &str, rate: &str, receive_asset: &str) -> String {
@@ -549,5 +567,15 @@ mod tests {
             Some("1 USD \u{2248} 148.0000 JPY (fees included)")
         );
         assert_eq!(rate(&amount(1000, "USD", 2), &amount(1000, "USD", 2)), None);
+    }
+
+    #[test]
+    fn the_fee_is_what_stays_with_the_wallet_in_one_asset_and_part_of_the_rate_across() {
+        assert_eq!(fee(&amount(500, "USD", 2), &amount(485, "USD", 2)), "$0.15");
+        assert_eq!(fee(&amount(500, "USD", 2), &amount(500, "USD", 2)), "$0.00");
+        assert_eq!(
+            fee(&amount(1101, "USD", 2), &amount(1000, "EUR", 2)),
+            FEE_IN_RATE
+        );
     }
 }

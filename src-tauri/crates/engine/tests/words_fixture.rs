@@ -220,6 +220,7 @@ fn sandbox() -> Value {
         "millionthsPerUsd": rates,
         "crossAssetFeeBasisPoints": u64::try_from(consent_desk_sandbox::CROSS_ASSET_FEE_BASIS_POINTS).unwrap(),
         "rate": words::rate_words("{debitAsset}", "{rate}", "{receiveAsset}"),
+        "feeInRate": words::FEE_IN_RATE,
     })
 }
 

@@ -762,6 +762,11 @@ debit: string,
  */
 receive: string, 
 /**
+ * What the wallet keeps, in words ("$0.11", or that it is part of the
+ * rate across currencies).
+ */
+fee: string, 
+/**
  * The exchange rate in words, across currencies only.
  */
 rate: string | null, 

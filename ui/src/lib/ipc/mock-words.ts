@@ -20,6 +20,8 @@ export interface EngineWords {
     crossAssetFeeBasisPoints: number;
     /** "1 {debitAsset} ≈ {rate} {receiveAsset} (fees included)". */
     rate: string;
+    /** The fee's words across assets (part of the rate). */
+    feeInRate: string;
   };
 }
 

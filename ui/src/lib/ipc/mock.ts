@@ -790,6 +790,7 @@ export class MockBackend implements Backend {
           toName: `${(to.pathname.split('/').pop() ?? '').replace(/^./, (c) => c.toUpperCase())} Sandbox`,
           debit: money(debit, '$'),
           receive: money(receive, euro ? '€' : '$'),
+          fee: euro ? engineWords.sandbox.feeInRate : money(debit - receive, '$'),
           rate: sandboxRate(debit, receive, 'USD', receiveAsset),
           quoteExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
           quoteExpired: false,

@@ -109,6 +109,8 @@ describe('Pay', () => {
     const html = renderApp(app);
     expect(attribute(byTestId(html, 'pay-state'), 'data-state')).toBe('quoted');
     expect(byTestId(html, 'pay-receive')?.text).toBe('€10.00');
+    // Across currencies the fee is part of the rate.
+    expect(byTestId(html, 'pay-fee')?.text).toBe('Included in the rate');
     // Who is paid: the name its wallet gives, then where.
     expect(byTestId(html, 'pay-to-shown')?.text).toMatch(/^\s*Bob Sandbox\s+http:\/\/127\.0\.0\.1:4455\/bob\s*$/);
     // The sandbox's numbers: €10.00 at 0.92 EUR per USD and its 1% spread cost $10.98.
