@@ -133,6 +133,12 @@ async fn payments_in_one_and_across_currencies_settle_and_move_the_money() -> ha
     app.click("grant-end-confirm").await?;
     app.wait_for_attr("grant-item", "data-state", |s| s == "cancelled")
         .await?;
+    // Ended after it paid: not "you cancelled the request".
+    let ended = app.text("grant-item").await?;
+    assert!(
+        ended.contains("You ended this approval") && ended.contains("stay paid"),
+        "{ended}"
+    );
     app.screenshot("grant-detail").await?;
 
     // The activity log shows the requests made and the finishes checked,

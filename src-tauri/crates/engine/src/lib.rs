@@ -1060,8 +1060,13 @@ impl Flows {
                 rfc3339(record.updated_at)
             )));
         }
-        self.cancel_at_wallet(client, record, GrantOutcome::Cancelled)
-            .await
+        // Ended after approval, or cancelled while it waited: said apart.
+        let outcome = if matches!(record.state, GrantState::Approved | GrantState::Revoked) {
+            GrantOutcome::Ended
+        } else {
+            GrantOutcome::Cancelled
+        };
+        self.cancel_at_wallet(client, record, outcome).await
     }
 
     /// Cancels at the wallet a grant nobody will use (see [`Abandoned`]), so

@@ -119,6 +119,9 @@ pub enum GrantOutcome {
     },
     /// The person cancelled it.
     Cancelled,
+    /// The person ended it after it was approved (cancelled at the wallet):
+    /// what it paid stays paid.
+    Ended,
     /// No approval arrived in time; it was cancelled at the wallet.
     TimedOut,
     /// The quote of its payment expired during consent; cancelled at the
@@ -174,6 +177,7 @@ impl GrantOutcome {
         Some(match self {
             Self::Wallet { code, .. } => code.as_str(),
             Self::Cancelled => "cancelled",
+            Self::Ended => "ended",
             Self::TimedOut => "timed_out",
             Self::QuoteExpired => "quote_expired",
             Self::Interrupted { .. } => "interrupted",

@@ -155,6 +155,10 @@ pub fn grant_outcome(outcome: &GrantOutcome) -> String {
             }
         },
         GrantOutcome::Cancelled => "You cancelled the request.",
+        GrantOutcome::Ended => {
+            "You ended this approval; nothing more can be paid with it, and payments already made \
+             with it stay paid."
+        }
         GrantOutcome::TimedOut => {
             "No approval arrived in time, so the request was cancelled at your wallet; start \
              again."
