@@ -97,8 +97,12 @@ pub enum SandboxStatus {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceivedLink {
-    /// The full URL as the OS delivered it.
+    /// The URL as the OS delivered it, its `interact_ref` redacted.
     pub url: String,
+    /// What became of it, in one sentence; `None` while it is checked.
+    pub said: Option<String>,
+    /// It was refused (a link for no waiting approval, a forged one).
+    pub refused: bool,
     /// When it arrived, RFC 3339 in UTC.
     pub received_at: String,
     /// How it arrived.

@@ -40,26 +40,55 @@ pub(crate) fn receive(app: &AppHandle, urls: Vec<url::Url>, arrival: Arrival) {
     for url in urls {
         let _span = tracing::info_span!("link_received", scheme = url.scheme(), ?arrival).entered();
         let link = ReceivedLink {
-            url: url.to_string(),
+            url: consent_desk_engine::activity::shown_link(url.as_str()),
+            said: None,
+            refused: false,
             received_at: time::OffsetDateTime::now_utc()
                 .format(&Rfc3339)
                 .unwrap_or_default(),
             arrival,
         };
-        lock(&inbox.links).push(link.clone());
+        let index = {
+            let mut links = lock(&inbox.links);
+            links.push(link.clone());
+            links.len() - 1
+        };
         tracing::info!("link received");
         crate::events::emit(app, link);
         // A wallet's finish link: complete its grant, the same way the consent
-        // window does (a cold start finds the grant in the store).
+        // window does (a cold start finds the grant in the store); the list
+        // then says what became of it.
         if consent_desk_engine::grant_id_of(url.as_str()).is_some() {
-            let (engine, url) = (app.engine(), url.to_string());
-            // The engine tells the windows how it went; its answer is for
-            // the command line.
+            let (app, url) = (app.clone(), url.to_string());
             tauri::async_runtime::spawn(async move {
-                let _ = engine.finish(&url).await;
+                let result = app.engine().finish(&url).await;
+                let said = consent_desk_engine::words::link_outcome(&result);
+                settle(&app, index, said, result.is_err());
             });
+        } else {
+            settle(
+                app,
+                index,
+                consent_desk_engine::words::LINK_IGNORED.to_owned(),
+                true,
+            );
         }
     }
+}
+
+/// Says what became of link `index`, and tells the UI.
+fn settle(app: &AppHandle, index: usize, said: String, refused: bool) {
+    let inbox = app.state::<LinkInbox>();
+    let link = {
+        let mut links = lock(&inbox.links);
+        let Some(link) = links.get_mut(index) else {
+            return;
+        };
+        link.said = Some(said);
+        link.refused = refused;
+        link.clone()
+    };
+    crate::events::emit(app, link);
 }
 
 /// A poisoned lock only means another thread panicked mid-push; the list

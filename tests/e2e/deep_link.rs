@@ -23,10 +23,23 @@ async fn link_opened_by_the_os_reaches_the_running_instance() -> harness::Result
     // hands it to this one over D-Bus and the second one exits.
     desktop.open_link(LINK)?;
 
-    let url = app
-        .wait_for_text("link-url", |text| !text.is_empty())
+    // First what became of it: a link for no approval this app waits
+    // for is refused, in words; the link itself is under "Show details",
+    // its interaction reference redacted.
+    let said = app
+        .wait_for_text("link-said", |text| text != "Checking this link…")
         .await?;
-    assert_eq!(url, LINK);
+    assert!(said.contains("so it was refused"), "{said}");
+    assert_eq!(
+        app.attr("link-item", "data-refused").await?.as_deref(),
+        Some("true")
+    );
+    app.click("link-details").await?;
+    let url = app.text("link-url").await?;
+    assert_eq!(
+        url,
+        LINK.replace("interact_ref=4a1b", "interact_ref=(redacted)")
+    );
     let item = app.text("link-item").await?;
     assert!(
         item.contains("handed over by your system"),
@@ -46,10 +59,23 @@ async fn link_that_starts_the_app_is_not_lost() -> harness::Result<()> {
     // The link waits behind the first-run choice and is there after it.
     app.click("welcome-sandbox").await?;
 
-    let url = app
-        .wait_for_text("link-url", |text| !text.is_empty())
+    // First what became of it: a link for no approval this app waits
+    // for is refused, in words; the link itself is under "Show details",
+    // its interaction reference redacted.
+    let said = app
+        .wait_for_text("link-said", |text| text != "Checking this link…")
         .await?;
-    assert_eq!(url, LINK);
+    assert!(said.contains("so it was refused"), "{said}");
+    assert_eq!(
+        app.attr("link-item", "data-refused").await?.as_deref(),
+        Some("true")
+    );
+    app.click("link-details").await?;
+    let url = app.text("link-url").await?;
+    assert_eq!(
+        url,
+        LINK.replace("interact_ref=4a1b", "interact_ref=(redacted)")
+    );
     let item = app.text("link-item").await?;
     assert!(
         item.contains("it opened Consent Desk"),

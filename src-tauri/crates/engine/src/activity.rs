@@ -178,24 +178,26 @@ impl Store {
     }
 }
 
-/// A finish link as the log keeps it: its `interact_ref` (which with the
-/// continuation token finishes the grant) redacted, cut at
-/// [`MAX_FINISH_URL_BYTES`] (longer ones are refused unread).
-fn shown_link(finish_url: &str) -> String {
+/// A finish link as the log keeps it and screens show it: its
+/// `interact_ref` (which with the continuation token finishes the grant)
+/// redacted, cut at [`MAX_FINISH_URL_BYTES`] (longer ones are refused
+/// unread).
+#[must_use]
+pub fn shown_link(finish_url: &str) -> String {
+    // The other parameters stay as they came (not decoded and encoded
+    // again), and "(redacted)" reads as it is, not as `%28redacted%29`.
     let shown = match url::Url::parse(finish_url) {
         Ok(mut url) if url.query().is_some() => {
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .map(|(name, value)| {
-                    let value = if name == "interact_ref" {
-                        REDACTED.to_owned()
-                    } else {
-                        value.into_owned()
-                    };
-                    (name.into_owned(), value)
+            let query: Vec<String> = url
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if name == "interact_ref" => format!("{name}={REDACTED}"),
+                    _ => pair.to_owned(),
                 })
                 .collect();
-            url.query_pairs_mut().clear().extend_pairs(pairs);
+            url.set_query(Some(&query.join("&")));
             url.to_string()
         }
         _ => finish_url.to_owned(),

@@ -295,6 +295,35 @@ pub fn rate(debit: &Amount, receive: &Amount) -> Option<String> {
     ))
 }
 
+/// What became of a link that came back through the system (Home's "Back
+/// from your browser"), in one sentence: the approval it completed, or why
+/// it was refused.
+#[must_use]
+pub fn link_outcome(result: &crate::error::Result<crate::Finished>) -> String {
+    match result {
+        Ok(finished) => match &finished.completed {
+            crate::Completed::Approved(_) => {
+                "Your wallet sent you back and the approval is complete.".to_owned()
+            }
+            crate::Completed::Proved(_) => {
+                "Your wallet sent you back and confirmed that you own this wallet address."
+                    .to_owned()
+            }
+            crate::Completed::NotApproved(record) => format!(
+                "Your wallet sent you back without an approval: {}",
+                record
+                    .outcome
+                    .as_ref()
+                    .map_or_else(|| "nothing was granted.".to_owned(), grant_outcome)
+            ),
+        },
+        Err(error) => error.message(),
+    }
+}
+
+/// A link on the app's scheme that is not a wallet's finish link.
+pub const LINK_IGNORED: &str = "Consent Desk does not use this link, so it was ignored.";
+
 /// The fee of a quote, in words: what leaves the payer beyond what arrives,
 /// when both are in one asset ("$0.11"); across assets the quote gives no
 /// fee of its own: it is part of the rate.

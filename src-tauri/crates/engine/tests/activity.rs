@@ -218,6 +218,17 @@ async fn every_exchange_is_kept_with_its_secrets_redacted_and_exports_exactly_th
     let shown_link = finish.link.as_deref().unwrap();
     assert!(shown_link.contains("hash="), "{shown_link}");
     assert!(!shown_link.contains(&interact_ref), "{shown_link}");
+    assert!(
+        shown_link.contains("interact_ref=(redacted)"),
+        "{shown_link}"
+    );
+    // The rest of the link as it came, not decoded and encoded again.
+    assert_eq!(
+        consent_desk_engine::activity::shown_link(
+            "dev.consentdesk:/finish/g?hash=a%2Bb%3D&interact_ref=r1&x=(y)"
+        ),
+        "dev.consentdesk:/finish/g?hash=a%2Bb%3D&interact_ref=(redacted)&x=(y)"
+    );
 
     // No secret in the store's files, nor in an export.
     let stored = store_bytes(data.path());

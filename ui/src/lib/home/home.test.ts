@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MockBackend } from '../ipc/mock';
 import { AppState } from '../shell/app.svelte';
-import { allByTestId, byTestId, renderApp } from '../testing/html';
+import { allByTestId, attribute, byTestId, renderApp } from '../testing/html';
 
 async function home(backend = new MockBackend()) {
   backend.active = 'sandbox';
@@ -52,10 +52,18 @@ describe('Home', () => {
     expect(byTestId(html, 'links')).toBeNull();
     expect(html).not.toContain('No links yet');
 
-    backend.deliver({ url: 'dev.consentdesk:/finish/abc?hash=x', receivedAt: new Date().toISOString(), arrival: 'forwarded' });
+    const receivedAt = new Date().toISOString();
+    backend.deliver({ url: 'dev.consentdesk:/finish/abc?hash=x', said: null, refused: false, receivedAt, arrival: 'forwarded' });
     html = renderApp(app);
     expect(byTestId(html, 'links')?.text).toContain('Back from your browser');
+    expect(byTestId(html, 'link-said')?.text).toBe('Checking this link…');
     expect(byTestId(html, 'link-url')?.text).toBe('dev.consentdesk:/finish/abc?hash=x');
+    // What became of it leads; the link itself is a detail.
+    const refusal = 'A link came back that belongs to no approval this app is waiting for, so it was refused.';
+    backend.deliver({ url: 'dev.consentdesk:/finish/abc?hash=x', said: refusal, refused: true, receivedAt, arrival: 'forwarded' });
+    html = renderApp(app);
+    expect(byTestId(html, 'link-said')?.text).toBe(refusal);
+    expect(attribute(byTestId(html, 'link-item'), 'data-refused')).toBe('true');
   });
 
   it('says which approvals were waiting when the app closed, and opens one again or cancels it', async () => {

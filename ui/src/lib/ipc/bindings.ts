@@ -822,9 +822,17 @@ message: string, };
  */
 export type ReceivedLink = { 
 /**
- * The full URL as the OS delivered it.
+ * The URL as the OS delivered it, its `interact_ref` redacted.
  */
 url: string, 
+/**
+ * What became of it, in one sentence; `None` while it is checked.
+ */
+said: string | null, 
+/**
+ * It was refused (a link for no waiting approval, a forged one).
+ */
+refused: boolean, 
 /**
  * When it arrived, RFC 3339 in UTC.
  */

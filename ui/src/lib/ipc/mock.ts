@@ -245,9 +245,11 @@ export class MockBackend implements Backend {
     return () => this.handlers.delete(handler);
   }
 
-  /** Simulates the OS delivering a link while the app runs. */
+  /** Simulates the OS delivering a link while the app runs (again: what became of it). */
   deliver(link: ReceivedLink) {
-    this.links.push(link);
+    const known = this.links.findIndex((seen) => seen.url === link.url && seen.receivedAt === link.receivedAt);
+    if (known === -1) this.links.push(link);
+    else this.links[known] = link;
     for (const handler of this.handlers) handler(link);
   }
 

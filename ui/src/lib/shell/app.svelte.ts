@@ -107,9 +107,10 @@ export class AppState {
    */
   async start(): Promise<() => void> {
     const stopLinks = await this.#backend.onLinkReceived((link) => {
-      if (!this.#links.some((known) => known.url === link.url && known.receivedAt === link.receivedAt)) {
-        this.#links.push(link);
-      }
+      // A link comes twice: when it arrives, and once it is known what became of it.
+      const known = this.#links.findIndex((seen) => seen.url === link.url && seen.receivedAt === link.receivedAt);
+      if (known === -1) this.#links.push(link);
+      else this.#links[known] = link;
     });
     const stopProgress = await this.#backend.onFlowProgress((progress) => this.#progress(progress));
     const stopPayments = await this.#backend.onPaymentProgress((progress) => this.pay.receive(progress));

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { MockBackend } from '../ipc/mock';
 import { AppState } from './app.svelte';
 
-const link = (url: string, receivedAt: string) => ({ url, receivedAt, arrival: 'forwarded' as const });
+const link = (url: string, receivedAt: string, said: string | null = null) => ({
+  url,
+  said,
+  refused: false,
+  receivedAt,
+  arrival: 'forwarded' as const,
+});
 
 describe('AppState', () => {
   it('loads the status and the links received before start', async () => {
@@ -21,6 +27,16 @@ describe('AppState', () => {
     backend.deliver(link('dev.consentdesk:/1', '2025-01-01T00:00:01Z'));
     backend.deliver(link('dev.consentdesk:/2', '2025-01-01T00:00:02Z'));
     expect(state.links.map((l) => l.url)).toEqual(['dev.consentdesk:/2', 'dev.consentdesk:/1']);
+  });
+
+  it('replaces a link with what became of it, once the core knows', async () => {
+    const backend = new MockBackend();
+    const state = new AppState(backend);
+    await state.start();
+    backend.deliver(link('dev.consentdesk:/1', '2025-01-01T00:00:01Z'));
+    expect(state.links.map((l) => l.said)).toEqual([null]);
+    backend.deliver(link('dev.consentdesk:/1', '2025-01-01T00:00:01Z', 'Your wallet sent you back and the approval is complete.'));
+    expect(state.links.map((l) => l.said)).toEqual(['Your wallet sent you back and the approval is complete.']);
   });
 
   it('stops following links after unsubscribing', async () => {
