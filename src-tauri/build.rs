@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "end_grant",
     "waiting_approvals",
     "reopen_approval",
+    "continue_in_browser",
     "quote_payment",
     "confirm_payment",
     "pay_with_grant",

@@ -83,6 +83,7 @@ pub fn run(folders: Folders) {
             commands::grants::cancel_grant,
             commands::grants::waiting_approvals,
             commands::grants::reopen_approval,
+            commands::grants::continue_in_browser,
             commands::grants::grants,
             commands::grants::grant_detail,
             commands::grants::rotate_grant,

@@ -300,6 +300,34 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
 }
 
 #[tokio::test]
+async fn an_approval_waiting_in_the_window_goes_to_the_browser_and_completes_there(
+) -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    ask(&app, false, false).await?;
+    app.switch_to_consent_window().await?;
+    app.find("consent-approve").await?;
+    app.switch_to_main().await?;
+    // "Open in my browser instead" in the main window: the consent window
+    // goes without cancelling, and the approval waits in the browser.
+    app.click("flow-in-browser").await?;
+    app.wait_for_consent_windows_closed().await?;
+    let said = app
+        .wait_for_text("flow-message", |text| text.contains("browser"))
+        .await?;
+    assert!(!said.contains("cancel"), "{said}");
+    assert!(app.find_all("flow-in-browser").await?.is_empty());
+    assert!(grants(&app).await.iter().any(|g| g["state"] == "pending"));
+    // Approved there, the wallet's link comes back through the OS.
+    let finish = consent_elsewhere(&pending_consent_url(&app).await).await;
+    desktop.open_link(&finish)?;
+    app.wait_for_attr("flow-result", "data-result", |r| r == "approved")
+        .await?;
+    app.close().await
+}
+
+#[tokio::test]
 async fn approving_in_the_browser_comes_back_through_a_link() -> harness::Result<()> {
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[]).await?;

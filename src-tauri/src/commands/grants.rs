@@ -54,6 +54,15 @@ pub(crate) fn reopen_approval(app: AppHandle, id: String, in_browser: bool) -> R
     app.engine().reopen(&id, in_browser)
 }
 
+/// "Open in my browser instead" while an approval waits in its window: the
+/// wallet's page in the system browser, the window hidden without
+/// cancelling.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(Debug))]
+pub(crate) fn continue_in_browser(app: AppHandle, id: String) -> Result<GrantView> {
+    crate::consent_window::continue_in_browser(&app, &id)
+}
+
 /// Grants, newest first, a page at a time (50 unless told).
 #[tauri::command]
 #[tracing::instrument(skip(app), err(Debug))]

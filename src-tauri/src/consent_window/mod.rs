@@ -154,21 +154,37 @@ fn act(app: &AppHandle, label: &str, action: StripAction) {
     let grant_id = approval.grant_id;
     tracing::info!(grant = %grant_id, ?action, "consent strip button");
     match action {
-        StripAction::InBrowser => match app.engine().continue_in_browser(&grant_id) {
-            Ok(_) => {
-                windows.hand_to_browser(label);
-                release(app, label);
-            }
-            // The window stays: the person can still approve in it.
-            Err(error) => {
+        StripAction::InBrowser => {
+            // The window stays on a refusal: the person can still approve in it.
+            if let Err(error) = continue_in_browser(app, &grant_id) {
                 tracing::warn!(grant = %grant_id, error = %error.message(), "not handed to the browser");
             }
-        },
+        }
         StripAction::Cancel => {
             let engine = app.engine();
             tauri::async_runtime::spawn(async move { engine.cancel(&grant_id).await });
         }
     }
+}
+
+/// "Open in my browser instead" (the strip's, or the main window's while
+/// the approval waits): the same consent page in the system browser; the
+/// window showing it hides without cancelling.
+///
+/// # Errors
+///
+/// As `Engine::continue_in_browser`: nothing changed.
+pub(crate) fn continue_in_browser(
+    app: &AppHandle,
+    grant_id: &str,
+) -> crate::Result<consent_desk_engine::views::GrantView> {
+    let grant = app.engine().continue_in_browser(grant_id)?;
+    let windows = app.state::<ConsentWindows>();
+    if let Some(label) = windows.showing(grant_id) {
+        windows.hand_to_browser(&label);
+        release(app, &label);
+    }
+    Ok(grant)
 }
 
 /// Whether the wallet's window may load `url`: a web page (http or https),

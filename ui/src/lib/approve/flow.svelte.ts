@@ -48,6 +48,7 @@ export class GrantFlow {
   /** A finish link that was not genuine, while the grant still waits. */
   #refused = $state<string | null>(null);
   #cancelling = $state(false);
+  #inBrowser = $state(false);
   #inFlight = false;
   #early: FlowProgress[] = [];
 
@@ -69,6 +70,7 @@ export class GrantFlow {
     this.summary = summary;
     this.walletName = walletName;
     this.#onEnd = onEnd;
+    this.#inBrowser = form.approveIn === 'browser';
   }
 
   get step() {
@@ -108,6 +110,14 @@ export class GrantFlow {
   /** "Cancel request" while the wallet waits for the person. */
   get canCancel() {
     return !this.ended && this.#step === 'waiting' && this.#grantId !== null;
+  }
+  /** "Open in my browser instead": waiting in Consent Desk's window, not handed over yet. */
+  get canOpenInBrowser() {
+    return this.canCancel && !this.#inBrowser && !this.#cancelling;
+  }
+  /** The wallet's page is in the person's browser, not in a Consent Desk window. */
+  get inBrowser() {
+    return this.#inBrowser;
   }
   /** "Retry" after the wallet could not be reached. */
   get canRetry() {
@@ -183,6 +193,20 @@ export class GrantFlow {
       this.#message = toUiError(reason).message;
     } finally {
       this.#cancelling = false;
+    }
+  }
+
+  /** Hands the waiting approval to the system browser; the core hides its window without cancelling. */
+  async openInBrowser(): Promise<void> {
+    const id = this.#grantId;
+    if (!this.canOpenInBrowser || id === null) return;
+    this.#inBrowser = true;
+    try {
+      await this.#backend.continueInBrowser(id);
+    } catch (reason) {
+      // Still in the window, which stays open: say why.
+      this.#inBrowser = false;
+      this.#message = toUiError(reason).message;
     }
   }
 

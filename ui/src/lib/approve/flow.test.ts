@@ -145,6 +145,23 @@ describe('Approval progress', () => {
     expect(app.approve?.canSubmit).toBe(true);
   });
 
+  it('hands a request waiting in the window to the browser, and keeps waiting there', async () => {
+    const { app, backend, flow, id } = await asked();
+    let html = renderApp(app);
+    expect(byTestId(html, 'flow-hint')?.text).toContain('closing it cancels the request');
+    expect(byTestId(html, 'flow-in-browser')?.text).toBe('Open in my browser instead');
+    await flow.openInBrowser();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.calls).toContainEqual({ command: 'continue_in_browser', args: { id } });
+    html = renderApp(app);
+    // Still waiting, now in the browser: no window hint, no second hand-over, Cancel still there.
+    expect(flow.ended).toBe(false);
+    expect(byTestId(html, 'flow-message')?.text).toBe(engineWords.steps.waitingInBrowser);
+    expect(byTestId(html, 'flow-hint')).toBeNull();
+    expect(byTestId(html, 'flow-in-browser')).toBeNull();
+    expect(byTestId(html, 'flow-cancel')).not.toBeNull();
+  });
+
   it('cancels a request that waits, and says so', async () => {
     const { app, backend, flow, id } = await asked();
     await flow.cancel();

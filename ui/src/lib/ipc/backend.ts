@@ -95,6 +95,8 @@ export interface Backend {
   waitingApprovals(): Promise<GrantView[]>;
   /** Opens the wallet's page again for one of those: the same grant, in the consent window or the browser. */
   reopenApproval(id: string, inBrowser: boolean): Promise<GrantView>;
+  /** "Open in my browser instead" while an approval waits in its window: the page in the browser, the window hidden without cancelling. */
+  continueInBrowser(id: string): Promise<GrantView>;
   /** Calls `handler` for each step of any running approval; returns an unsubscribe function. */
   onFlowProgress(handler: (progress: FlowProgress) => void): Promise<() => void>;
 

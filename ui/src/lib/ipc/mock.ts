@@ -715,6 +715,21 @@ export class MockBackend implements Backend {
     );
   }
 
+  continueInBrowser(id: string) {
+    return this.answer(
+      'continue_in_browser',
+      (): GrantView | Promise<never> => {
+        const grant = this.grantList.find((known) => known.id === id);
+        if (grant?.state !== 'pending') {
+          return fail(invalid('grant', `this approval no longer waits (it is ${grant?.state ?? 'unknown'})`, 'not_now'));
+        }
+        if (this.autoProgress) queueMicrotask(() => this.progress(id, 'waiting', engineWords.steps.waitingInBrowser));
+        return grant;
+      },
+      { id },
+    );
+  }
+
   async onFlowProgress(handler: (progress: FlowProgress) => void) {
     this.progressHandlers.add(handler);
     return () => this.progressHandlers.delete(handler);

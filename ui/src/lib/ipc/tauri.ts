@@ -64,6 +64,7 @@ export const tauriBackend: Backend = {
   endGrant: (id) => call<GrantView>('end_grant', { id }),
   waitingApprovals: () => call<GrantView[]>('waiting_approvals'),
   reopenApproval: (id, inBrowser) => call<GrantView>('reopen_approval', { id, inBrowser }),
+  continueInBrowser: (id) => call<GrantView>('continue_in_browser', { id }),
   onFlowProgress: (handler) => listen<FlowProgress>(FLOW_PROGRESS, (event) => handler(event.payload)),
 
   quotePayment: (form) => call<PaymentView>('quote_payment', { form }),

@@ -102,7 +102,8 @@ impl Engine {
             .contains_key(grant_id);
         if matches!(record.finish_uri.scheme(), "http" | "https") && !listened {
             return Err(FlowError::Invalid(
-                "this approval comes back to a local address nobody listens on since the                  restart; approve it in this window"
+                "this approval comes back to a local address nobody listens on since the \
+                 restart; approve it in this window"
                     .to_owned(),
             )
             .into());
