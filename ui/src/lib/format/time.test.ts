@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateTime, dateWithHint, relativeTime } from './time';
+import { dateTime, dateWithHint, relativeTime, renewalHint } from './time';
 
 const now = new Date('2026-11-30T10:20:00Z');
 const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
@@ -42,5 +42,18 @@ describe('dateWithHint', () => {
   it('puts the hint after the date, as a quote’s expiry shows', () => {
     expect(dateWithHint(at(5 * 60), now, 'UTC')).toBe('30 Nov 2026, 10:25 (in 5 min)');
     expect(dateWithHint(at(-2 * 3600), now, 'UTC')).toBe('30 Nov 2026, 08:20 (2 h ago)');
+  });
+});
+
+describe('renewalHint', () => {
+  it('says midnight UTC, and the person’s own time when it differs', () => {
+    expect(renewalHint('UTC')).toBe('The limit starts again at midnight UTC, from this day on.');
+    expect(renewalHint('Asia/Kolkata')).toBe('The limit starts again at midnight UTC (05:30 your time), from this day on.');
+    expect(renewalHint('Europe/Berlin')).toBe(
+      'The limit starts again at midnight UTC (01:00 or 02:00 your time, as the clocks change), from this day on.',
+    );
+    expect(renewalHint('Australia/Sydney')).toBe(
+      'The limit starts again at midnight UTC (10:00 or 11:00 your time, as the clocks change), from this day on.',
+    );
   });
 });

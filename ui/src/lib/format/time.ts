@@ -57,3 +57,19 @@ export function relativeTime(when: Date, now: Date): string {
 export function dateWithHint(when: Date, now: Date, timeZone?: string): string {
   return `${dateTime(when, timeZone)} (${relativeTime(when, now)})`;
 }
+
+/**
+ * The hint under a renewing limit's first day: limits renew at midnight UTC
+ * (the interval the wallet is sent), said in the person's own time too
+ * when that differs ("01:00 your time").
+ */
+export function renewalHint(timeZone?: string): string {
+  const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone });
+  const winter = clock.format(new Date(Date.UTC(2025, 0, 15)));
+  const summer = clock.format(new Date(Date.UTC(2025, 6, 15)));
+  let yours = '';
+  // Either order: January is summer in the southern hemisphere.
+  if (winter !== summer) yours = ` (${[winter, summer].sort().join(' or ')} your time, as the clocks change)`;
+  else if (winter !== '00:00') yours = ` (${winter} your time)`;
+  return `The limit starts again at midnight UTC${yours}, from this day on.`;
+}
