@@ -92,6 +92,15 @@ pub(crate) async fn ask(app: &App, daily: bool, in_browser: bool) -> harness::Re
     app.click("approve-submit").await
 }
 
+/// Asks for $13.20 once, in the consent window, and waits until the
+/// wallet's page is there; the main window is current after.
+async fn waiting_in_window(app: &App) -> harness::Result<()> {
+    ask(app, false, false).await?;
+    app.switch_to_consent_window().await?;
+    app.find("consent-approve").await?;
+    app.switch_to_main().await
+}
+
 /// The consent page a person would open: the sandbox's, through a
 /// cookie-keeping client; returns the finish link the wallet sends back.
 pub(crate) async fn consent_elsewhere(consent_url: &str) -> String {
@@ -257,10 +266,7 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[]).await?;
     app.click("welcome-sandbox").await?;
-    ask(&app, false, false).await?;
-    app.switch_to_consent_window().await?;
-    app.find("consent-approve").await?;
-    app.switch_to_main().await?;
+    waiting_in_window(&app).await?;
     app.click("flow-cancel").await?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
         .await?;
@@ -274,10 +280,7 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
     // Closing the wallet's window itself (as a window manager asks) cancels too.
     app.click("nav-home").await?;
     let wallet = app.text("profile-active-wallet").await?;
-    ask(&app, false, false).await?;
-    app.switch_to_consent_window().await?;
-    app.find("consent-approve").await?;
-    app.switch_to_main().await?;
+    waiting_in_window(&app).await?;
     desktop.close_window_titled("approve in your wallet")?;
     app.wait_for_attr("flow-result", "data-result", |r| r == "cancelled")
         .await?;
@@ -305,10 +308,7 @@ async fn an_approval_waiting_in_the_window_goes_to_the_browser_and_completes_the
     let desktop = Desktop::start()?;
     let app = desktop.launch(&[]).await?;
     app.click("welcome-sandbox").await?;
-    ask(&app, false, false).await?;
-    app.switch_to_consent_window().await?;
-    app.find("consent-approve").await?;
-    app.switch_to_main().await?;
+    waiting_in_window(&app).await?;
     // "Open in my browser instead" in the main window: the consent window
     // goes without cancelling, and the approval waits in the browser.
     app.click("flow-in-browser").await?;

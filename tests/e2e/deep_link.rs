@@ -23,24 +23,7 @@ async fn link_opened_by_the_os_reaches_the_running_instance() -> harness::Result
     // hands it to this one over D-Bus and the second one exits.
     desktop.open_link(LINK)?;
 
-    // First what became of it: a link for no approval this app waits
-    // for is refused, in words; the link itself is under "Show details",
-    // its interaction reference redacted.
-    let said = app
-        .wait_for_text("link-said", |text| text != "Checking this link…")
-        .await?;
-    assert!(said.contains("so it was refused"), "{said}");
-    assert_eq!(
-        app.attr("link-item", "data-refused").await?.as_deref(),
-        Some("true")
-    );
-    app.click("link-details").await?;
-    let url = app.text("link-url").await?;
-    assert_eq!(
-        url,
-        LINK.replace("interact_ref=4a1b", "interact_ref=(redacted)")
-    );
-    let item = app.text("link-item").await?;
+    let item = refused_link_shown(&app, LINK).await?;
     assert!(
         item.contains("handed over by your system"),
         "link not marked as forwarded: {item:?}"
@@ -59,9 +42,19 @@ async fn link_that_starts_the_app_is_not_lost() -> harness::Result<()> {
     // The link waits behind the first-run choice and is there after it.
     app.click("welcome-sandbox").await?;
 
-    // First what became of it: a link for no approval this app waits
-    // for is refused, in words; the link itself is under "Show details",
-    // its interaction reference redacted.
+    let item = refused_link_shown(&app, LINK).await?;
+    assert!(
+        item.contains("it opened Consent Desk"),
+        "link not marked as the launch link: {item:?}"
+    );
+    app.close().await
+}
+
+/// Home's list after `sent`, a link for no approval this app waits for,
+/// arrived: first what became of it (refused, in words), then under "Show
+/// details" the link itself, its interaction reference redacted. The
+/// item's whole text, for how it arrived.
+pub(crate) async fn refused_link_shown(app: &harness::App, sent: &str) -> harness::Result<String> {
     let said = app
         .wait_for_text("link-said", |text| text != "Checking this link…")
         .await?;
@@ -71,15 +64,19 @@ async fn link_that_starts_the_app_is_not_lost() -> harness::Result<()> {
         Some("true")
     );
     app.click("link-details").await?;
-    let url = app.text("link-url").await?;
+    let shown = app.text("link-url").await?;
+    let interact_ref = url::Url::parse(sent)
+        .expect("a link")
+        .query_pairs()
+        .find(|(name, _)| name == "interact_ref")
+        .map(|(_, value)| value.into_owned())
+        .expect("an interact_ref");
     assert_eq!(
-        url,
-        LINK.replace("interact_ref=4a1b", "interact_ref=(redacted)")
+        shown,
+        sent.replace(
+            &format!("interact_ref={interact_ref}"),
+            "interact_ref=(redacted)"
+        )
     );
-    let item = app.text("link-item").await?;
-    assert!(
-        item.contains("it opened Consent Desk"),
-        "link not marked as the launch link: {item:?}"
-    );
-    app.close().await
+    app.text("link-item").await
 }

@@ -246,24 +246,7 @@ async fn a_link_opened_with_xdg_open_reaches_the_running_installed_app() -> harn
     // xdg-open finds the package's desktop entry, starts a second
     // consent-desk with the link, and single-instance hands it over.
     wait_success(&desktop, xdg_open(&desktop, LINK), "xdg-open");
-    // First what became of it: a link for no approval this app waits
-    // for is refused, in words; the link itself is under "Show details",
-    // its interaction reference redacted.
-    let said = app
-        .wait_for_text("link-said", |text| text != "Checking this link…")
-        .await?;
-    assert!(said.contains("so it was refused"), "{said}");
-    assert_eq!(
-        app.attr("link-item", "data-refused").await?.as_deref(),
-        Some("true")
-    );
-    app.click("link-details").await?;
-    let url = app.text("link-url").await?;
-    assert_eq!(
-        url,
-        LINK.replace("interact_ref=5c2d", "interact_ref=(redacted)")
-    );
-    let item = app.text("link-item").await?;
+    let item = crate::deep_link::refused_link_shown(&app, LINK).await?;
     assert!(
         item.contains("handed over by your system"),
         "link not marked as forwarded: {item:?}"
