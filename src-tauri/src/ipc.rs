@@ -101,7 +101,9 @@ pub struct ReceivedLink {
     pub url: String,
     /// What became of it, in one sentence; `None` while it is checked.
     pub said: Option<String>,
-    /// It was refused (a link for no waiting approval, a forged one).
+    /// It was refused as not the wallet's answer for a waiting approval
+    /// (forged, for no approval, used already); a link that failed for a
+    /// reason that may pass (the wallet is down) is not.
     pub refused: bool,
     /// When it arrived, RFC 3339 in UTC.
     pub received_at: String,

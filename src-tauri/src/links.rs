@@ -63,7 +63,8 @@ pub(crate) fn receive(app: &AppHandle, urls: Vec<url::Url>, arrival: Arrival) {
             tauri::async_runtime::spawn(async move {
                 let result = app.engine().finish(&url).await;
                 let said = consent_desk_engine::words::link_outcome(&result);
-                settle(&app, index, said, result.is_err());
+                let refused = consent_desk_engine::words::link_refused(&result);
+                settle(&app, index, said, refused);
             });
         } else {
             settle(

@@ -178,8 +178,21 @@ pub(crate) fn continue_in_browser(
     app: &AppHandle,
     grant_id: &str,
 ) -> crate::Result<consent_desk_engine::views::GrantView> {
-    let grant = app.engine().continue_in_browser(grant_id)?;
     let windows = app.state::<ConsentWindows>();
+    // Hidden while its link is checked, the window would leave the cancel
+    // to that check: a refused link would cancel the approval just moved.
+    if let Some(label) = windows.showing(grant_id) {
+        if windows
+            .approval(&label)
+            .is_some_and(|shown| shown.finishing)
+        {
+            return Err(consent_desk_engine::FlowError::Busy(
+                consent_desk_engine::Busy::CheckingLink,
+            )
+            .into());
+        }
+    }
+    let grant = app.engine().continue_in_browser(grant_id)?;
     if let Some(label) = windows.showing(grant_id) {
         windows.hand_to_browser(&label);
         release(app, &label);

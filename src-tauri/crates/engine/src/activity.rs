@@ -192,9 +192,16 @@ pub fn shown_link(finish_url: &str) -> String {
                 .query()
                 .unwrap_or_default()
                 .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((name, _)) if name == "interact_ref" => format!("{name}={REDACTED}"),
-                    _ => pair.to_owned(),
+                .map(|pair| {
+                    // By its decoded name, as the finish parser reads it
+                    // (`interact%5Fref` is `interact_ref` too).
+                    let named = url::form_urlencoded::parse(pair.as_bytes())
+                        .next()
+                        .is_some_and(|(name, _)| name == "interact_ref");
+                    match pair.split_once('=') {
+                        Some((name, _)) if named => format!("{name}={REDACTED}"),
+                        _ => pair.to_owned(),
+                    }
                 })
                 .collect();
             url.set_query(Some(&query.join("&")));

@@ -20,6 +20,9 @@ pub enum Busy {
     FinishingElsewhere,
     /// Completing this approval, asked to cancel it meanwhile.
     FinishingWhileCancelling,
+    /// A link its window caught is being checked: moving the approval to
+    /// the browser now could cancel it when the link fails.
+    CheckingLink,
 }
 
 /// A record this app does not have.

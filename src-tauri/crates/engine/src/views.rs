@@ -183,6 +183,8 @@ pub struct FlowProgress {
     pub details: Option<String>,
     /// The grant as it now is.
     pub grant: Option<GrantView>,
+    /// It waits in the person's browser, not in a Consent Desk window.
+    pub in_browser: bool,
 }
 
 /// The steps of an approval.

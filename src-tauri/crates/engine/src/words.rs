@@ -321,6 +321,22 @@ pub fn link_outcome(result: &crate::error::Result<crate::Finished>) -> String {
     }
 }
 
+/// Whether a link that came back was refused as not the wallet's answer for
+/// a waiting approval (forged, for no approval, used already), rather than
+/// taken, or failed for a reason that may pass (the wallet is down).
+#[must_use]
+pub fn link_refused(result: &crate::error::Result<crate::Finished>) -> bool {
+    matches!(
+        result,
+        Err(crate::Error::Flow(
+            FlowError::UnknownFinish
+                | FlowError::AlreadyUsed { .. }
+                | FlowError::Refused(_)
+                | FlowError::FailureUnconfirmed { .. }
+        ))
+    )
+}
+
 /// A link on the app's scheme that is not a wallet's finish link.
 pub const LINK_IGNORED: &str = "Consent Desk does not use this link, so it was ignored.";
 
@@ -329,13 +345,24 @@ pub const LINK_IGNORED: &str = "Consent Desk does not use this link, so it was i
 /// fee of its own: it is part of the rate.
 #[must_use]
 pub fn fee(debit: &Amount, receive: &Amount) -> String {
-    if debit.asset_code == receive.asset_code && debit.asset_scale == receive.asset_scale {
-        format_amount_of(&Amount {
-            value: debit.value.saturating_sub(receive.value),
-            ..debit.clone()
-        })
-    } else {
-        FEE_IN_RATE.to_owned()
+    if debit.asset_code != receive.asset_code {
+        return FEE_IN_RATE.to_owned();
+    }
+    // One currency at two scales (wallets may differ): at the finer one.
+    let scale = debit.asset_scale.max(receive.asset_scale);
+    let at = |amount: &Amount| {
+        10u64
+            .checked_pow(u32::from(scale - amount.asset_scale))
+            .and_then(|factor| amount.value.checked_mul(factor))
+    };
+    match (at(debit), at(receive)) {
+        (Some(debit_value), Some(receive_value)) => format_amount_of(&Amount {
+            value: debit_value.saturating_sub(receive_value),
+            asset_code: debit.asset_code.clone(),
+            asset_scale: scale,
+        }),
+        // Beyond u64 at the finer scale: no fee figure to give.
+        _ => FEE_IN_RATE.to_owned(),
     }
 }
 
@@ -603,12 +630,29 @@ mod tests {
     }
 
     #[test]
+    fn a_link_is_refused_only_as_not_the_wallet_s_answer() {
+        let refused = |error: FlowError| link_refused(&Err(crate::Error::Flow(error)));
+        assert!(refused(FlowError::UnknownFinish));
+        assert!(refused(FlowError::AlreadyUsed {
+            state: "approved".into()
+        }));
+        // Failed for a reason that may pass, or of its own: not "refused".
+        assert!(!refused(FlowError::Busy(crate::Busy::FinishingElsewhere)));
+        assert!(!refused(FlowError::QuoteExpired));
+    }
+
+    #[test]
     fn the_fee_is_what_stays_with_the_wallet_in_one_asset_and_part_of_the_rate_across() {
         assert_eq!(fee(&amount(500, "USD", 2), &amount(485, "USD", 2)), "$0.15");
         assert_eq!(fee(&amount(500, "USD", 2), &amount(500, "USD", 2)), "$0.00");
         assert_eq!(
             fee(&amount(1101, "USD", 2), &amount(1000, "EUR", 2)),
             FEE_IN_RATE
+        );
+        // One currency at two scales: compared at the finer one.
+        assert_eq!(
+            fee(&amount(500, "USD", 2), &amount(4_850_000_000, "USD", 9)),
+            format_amount_of(&amount(150_000_000, "USD", 9))
         );
     }
 }

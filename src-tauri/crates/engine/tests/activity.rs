@@ -229,6 +229,10 @@ async fn every_exchange_is_kept_with_its_secrets_redacted_and_exports_exactly_th
         ),
         "dev.consentdesk:/finish/g?hash=a%2Bb%3D&interact_ref=(redacted)&x=(y)"
     );
+    assert_eq!(
+        consent_desk_engine::activity::shown_link("dev.consentdesk:/finish/g?interact%5Fref=r1"),
+        "dev.consentdesk:/finish/g?interact%5Fref=(redacted)"
+    );
 
     // No secret in the store's files, nor in an export.
     let stored = store_bytes(data.path());

@@ -724,6 +724,8 @@ async fn open_in_my_browser_instead_moves_the_approval_to_the_browser_and_its_li
     assert_eq!(opened, page, "the same consent page");
     let waiting = app.step(FlowStep::Waiting).await;
     assert!(waiting.message.contains("browser"), "{}", waiting.message);
+    // Said as a fact, not only in words: the main window stops offering it.
+    assert!(waiting.in_browser);
     // The wallet sends the person back through the OS: taken now.
     let finished = app.engine.finish(&link).await.unwrap();
     assert!(

@@ -263,6 +263,8 @@ export class GrantFlow {
 
   #apply(progress: FlowProgress) {
     if (progress.grant) this.#grant = progress.grant;
+    // Handed to the browser here, or from the consent window's own strip.
+    if (progress.inBrowser) this.#inBrowser = true;
     switch (progress.step) {
       case 'refused':
         // The link was not taken (not genuine, or a failure the wallet does

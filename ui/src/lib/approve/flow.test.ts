@@ -162,6 +162,16 @@ describe('Approval progress', () => {
     expect(byTestId(html, 'flow-cancel')).not.toBeNull();
   });
 
+  it('follows a hand-over to the browser made in the consent window itself', async () => {
+    const { app, backend, flow, id } = await asked();
+    // The strip's "Open in my browser instead": the core says so in its event.
+    backend.progress(id, 'waiting', engineWords.steps.waitingInBrowser, true);
+    expect(flow.inBrowser).toBe(true);
+    const html = renderApp(app);
+    expect(byTestId(html, 'flow-in-browser')).toBeNull();
+    expect(byTestId(html, 'flow-hint')).toBeNull();
+  });
+
   it('cancels a request that waits, and says so', async () => {
     const { app, backend, flow, id } = await asked();
     await flow.cancel();
@@ -330,6 +340,7 @@ describe('Approval progress', () => {
       step,
       message,
       grant: null,
+      inBrowser: false,
     });
     backend.requestGrant = async (sent) => {
       backend.emit(event('grant-old', 'done', 'Approved: something else.'));

@@ -440,7 +440,11 @@ details?: string,
 /**
  * The grant as it now is.
  */
-grant: GrantView | null, };
+grant: GrantView | null, 
+/**
+ * It waits in the person's browser, not in a Consent Desk window.
+ */
+inBrowser: boolean, };
 
 /**
  * The steps of an approval.
@@ -830,7 +834,9 @@ url: string,
  */
 said: string | null, 
 /**
- * It was refused (a link for no waiting approval, a forged one).
+ * It was refused as not the wallet's answer for a waiting approval
+ * (forged, for no approval, used already); a link that failed for a
+ * reason that may pass (the wallet is down) is not.
  */
 refused: boolean, 
 /**

@@ -723,7 +723,7 @@ export class MockBackend implements Backend {
         if (grant?.state !== 'pending') {
           return fail(invalid('grant', `this approval no longer waits (it is ${grant?.state ?? 'unknown'})`, 'not_now'));
         }
-        if (this.autoProgress) queueMicrotask(() => this.progress(id, 'waiting', engineWords.steps.waitingInBrowser));
+        if (this.autoProgress) queueMicrotask(() => this.progress(id, 'waiting', engineWords.steps.waitingInBrowser, true));
         return grant;
       },
       { id },
@@ -735,9 +735,10 @@ export class MockBackend implements Backend {
     return () => this.progressHandlers.delete(handler);
   }
 
-  /** Delivers a progress event as the core would, exactly as given. */
-  emit(progress: FlowProgress) {
-    for (const handler of this.progressHandlers) handler(structuredClone(progress));
+  /** Delivers a progress event as the core would, as given (not in the browser unless it says so). */
+  emit(progress: Omit<FlowProgress, 'inBrowser'> & { inBrowser?: boolean }) {
+    const event: FlowProgress = { inBrowser: false, ...progress };
+    for (const handler of this.progressHandlers) handler(structuredClone(event));
   }
 
   /**
@@ -745,7 +746,7 @@ export class MockBackend implements Backend {
    * and expiry, failed, cancelled…) and announces it; an unknown id is
    * announced as is. Returns the event sent.
    */
-  progress(grantId: string | null, step: FlowStep, message?: string): FlowProgress {
+  progress(grantId: string | null, step: FlowStep, message?: string, inBrowser = false): FlowProgress {
     const grant = grantId === null ? undefined : this.grantList.find((known) => known.id === grantId);
     let text = message ?? STEP_MESSAGES[step];
     if (grant) {
@@ -773,7 +774,13 @@ export class MockBackend implements Backend {
       }
     }
     const carriesGrant = grant !== undefined && ['waiting', 'done', 'failed', 'cancelled'].includes(step);
-    const event: FlowProgress = { grantId, step, message: text, grant: carriesGrant ? structuredClone(grant) : null };
+    const event: FlowProgress = {
+      grantId,
+      step,
+      message: text,
+      grant: carriesGrant ? structuredClone(grant) : null,
+      inBrowser,
+    };
     this.emit(event);
     return event;
   }

@@ -147,6 +147,7 @@ impl Engine {
             message: problem.message(),
             details: problem.details(),
             grant: None,
+            in_browser: false,
         });
     }
 
@@ -217,12 +218,7 @@ impl Engine {
         }
         if in_browser {
             self.desktop.open_in_browser(&redirect);
-            self.progress(
-                Some(&record.id),
-                FlowStep::Waiting,
-                Progress::WaitingInBrowser.words(),
-                Some(grant.clone()),
-            );
+            self.waiting_in_browser(grant.clone());
             return Ok(grant);
         }
         self.desktop

@@ -229,6 +229,19 @@ impl Engine {
             message: message.into(),
             details: None,
             grant,
+            in_browser: false,
+        });
+    }
+
+    /// Tells the desktop an approval now waits in the person's browser.
+    fn waiting_in_browser(&self, grant: GrantView) {
+        self.desktop.flow_progress(FlowProgress {
+            grant_id: Some(grant.id.clone()),
+            step: FlowStep::Waiting,
+            message: crate::words::Progress::WaitingInBrowser.words(),
+            details: None,
+            grant: Some(grant),
+            in_browser: true,
         });
     }
 

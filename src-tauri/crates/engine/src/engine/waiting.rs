@@ -8,8 +8,7 @@ use std::sync::{Arc, PoisonError};
 use super::Engine;
 use crate::error::Result;
 use crate::refusal::{GrantStep, WalletFault};
-use crate::views::{FlowStep, GrantView};
-use crate::words::Progress;
+use crate::views::GrantView;
 use crate::{FlowError, GrantState};
 
 impl Engine {
@@ -119,12 +118,7 @@ impl Engine {
             .remove(grant_id);
         self.desktop.open_in_browser(&redirect);
         let grant = GrantView::of(&record);
-        self.progress(
-            Some(grant_id),
-            FlowStep::Waiting,
-            Progress::WaitingInBrowser.words(),
-            Some(grant.clone()),
-        );
+        self.waiting_in_browser(grant.clone());
         Ok(grant)
     }
 }

@@ -28,6 +28,10 @@ impl fmt::Display for Busy {
                  Consent Desk (the app or the command line); if that run stopped, open this link \
                  again in two minutes and it is taken up"
             }
+            Self::CheckingLink => {
+                "your wallet's window just sent back a link for this approval, which is being \
+                 checked; look at the approval again in a moment"
+            }
             Self::FinishingWhileCancelling => {
                 "this approval is being completed with the wallet right now; look at it again in \
                  a minute, and cancel it then if it was approved"
