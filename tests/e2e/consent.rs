@@ -303,6 +303,25 @@ async fn cancel_or_closing_the_consent_window_cancels_at_the_wallet() -> harness
 }
 
 #[tokio::test]
+async fn closing_the_wallet_s_window_after_the_main_one_still_cancels_at_the_wallet(
+) -> harness::Result<()> {
+    let desktop = Desktop::start()?;
+    let app = desktop.launch(&[]).await?;
+    app.click("welcome-sandbox").await?;
+    waiting_in_window(&app).await?;
+    // The main window first: the app stays for the wallet's window.
+    desktop.close_window_titled("Consent Desk")?;
+    // Then the wallet's window: the app ends, but only once the wallet was
+    // told (the request is not left open there, nor waiting here).
+    desktop.close_window_titled("approve in your wallet")?;
+    desktop.wait_until_no_instance()?;
+    let _ = app.close().await;
+    let records = desktop.command(&["grant", "list", "--json"]);
+    assert_eq!(records[0]["state"], "cancelled", "{records}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn an_approval_waiting_in_the_window_goes_to_the_browser_and_completes_there(
 ) -> harness::Result<()> {
     let desktop = Desktop::start()?;

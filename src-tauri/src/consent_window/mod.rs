@@ -375,15 +375,18 @@ fn make(app: &AppHandle, label: &str, redirect: &Url, on_action: OnAction) -> ta
     strip::show(&window, origin_of(redirect), on_action);
     let (app, label) = (app.clone(), label.to_owned());
     window.on_window_event(move |event| match event {
-        // Closing hides the window for the next approval; what it showed ends.
-        WindowEvent::CloseRequested { api, .. } if app.get_webview_window("main").is_some() => {
+        // Closing ends what the window showed; the window is kept for the
+        // next approval, or closed once the wallet was told (main gone).
+        WindowEvent::CloseRequested { api, .. } => {
             tracing::info!(window = %label, "consent window asked to close");
             api.prevent_close();
             release(&app, &label);
         }
         WindowEvent::Destroyed => {
             let shown = app.state::<ConsentWindows>().forget(&label);
-            ended(&app, shown);
+            if let Some(cancel) = ending(&app, shown) {
+                tauri::async_runtime::spawn(cancel);
+            }
         }
         _ => {}
     });
@@ -394,36 +397,47 @@ fn make(app: &AppHandle, label: &str, redirect: &Url, on_action: OnAction) -> ta
 /// next approval, or closes when the main window is gone.
 fn release(app: &AppHandle, label: &str) {
     let shown = app.state::<ConsentWindows>().free(label);
-    if let Some(window) = app.get_webview_window(label) {
-        if app.get_webview_window("main").is_some() {
-            let _ = window.hide();
+    let window = app.get_webview_window(label);
+    let kept = app.get_webview_window("main").is_some();
+    if let Some(window) = &window {
+        let _ = window.hide();
+        if kept {
             if let Ok(blank) = Url::parse(BLANK) {
                 let _ = window.navigate(blank);
             }
-        } else {
-            let _ = window.destroy();
         }
     }
-    ended(app, shown);
+    let cancel = ending(app, shown);
+    tauri::async_runtime::spawn(async move {
+        if let Some(cancel) = cancel {
+            cancel.await;
+        }
+        // The app ends with its last window: only once the wallet was told.
+        if let Some(window) = window.filter(|_| !kept) {
+            let _ = window.destroy();
+        }
+    });
 }
 
-/// An approval left its window: unless it went to the browser, a grant
-/// still waiting is cancelled at the wallet.
-fn ended(app: &AppHandle, shown: Option<Approval>) {
-    let Some(approval) = shown else {
-        return;
-    };
+/// An approval left its window: unless it went to the browser (or its
+/// link is being completed, which decides), the cancel at the wallet of a
+/// grant still waiting.
+fn ending(
+    app: &AppHandle,
+    shown: Option<Approval>,
+) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+    let approval = shown?;
     if approval.handed {
         tracing::info!(grant = %approval.grant_id, "consent window closed: approving in the browser");
-        return;
+        return None;
     }
     if approval.finishing {
         tracing::info!(grant = %approval.grant_id, "consent window closed while its link completes");
-        return;
+        return None;
     }
     tracing::info!(grant = %approval.grant_id, "consent window closed");
     let engine = app.engine();
-    tauri::async_runtime::spawn(async move { engine.cancel_if_pending(&approval.grant_id).await });
+    Some(async move { engine.cancel_if_pending(&approval.grant_id).await })
 }
 
 /// Hides the window showing grant `grant_id`; whether one was.
