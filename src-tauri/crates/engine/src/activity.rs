@@ -163,8 +163,8 @@ impl Store {
                     text,
                     i64::from(filter.failures_only),
                     filter.kind.map(ActivityKind::as_str),
-                    i64::try_from(limit).unwrap_or(i64::MAX),
-                    i64::try_from(offset).unwrap_or(i64::MAX),
+                    crate::store::sql_count(limit),
+                    crate::store::sql_count(offset),
                 ],
                 entry,
             )?

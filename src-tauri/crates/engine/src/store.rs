@@ -1,6 +1,7 @@
 //! Grants in one SQLite file (`grants.sqlite3` in the app's data folder).
 //! Bearer tokens are not here: they go to the keyring (see `crate::Flows`).
-//! Every write runs in a transaction.
+//! Every write is one statement (SQLite runs each in a transaction of its
+//! own) or, where it takes several, one explicit transaction.
 
 use std::path::Path;
 
@@ -548,6 +549,11 @@ pub(crate) enum Leased {
     Grant,
 }
 
+/// A count (a page's limit or offset) as SQLite takes it.
+pub(crate) fn sql_count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// Takes the lease of row `id` of `table` (when `condition` holds) for
 /// `owner`, in one transaction: free, already `owner`'s, or run out.
 #[allow(clippy::too_many_arguments)]
@@ -632,8 +638,7 @@ impl Store {
     }
 
     pub(crate) fn insert(&mut self, grant: &GrantRecord) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
+        self.conn.execute(
             &format!("INSERT INTO grants ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
             params![
                 grant.id,
@@ -656,7 +661,6 @@ impl Store {
                 rfc3339(grant.updated_at),
             ],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
@@ -708,13 +712,11 @@ impl Store {
         from: GrantState,
         to: GrantState,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
-        let changed = tx.execute(
+        let changed = self.conn.execute(
             "UPDATE grants SET state = ?1, updated_at = ?2, lease_owner = NULL, lease_until = NULL
              WHERE id = ?3 AND state = ?4",
             params![to.as_str(), rfc3339(now()), id, from.as_str()],
         )?;
-        tx.commit()?;
         Ok(changed == 1)
     }
 
@@ -728,8 +730,7 @@ impl Store {
         manage_uri: Option<&Url>,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
+        self.conn.execute(
             "UPDATE grants SET state = ?1, outcome = ?2, access = ?3, manage_uri = ?4,
                  expires_at = ?5, updated_at = ?6, lease_owner = NULL, lease_until = NULL
              WHERE id = ?7",
@@ -743,7 +744,6 @@ impl Store {
                 id
             ],
         )?;
-        tx.commit()?;
         Ok(())
     }
 }
@@ -767,8 +767,7 @@ impl Store {
         &mut self,
         payment: &crate::pay::PaymentRecord,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
+        self.conn.execute(
             "INSERT INTO payments (id, profile, state, grant_id, record, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -781,7 +780,6 @@ impl Store {
                 rfc3339(payment.updated_at),
             ],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
@@ -792,8 +790,7 @@ impl Store {
         payment: &crate::pay::PaymentRecord,
         from: crate::pay::PaymentState,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
-        let changed = tx.execute(
+        let changed = self.conn.execute(
             "UPDATE payments SET state = ?1, grant_id = ?2, record = ?3, updated_at = ?4,
                  lease_owner = CASE WHEN ?1 = ?6 THEN lease_owner END,
                  lease_until = CASE WHEN ?1 = ?6 THEN lease_until END
@@ -807,7 +804,6 @@ impl Store {
                 from.as_str(),
             ],
         )?;
-        tx.commit()?;
         Ok(changed == 1)
     }
 
@@ -843,10 +839,7 @@ impl Store {
     ) -> Result<Vec<crate::pay::PaymentRecord>, StoreError> {
         self.payment_records(
             "SELECT record FROM payments ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2",
-            params![
-                i64::try_from(limit).unwrap_or(i64::MAX),
-                i64::try_from(offset).unwrap_or(i64::MAX)
-            ],
+            params![sql_count(limit), sql_count(offset)],
         )
     }
 
@@ -871,7 +864,7 @@ impl Store {
     }
 
     /// Moves a payment from `from` to `sending` and takes its lease for
-    /// `owner` until `until_ms`, in one transaction: false if it was no
+    /// `owner` until `until_ms`, in one statement: false if it was no
     /// longer in `from`.
     pub(crate) fn start_sending(
         &mut self,
@@ -880,8 +873,7 @@ impl Store {
         owner: &str,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
-        let changed = tx.execute(
+        let changed = self.conn.execute(
             "UPDATE payments SET state = ?1, grant_id = ?2, record = ?3, updated_at = ?4,
                  lease_owner = ?5, lease_until = ?6
              WHERE id = ?7 AND state = ?8",
@@ -896,7 +888,6 @@ impl Store {
                 from.as_str(),
             ],
         )?;
-        tx.commit()?;
         Ok(changed == 1)
     }
 
@@ -967,14 +958,12 @@ impl Store {
         owner: &str,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
-        let changed = tx.execute(
+        let changed = self.conn.execute(
             "UPDATE grants SET state = 'finishing', updated_at = ?1, lease_owner = ?2,
                  lease_until = ?3
              WHERE id = ?4 AND state = 'pending'",
             params![rfc3339(now()), owner, until_ms, id],
         )?;
-        tx.commit()?;
         Ok(changed == 1)
     }
 
@@ -1011,15 +1000,13 @@ impl Store {
             Leased::Payment => "payments",
             Leased::Grant => "grants",
         };
-        let tx = self.conn.transaction()?;
-        tx.execute(
+        self.conn.execute(
             &format!(
                 "UPDATE {table} SET lease_owner = NULL, lease_until = NULL
                  WHERE id = ?1 AND lease_owner = ?2"
             ),
             params![id, owner],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
@@ -1038,35 +1025,29 @@ impl Store {
         owner: &str,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
-        let changed = tx.execute(
+        let changed = self.conn.execute(
             "UPDATE grants SET updated_at = ?1, lease_owner = ?2, lease_until = ?3
              WHERE id = ?4 AND state = 'finishing' AND updated_at = ?5",
             params![rfc3339(now()), owner, until_ms, id, rfc3339(seen)],
         )?;
-        tx.commit()?;
         Ok(changed == 1)
     }
 
     /// Records the continuation URI an approved grant answered with.
     pub(crate) fn set_continue_uri(&mut self, id: &str, uri: &Url) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
+        self.conn.execute(
             "UPDATE grants SET continue_uri = ?1, updated_at = ?2 WHERE id = ?3",
             params![uri.as_str(), rfc3339(now()), id],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
     /// Sets a grant's state, whatever it was.
     pub(crate) fn set_state(&mut self, id: &str, state: GrantState) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
+        self.conn.execute(
             "UPDATE grants SET state = ?1, updated_at = ?2 WHERE id = ?3",
             params![state.as_str(), rfc3339(now()), id],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
@@ -1074,10 +1055,7 @@ impl Store {
     pub(crate) fn page(&self, limit: usize, offset: usize) -> Result<Vec<GrantRecord>, StoreError> {
         self.select(
             "ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2",
-            params![
-                i64::try_from(limit).unwrap_or(i64::MAX),
-                i64::try_from(offset).unwrap_or(i64::MAX)
-            ],
+            params![sql_count(limit), sql_count(offset)],
         )
     }
 
@@ -1088,8 +1066,7 @@ impl Store {
         manage_uri: &Url,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
+        self.conn.execute(
             "UPDATE grants SET manage_uri = ?1, expires_at = ?2, updated_at = ?3 WHERE id = ?4",
             params![
                 manage_uri.as_str(),
@@ -1098,7 +1075,6 @@ impl Store {
                 id
             ],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
