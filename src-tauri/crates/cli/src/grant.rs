@@ -19,6 +19,22 @@ use serde_json::json;
 use crate::context::{Context, Options};
 use crate::output::{print, print_list};
 
+/// How the person approves at the wallet: the options `grant request`,
+/// `pay` and `prove` share.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Approval {
+    /// How the wallet sends the browser back (default: loopback); wins
+    /// over the profile's setting.
+    #[arg(long, value_enum)]
+    pub(crate) finish: Option<Finish>,
+    /// Open the consent page in the system browser.
+    #[arg(long)]
+    pub(crate) open_browser: bool,
+    /// How long to wait for the approval, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) timeout: u64,
+}
+
 /// `consent-desk grant`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -115,16 +131,8 @@ pub(crate) enum GrantCommand {
         /// A renewing budget, e.g. R/2025-04-22T08:00:00Z/P1D.
         #[arg(long)]
         interval: Option<String>,
-        /// How the wallet sends the browser back (default: loopback); wins
-        /// over the profile's setting.
-        #[arg(long, value_enum)]
-        finish: Option<Finish>,
-        /// Open the consent page in the system browser.
-        #[arg(long)]
-        open_browser: bool,
-        /// How long to wait for the approval, in seconds.
-        #[arg(long, default_value_t = 600)]
-        timeout: u64,
+        #[command(flatten)]
+        approval: Approval,
     },
     /// Complete a pending grant from its finish URL.
     Continue {
@@ -209,9 +217,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
             receive_minor,
             receiver,
             interval,
-            finish,
-            open_browser,
-            timeout,
+            approval,
         } => {
             let profile = context.profile(args.options.profile.as_deref())?;
             let client = context.client(&profile.id).await?;
@@ -239,7 +245,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
                 interval.as_deref(),
             )
             .map_err(|e| e.to_string())?;
-            let (finish, why, via, mut listener) = Finish::route(finish, &profile).await?;
+            let (finish, why, via, mut listener) = Finish::route(approval.finish, &profile).await?;
             let pending = context
                 .flows
                 .request(&client, &profile.id, &spec, via)
@@ -251,13 +257,13 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
                 json!({"id": pending.id, "finish": finish.name()}),
                 pending.redirect.as_ref().map_or("", |url| url.as_str()),
                 "this",
-                open_browser,
+                approval.open_browser,
             );
             let Some(listener) = listener.as_mut() else {
                 waits_for_link(json_mode, "grant", &pending.id);
                 return Ok(0);
             };
-            let finished = await_finish(&context, listener, timeout, &pending.id).await?;
+            let finished = await_finish(&context, listener, approval.timeout, &pending.id).await?;
             let token = shown_token(&context, args.options.show_secrets, &finished.completed);
             Ok(report(json_mode, &finished.completed, token))
         }

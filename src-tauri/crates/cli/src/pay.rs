@@ -15,7 +15,9 @@ use consent_desk_protocol::Client;
 use serde_json::json;
 
 use crate::context::{Context, Options};
-use crate::grant::{abandon, await_finish, show_finish, show_pending, waits_for_link, Finish};
+use crate::grant::{
+    abandon, await_finish, show_finish, show_pending, waits_for_link, Approval, Finish,
+};
 use crate::output::print;
 
 /// `consent-desk pay`'s arguments.
@@ -48,16 +50,8 @@ pub(crate) struct Args {
     /// of asking the wallet for a new one.
     #[arg(long, value_name = "ID", conflicts_with_all = ["finish", "open_browser"])]
     grant: Option<String>,
-    /// How the wallet sends the browser back (default: loopback); wins
-    /// over the profile's setting.
-    #[arg(long, value_enum)]
-    finish: Option<Finish>,
-    /// Open the consent page in the system browser.
-    #[arg(long)]
-    open_browser: bool,
-    /// How long to wait for the approval, in seconds.
-    #[arg(long, default_value_t = 600)]
-    timeout: u64,
+    #[command(flatten)]
+    approval: Approval,
 }
 
 pub(crate) fn payment_text(payment: &PaymentRecord) -> String {
@@ -155,7 +149,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
     if let Some(grant) = &args.grant {
         return pay_with_grant(context, &client, json_mode, &quoted.id, grant).await;
     }
-    let (finish, why, via, mut listener) = Finish::route(args.finish, &profile).await?;
+    let (finish, why, via, mut listener) = Finish::route(args.approval.finish, &profile).await?;
     let (payment, grant) = context
         .flows
         .authorize_payment(&client, &quoted.id, via)
@@ -167,13 +161,13 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
         json!({"id": payment.id, "grant": grant.id, "finish": finish.name()}),
         grant.redirect.as_ref().map_or("", |url| url.as_str()),
         "the payment",
-        args.open_browser,
+        args.approval.open_browser,
     );
     let Some(listener) = listener.as_mut() else {
         waits_for_link(json_mode, "payment", &payment.id);
         return Ok(0);
     };
-    let finished = await_finish(context, listener, args.timeout, &grant.id).await?;
+    let finished = await_finish(context, listener, args.approval.timeout, &grant.id).await?;
     let sent = match finished.payment {
         Some(sent) => sent,
         // The store no longer had it waiting (another process moved it on):

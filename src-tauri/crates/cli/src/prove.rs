@@ -6,7 +6,9 @@ use consent_desk_identity::Folders;
 use serde_json::json;
 
 use crate::context::{Context, Options};
-use crate::grant::{await_finish, report, show_finish, show_pending, waits_for_link, Finish};
+use crate::grant::{
+    await_finish, report, show_finish, show_pending, waits_for_link, Approval, Finish,
+};
 
 /// `consent-desk prove`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -15,16 +17,8 @@ pub(crate) struct Args {
     pub(crate) options: Options,
     /// The wallet address (https://… or $wallet.example/you).
     wallet: String,
-    /// How the wallet sends the browser back (default: loopback); wins
-    /// over the profile's setting.
-    #[arg(long, value_enum)]
-    finish: Option<Finish>,
-    /// Open the consent page in the system browser.
-    #[arg(long)]
-    open_browser: bool,
-    /// How long to wait for the confirmation, in seconds.
-    #[arg(long, default_value_t = 600)]
-    timeout: u64,
+    #[command(flatten)]
+    approval: Approval,
 }
 
 pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
@@ -34,7 +28,7 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
     let client = context.client(&profile.id).await?;
     let wallet = consent_desk_engine::typed_url(&args.wallet, "the wallet address")
         .map_err(|e| e.to_string())?;
-    let (finish, why, via, mut listener) = Finish::route(args.finish, &profile).await?;
+    let (finish, why, via, mut listener) = Finish::route(args.approval.finish, &profile).await?;
     let pending = context
         .flows
         .request_proof(&client, &profile.id, &wallet, via)
@@ -46,12 +40,12 @@ pub(crate) async fn run(args: Args, folders: &Folders) -> Result<i32, String> {
         json!({"id": pending.id, "finish": finish.name(), "wallet": pending.wallet}),
         pending.redirect.as_ref().map_or("", |url| url.as_str()),
         "that you own this wallet address",
-        args.open_browser,
+        args.approval.open_browser,
     );
     let Some(listener) = listener.as_mut() else {
         waits_for_link(json_mode, "proof", &pending.id);
         return Ok(0);
     };
-    let finished = await_finish(&context, listener, args.timeout, &pending.id).await?;
+    let finished = await_finish(&context, listener, args.approval.timeout, &pending.id).await?;
     Ok(report(json_mode, &finished.completed, None))
 }
