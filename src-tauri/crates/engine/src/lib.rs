@@ -868,29 +868,7 @@ impl Flows {
                 return Err(error);
             }
         };
-        self.secrets.set(
-            KEYRING_SERVICE,
-            &secret_account(&id, "access"),
-            approved.access_token.value.secret(),
-        )?;
-        // The approved grant's own continuation: what cancels it later.
-        self.secrets.set(
-            KEYRING_SERVICE,
-            &secret_account(&id, "continue"),
-            approved.continue_.access_token.value.secret(),
-        )?;
-        self.store()
-            .set_continue_uri(&id, &approved.continue_.uri.0)?;
-        let expires_at = approved.access_token.expires_in.and_then(expiry_after);
-        self.store().finish(
-            &id,
-            GrantState::Approved,
-            None,
-            Some(&approved.access_token.access),
-            Some(&approved.access_token.manage.0),
-            expires_at,
-        )?;
-        self.forget_interact_ref(&id);
+        self.keep_approved(&record, &approved)?;
         tracing::info!(grant = %id, "grant approved and continued");
         Ok(Completed::Approved(self.get(&id)?.unwrap_or(record)))
     }

@@ -253,8 +253,9 @@ impl Flows {
     }
 
     /// Keeps what an approving continuation answered: the tokens in the
-    /// keyring, the rest in the store.
-    fn keep_approved(
+    /// keyring (the continuation too: what cancels the grant later), the
+    /// rest in the store, and forgets the interaction reference.
+    pub(crate) fn keep_approved(
         &self,
         record: &GrantRecord,
         approved: &ApprovedGrant,
