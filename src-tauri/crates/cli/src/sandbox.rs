@@ -86,21 +86,10 @@ pub(crate) fn run(args: Args, folders: &Folders) -> i32 {
         https: args.https,
         idp_secret: args.idp_secret,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: the async runtime could not start: {error}");
-            return 1;
-        }
-    };
-    match runtime.block_on(serve(options)) {
-        Ok(()) => 0,
-        Err(error) => {
-            eprintln!("error: {error}");
-            1
-        }
-    }
+    crate::output::execute(async move {
+        serve(options)
+            .await
+            .map(|()| 0)
+            .map_err(|error| error.to_string())
+    })
 }
