@@ -329,6 +329,18 @@ fn month_name(month: Month) -> &'static str {
     }
 }
 
+/// A duration in milliseconds as seconds in words: "15", "2.5", "0.25".
+#[must_use]
+pub fn seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        (ms / 1000).to_string()
+    } else {
+        format!("{}.{:03}", ms / 1000, ms % 1000)
+            .trim_end_matches('0')
+            .to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;

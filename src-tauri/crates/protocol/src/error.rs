@@ -115,7 +115,7 @@ pub enum Error {
     #[error(
         "The wallet at {host} took longer than {} s to answer. Check your connection and try \
          again.",
-        seconds(*.timeout_ms)
+        crate::describe::seconds(*.timeout_ms)
     )]
     Timeout {
         /// The server's host.
@@ -350,16 +350,6 @@ fn gnap_sentence(error: &GnapError, status: u16, host: &str) -> String {
         .map(|c| c.to_uppercase().collect())
         .unwrap_or_default();
     format!("{capital}{} (HTTP {status} from {host}).", chars.as_str())
-}
-
-fn seconds(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        (ms / 1000).to_string()
-    } else {
-        format!("{}.{:03}", ms / 1000, ms % 1000)
-            .trim_end_matches('0')
-            .to_owned()
-    }
 }
 
 /// The most characters of outside text (a wallet's answer, a link, a

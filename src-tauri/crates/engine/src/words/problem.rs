@@ -429,7 +429,7 @@ impl Problem {
             },
             ProtocolError::Timeout { host, timeout_ms } => Self::WalletSlow {
                 host: host.clone(),
-                seconds: seconds(*timeout_ms),
+                seconds: consent_desk_protocol::describe::seconds(*timeout_ms),
             },
             ProtocolError::Gnap {
                 status,
@@ -847,16 +847,6 @@ fn cause_of(error: &(dyn std::error::Error + 'static)) -> String {
     // reqwest's outer layers repeat the URL; the last two say what failed.
     let start = causes.len().saturating_sub(2);
     excerpt(&causes[start..].join(": ")).into_owned()
-}
-
-fn seconds(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        (ms / 1000).to_string()
-    } else {
-        format!("{}.{:03}", ms / 1000, ms % 1000)
-            .trim_end_matches('0')
-            .to_owned()
-    }
 }
 
 fn capitalised(text: &str) -> String {
