@@ -55,6 +55,9 @@ pub struct Engine {
     reopened: Mutex<HashSet<String>>,
     /// The notifications given in this run, each once.
     given: crate::notices::Given,
+    /// The notification switches, read from the settings file once; only
+    /// this engine writes them.
+    notice_settings: Mutex<Option<crate::notices::NoticeSettings>>,
     desktop: Arc<dyn Desktop>,
 }
 
@@ -134,6 +137,7 @@ impl Engine {
             started_at: time::OffsetDateTime::now_utc(),
             reopened: Mutex::new(HashSet::new()),
             given: crate::notices::Given::default(),
+            notice_settings: Mutex::new(None),
             desktop,
         })
     }

@@ -14,7 +14,12 @@ impl Engine {
     /// Which notifications are on.
     #[must_use]
     pub fn notice_settings(&self) -> NoticeSettings {
-        NoticeSettings::load(self.folders.config())
+        // Checked at every payment and budget: the file is read once.
+        *self
+            .notice_settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_insert_with(|| NoticeSettings::load(self.folders.config()))
     }
 
     /// Switches notifications on or off; what is now kept.
@@ -26,6 +31,10 @@ impl Engine {
         settings
             .save(self.folders.config())
             .map_err(FlowError::Invalid)?;
+        *self
+            .notice_settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(settings);
         Ok(settings)
     }
 
