@@ -16,8 +16,8 @@ use desk::{balance, desk_client, desk_sandbox};
 
 use consent_desk_engine::outcome::Renewal;
 use consent_desk_engine::{
-    Completed, FinishVia, FlowError, Flows, PayAmount, PayRequest, PaymentProblem, PaymentState,
-    PaymentStep,
+    Completed, FinishVia, FlowError, Flows, GrantRecord, PayAmount, PayRequest, PaymentProblem,
+    PaymentRecord, PaymentState, PaymentStep,
 };
 use consent_desk_identity::MemoryBackend;
 use consent_desk_protocol::Client;
@@ -91,20 +91,25 @@ impl World {
         }
     }
 
-    /// Quote, confirm, approve at the wallet, continue: the payment is ready
-    /// to send.
-    async fn authorized(&self, to: &str, amount: Option<PayAmount>) -> String {
+    /// Quote and confirm: the payment waits for its approval at the wallet
+    /// (its grant's finish comes back as the app's link).
+    async fn asked(&self, to: &str, amount: Option<PayAmount>) -> (PaymentRecord, GrantRecord) {
         let quoted = self
             .flows
             .quote_payment(&self.client, "desk", &self.request(to, amount))
             .await
             .unwrap();
         assert_eq!(quoted.state, PaymentState::Quoted);
-        let (payment, grant) = self
-            .flows
+        self.flows
             .authorize_payment(&self.client, &quoted.id, FinishVia::DeepLink)
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Quote, confirm, approve at the wallet, continue: the payment is ready
+    /// to send.
+    async fn authorized(&self, to: &str, amount: Option<PayAmount>) -> String {
+        let (payment, grant) = self.asked(to, amount).await;
         assert_eq!(payment.state, PaymentState::Authorizing);
         let finish = approve(grant.redirect.as_ref().unwrap().as_str()).await;
         let completed = self
@@ -281,20 +286,7 @@ async fn an_expired_quote_is_quoted_again_before_anything_is_asked() {
 async fn a_rejected_approval_cancels_the_payment_and_moves_nothing() {
     let world = world().await;
     let alice = world.balance("alice");
-    let quoted = world
-        .flows
-        .quote_payment(
-            &world.client,
-            "desk",
-            &world.request("dave", Some(PayAmount::Send(100))),
-        )
-        .await
-        .unwrap();
-    let (payment, grant) = world
-        .flows
-        .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
-        .await
-        .unwrap();
+    let (payment, grant) = world.asked("dave", Some(PayAmount::Send(100))).await;
     // The person says no: the wallet finishes with a rejection, which its
     // poll cannot confirm (Rafiki), so the grant is cancelled there before
     // it ends here.
@@ -485,20 +477,7 @@ async fn a_recurring_grant_pays_in_two_periods_and_is_refused_past_its_budget_in
 async fn the_activity_log_shows_requests_and_finishes_without_secrets() {
     use consent_desk_engine::activity::{ActivityFilter, ActivityKind};
     let world = world().await;
-    let quoted = world
-        .flows
-        .quote_payment(
-            &world.client,
-            "desk",
-            &world.request("dave", Some(PayAmount::Send(100))),
-        )
-        .await
-        .unwrap();
-    let (_, grant) = world
-        .flows
-        .authorize_payment(&world.client, &quoted.id, FinishVia::DeepLink)
-        .await
-        .unwrap();
+    let (_, grant) = world.asked("dave", Some(PayAmount::Send(100))).await;
     let finish = approve(grant.redirect.as_ref().unwrap().as_str()).await;
     // A forged finish first: refused, and logged as such.
     let forged = finish.replace("hash=", "hash=AAAA");
