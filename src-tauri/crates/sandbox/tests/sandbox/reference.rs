@@ -379,6 +379,27 @@ fn refusal(error: &consent_desk_protocol::Error) -> (Option<u16>, Option<&str>) 
     (error.status(), error.gnap_code().map(|code| code.as_str()))
 }
 
+/// The wallet's refusal of a poll of grant `cont` (no `interact_ref`).
+async fn refused_poll(
+    world: &World,
+    cont: &consent_desk_protocol::Continue,
+) -> consent_desk_protocol::Error {
+    world.client.poll_grant(cont).await.unwrap_err()
+}
+
+/// The wallet's refusal of continuing grant `cont` with `interact_ref`.
+async fn refused_continue(
+    world: &World,
+    cont: &consent_desk_protocol::Continue,
+    interact_ref: &consent_desk_protocol::InteractRef,
+) -> consent_desk_protocol::Error {
+    world
+        .client
+        .continue_grant(cont, interact_ref)
+        .await
+        .unwrap_err()
+}
+
 /// Rafiki's `continueGrant` / `pollGrantContinuation` (auth
 /// `grant/routes.ts`): with the grant's own continuation token, a poll (no
 /// `interact_ref`) of a grant that has `finish` is `401 request_denied`
@@ -397,42 +418,26 @@ async fn continuing_answers_as_rafiki_in_every_state_of_the_grant() {
     // Not chosen yet.
     let nonce = Nonce::generate();
     let pending = world.pending(|b| b, &nonce).await;
-    let poll = world
-        .client
-        .poll_grant(&pending.continue_)
-        .await
-        .unwrap_err();
+    let poll = refused_poll(&world, &pending.continue_).await;
     assert_eq!(
         refusal(&poll),
         (Some(401), Some("request_denied")),
         "{poll}"
     );
-    let guess = world
-        .client
-        .continue_grant(&pending.continue_, &made_up)
-        .await
-        .unwrap_err();
+    let guess = refused_continue(&world, &pending.continue_, &made_up).await;
     assert_eq!(refusal(&guess), (Some(404), Some("invalid_continuation")));
 
     // Rejected: a poll says the same as for a pending grant.
     let nonce = Nonce::generate();
     let rejected = world.pending(|b| b, &nonce).await;
     Browser::new().consent(&world, &rejected, "reject").await;
-    let poll = world
-        .client
-        .poll_grant(&rejected.continue_)
-        .await
-        .unwrap_err();
+    let poll = refused_poll(&world, &rejected.continue_).await;
     assert_eq!(
         refusal(&poll),
         (Some(401), Some("request_denied")),
         "{poll}"
     );
-    let guess = world
-        .client
-        .continue_grant(&rejected.continue_, &made_up)
-        .await
-        .unwrap_err();
+    let guess = refused_continue(&world, &rejected.continue_, &made_up).await;
     assert_eq!(refusal(&guess), (Some(404), Some("invalid_continuation")));
 
     // Approved, not continued yet: a poll is denied too.
@@ -443,11 +448,7 @@ async fn continuing_answers_as_rafiki_in_every_state_of_the_grant() {
     else {
         panic!("expected an approval")
     };
-    let poll = world
-        .client
-        .poll_grant(&accepted.continue_)
-        .await
-        .unwrap_err();
+    let poll = refused_poll(&world, &accepted.continue_).await;
     assert_eq!(
         refusal(&poll),
         (Some(401), Some("request_denied")),
@@ -462,11 +463,7 @@ async fn continuing_answers_as_rafiki_in_every_state_of_the_grant() {
         panic!("expected a token")
     };
     // Its answer lost, the same reference again: denied, no second token.
-    let again = world
-        .client
-        .continue_grant(&accepted.continue_, &interact_ref)
-        .await
-        .unwrap_err();
+    let again = refused_continue(&world, &accepted.continue_, &interact_ref).await;
     assert_eq!(
         refusal(&again),
         (Some(401), Some("request_denied")),
@@ -485,21 +482,13 @@ async fn continuing_answers_as_rafiki_in_every_state_of_the_grant() {
         .outgoing_payment_grant(&world.rs(), &granted.access_token.value)
         .await;
     assert!(spent.is_err(), "the cancelled grant's token is refused");
-    let poll = world
-        .client
-        .poll_grant(&accepted.continue_)
-        .await
-        .unwrap_err();
+    let poll = refused_poll(&world, &accepted.continue_).await;
     assert_eq!(
         refusal(&poll),
         (Some(404), Some("invalid_request")),
         "{poll}"
     );
-    let again = world
-        .client
-        .continue_grant(&accepted.continue_, &interact_ref)
-        .await
-        .unwrap_err();
+    let again = refused_continue(&world, &accepted.continue_, &interact_ref).await;
     assert_eq!(refusal(&again), (Some(404), Some("invalid_continuation")));
     // Cancelling it again: Rafiki no longer finds it.
     let twice = world
