@@ -322,15 +322,7 @@ async fn killed_anywhere_approve_and_pay_lose_nothing_pay_once_and_leave_nothing
         .and_then(|n| n.parse().ok())
         .unwrap_or(6);
     let (session, sandbox, _dir) = world().await;
-    let balance = |name: &str| {
-        sandbox
-            .accounts()
-            .unwrap()
-            .into_iter()
-            .find(|account| account.name == name)
-            .unwrap()
-            .balance
-    };
+    let balance = |name: &str| crate::loopback::balance(&sandbox, name);
     let (alice_before, dave_before) = (balance("alice"), balance("dave"));
     let alice = sandbox.wallet_address("alice").to_string();
     let dave = sandbox.wallet_address("dave").to_string();

@@ -320,6 +320,26 @@ async fn the_cli_cancels_at_the_wallet_a_grant_nobody_approved_in_time() {
     assert_eq!(seen["state"], "revoked", "{seen}");
 }
 
+/// `consent-desk grant list --json`, read.
+fn listed_grants(session: &Session) -> serde_json::Value {
+    json_of(
+        &grant_cli(session, &["grant", "list", "--json"])
+            .output()
+            .unwrap(),
+    )
+}
+
+/// An account's balance at the sandbox wallet, in its smallest unit.
+pub(crate) fn balance(sandbox: &consent_desk_sandbox::RunningSandbox, name: &str) -> u64 {
+    sandbox
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .find(|account| account.name == name)
+        .unwrap()
+        .balance
+}
+
 fn json_of(output: &std::process::Output) -> serde_json::Value {
     assert!(
         output.status.success(),
@@ -333,15 +353,7 @@ fn json_of(output: &std::process::Output) -> serde_json::Value {
 
 async fn the_cli_pays_across_currencies_and_manages_the_grant() {
     let (session, sandbox, _dir) = world().await;
-    let balance = |name: &str| {
-        sandbox
-            .accounts()
-            .unwrap()
-            .into_iter()
-            .find(|account| account.name == name)
-            .unwrap()
-            .balance
-    };
+    let balance = |name: &str| balance(&sandbox, name);
     let (alice, bob) = (balance("alice"), balance("bob"));
     let from = sandbox.wallet_address("alice").to_string();
     let to = sandbox.wallet_address("bob").to_string();
@@ -582,11 +594,7 @@ async fn the_cli_reads_amounts_as_people_write_them_and_refuses_the_rest_in_word
     // Both ways at once is a usage error.
     let both = request(&["--debit", "1", "--debit-minor", "100"]);
     assert_eq!(both.status.code(), Some(2), "{}", stderr_of(&both));
-    let listed = json_of(
-        &grant_cli(&session, &["grant", "list", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let listed = listed_grants(&session);
     assert_eq!(
         listed.as_array().unwrap().len(),
         4,
@@ -624,11 +632,7 @@ async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
         stdout.contains("to the Consent Desk app (deep-link), as --finish says"),
         "{stdout}"
     );
-    let grant = json_of(
-        &grant_cli(&session, &["grant", "list", "--json"])
-            .output()
-            .unwrap(),
-    )[0]["id"]
+    let grant = listed_grants(&session)[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -647,11 +651,7 @@ async fn an_explicit_finish_wins_over_the_profiles_loopback_setting() {
         stdout.contains("to this command (loopback), as the profile's setting says"),
         "{stdout}"
     );
-    let grant = json_of(
-        &grant_cli(&session, &["grant", "list", "--json"])
-            .output()
-            .unwrap(),
-    )[0]["id"]
+    let grant = listed_grants(&session)[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -726,11 +726,7 @@ async fn the_cli_pays_with_a_grant_approved_earlier_and_refuses_one_that_cannot(
     let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["state"], "completed", "{last}");
     assert_eq!(last["grantId"], grant.as_str(), "{last}");
-    let grants = json_of(
-        &grant_cli(&session, &["grant", "list", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let grants = listed_grants(&session);
     assert_eq!(grants.as_array().unwrap().len(), 1, "{grants}");
 
     // What is left (2.00) does not cover 3.00: refused in words, unpaid.
