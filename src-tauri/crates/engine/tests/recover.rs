@@ -18,7 +18,7 @@ use desk::{balance, desk_client, desk_sandbox};
 use consent_desk_engine::activity::ActivityFilter;
 use consent_desk_engine::{
     Completed, FinishVia, FlowError, Flows, GrantOutcome, GrantState, PayAmount, PayRequest,
-    PaymentProblem, PaymentState,
+    PaymentProblem, PaymentRecord, PaymentState,
 };
 use consent_desk_identity::{MemoryBackend, SecretBackend, KEYRING_SERVICE};
 use consent_desk_protocol::{
@@ -67,6 +67,11 @@ fn client_for(sandbox: &RunningSandbox, key_pem: &str, flows: &Arc<Flows>) -> Cl
 }
 
 impl World {
+    /// Sends (or resumes) payment `id` as the app does.
+    async fn send(&self, id: &str) -> Result<PaymentRecord, FlowError> {
+        self.flows.send_payment(&self.client, id).await
+    }
+
     /// A client for the continuation routine.
     fn signing(&self) -> Client {
         client_for(&self.sandbox, &self.key_pem, &self.flows)
@@ -184,12 +189,7 @@ async fn an_approval_a_killed_run_left_finishing_is_continued_again_and_its_paym
         .await
         .unwrap()
         .is_none());
-    let early = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap_err()
-        .to_string();
+    let early = world.send(&payment).await.unwrap_err().to_string();
     assert!(early.contains("being completed"), "{early}");
     assert!(!early.contains("waits for your approval"), "{early}");
 
@@ -197,11 +197,7 @@ async fn an_approval_a_killed_run_left_finishing_is_continued_again_and_its_paym
     // approval up, continues it and pays, once.
     world.left_finishing_long_ago(&grant);
     clock.advance(std::time::Duration::from_secs(60));
-    let sent = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap();
+    let sent = world.send(&payment).await.unwrap();
     assert_eq!(sent.state, PaymentState::Completed, "{sent:?}");
     assert_eq!(
         world.flows.grant(&grant).unwrap().state,
@@ -359,11 +355,7 @@ async fn a_wallet_asking_to_wait_for_years_is_given_up_in_words() {
     let words = consent_desk_engine::words::grant_outcome(record.outcome.as_ref().unwrap());
     assert!(words.contains("wait 3 years"), "{words}");
     assert!(words.contains("5 minutes at most"), "{words}");
-    let ended = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap();
+    let ended = world.send(&payment).await.unwrap();
     assert_eq!(ended.state, PaymentState::Cancelled);
 }
 
@@ -386,11 +378,7 @@ async fn two_runs_resuming_one_interrupted_send_create_it_once() {
         }),
         ..Faults::default()
     });
-    assert!(world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .is_err());
+    assert!(world.send(&payment).await.is_err());
     world.sandbox.set_faults(Faults::default());
     assert_eq!(
         world.flows.payment(&payment).unwrap().state,
@@ -452,21 +440,12 @@ async fn a_killed_runs_sending_lease_is_taken_over_at_once() {
         ],
     )
     .unwrap();
-    let held = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap_err()
-        .to_string();
+    let held = world.send(&payment).await.unwrap_err().to_string();
     assert!(held.contains("another run"), "{held}");
     // It is killed: its lease is taken over at once, not after it runs out.
     holder.kill().unwrap();
     holder.wait().unwrap();
-    let taken = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap();
+    let taken = world.send(&payment).await.unwrap();
     assert_eq!(taken.state, PaymentState::Completed);
 }
 
@@ -499,11 +478,7 @@ async fn an_approval_whose_run_was_killed_a_moment_ago_is_taken_up_at_once() {
     // Killed: the restart right after takes it up, with no lease to wait out.
     holder.kill().unwrap();
     holder.wait().unwrap();
-    let sent = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap();
+    let sent = world.send(&payment).await.unwrap();
     assert_eq!(sent.state, PaymentState::Completed);
     assert_eq!(
         world.flows.grant(&grant).unwrap().state,
@@ -533,19 +508,10 @@ async fn a_sending_lease_that_ran_out_is_taken_over() {
         .unwrap();
     };
     set(i64::MAX);
-    let held = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap_err()
-        .to_string();
+    let held = world.send(&payment).await.unwrap_err().to_string();
     assert!(held.contains("another run"), "{held}");
     set(0);
-    let sent = world
-        .flows
-        .send_payment(&world.client, &payment)
-        .await
-        .unwrap();
+    let sent = world.send(&payment).await.unwrap();
     assert_eq!(sent.state, PaymentState::Completed);
 }
 
